@@ -1,0 +1,44 @@
+# The course's commands. `make course` and `make test` set everything up on a fresh
+# machine with Python 3.11+ and pip; the other targets are for instructors.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: course test lab sync lint data clean venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+## Run every chapter notebook in order (default profile), executed copies in outputs/notebooks/.
+course: $(STAMP)
+	$(PY) scripts/notebooks.py run
+
+## Unit tests, then every notebook executed by nbval in the quick profile.
+test: $(STAMP)
+	COURSE_PROFILE=quick $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=600 -p no:cacheprovider
+
+## JupyterLab on the notebooks (installs JupyterLab into .venv the first time).
+lab: $(STAMP)
+	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks
+
+## Bring each .ipynb and its .py script in line, and strip outputs.
+sync: $(STAMP)
+	$(PY) scripts/notebooks.py sync
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check helpers tests benchmarks scripts notebooks
+
+## Regenerate the bundled datasets into data/ (deterministic: same bytes every time).
+data: $(STAMP)
+	$(PY) -m helpers synth --out data --overwrite
+
+clean:
+	rm -rf outputs .pytest_cache

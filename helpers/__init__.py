@@ -1,0 +1,13 @@
+"""helpers: the plumbing behind the U-Net image segmentation course.
+
+Each module does one thing (see the README's table): ``config`` (profiles, paths,
+seeds), ``env`` (versions, devices), ``synthetic`` (the bundled datasets), ``io``
+(image/mask pairs and tf.data), ``via`` (VIA annotations), ``classical``
+(thresholds, edges, watershed), ``unet``, ``losses``, ``metrics``, ``training``,
+``inference``, ``evaluation``, ``plots`` and ``widgets``.
+
+Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
+and TensorFlow loads only where a module needs it.
+"""
+
+__version__ = "0.1.0"

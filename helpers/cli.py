@@ -1,0 +1,79 @@
+"""``python -m helpers COMMAND ...``: the course pipeline from a terminal.
+
+Commands (``python -m helpers COMMAND --help`` for each):
+
+==============  ==================================================================
+``synth``       regenerate the bundled datasets (deterministic)
+``train``       train a U-Net on a folder of images and masks
+``evaluate``    per-image metrics of a saved model, as CSV
+``predict``     masks for one image or a folder (tiled for large images)
+``via2masks``   VIA JSON annotations to mask PNGs, with a quality report
+``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
+==============  ==================================================================
+
+Exit status: 0 on success, 2 on bad input, with a one-line reason on standard error
+and no traceback. Commands register themselves from their own modules
+(``cli_model``, ``cli_via``) so that each stays next to the code it drives; they
+import TensorFlow only when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from helpers.files import CourseError
+
+#: Modules that add sub-commands: each has ``add_commands(subparsers)``.
+COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via")
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from helpers import synthetic
+
+    written = synthetic.write_all(args.out, overwrite=args.overwrite)
+    print(f"Wrote {len(written)} files under {args.out}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers",
+        description="The U-Net course pipeline: data, VIA annotations, training, evaluation.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    synth = commands.add_parser("synth", help="regenerate the bundled datasets")
+    synth.add_argument("--out", default="data", help="folder to write mito/ and mri/ into")
+    synth.add_argument("--overwrite", action="store_true", help="replace existing files")
+    synth.set_defaults(run=_synth)
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:  # a real import error inside the module: show it
+                raise
+            continue
+        module.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished files are kept; run the same command to go on.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
