@@ -41,13 +41,18 @@ def strip(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
+def _read(path: Path) -> nbformat.NotebookNode:
+    """Read either side of a pair (the .py side always as a percent script)."""
+    return jupytext.read(path, fmt="py:percent" if path.suffix == ".py" else None)
+
+
 def sync() -> int:
     """Bring each pair in line: the newer side wins (jupytext's rule), then strip outputs."""
     scripts = sorted(NOTEBOOKS.glob("ch[0-9][0-9]_*.py"))
     for script in scripts:
         ipynb = script.with_suffix(".ipynb")
         source = ipynb if ipynb.exists() and ipynb.stat().st_mtime > script.stat().st_mtime else script
-        notebook = strip(jupytext.read(source))
+        notebook = strip(_read(source))
         jupytext.write(notebook, script, fmt="py:percent")
         nbformat.write(notebook, ipynb)
         print(f"synced {script.stem} (from {source.suffix})")
@@ -65,7 +70,7 @@ def differences() -> list[str]:
         raw = nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4)
         if any(c.cell_type == "code" and (c.outputs or c.execution_count) for c in raw.cells):
             problems.append(f"{stem}.ipynb holds outputs or execution counts (run make sync)")
-        a = [(c.cell_type, c.source.strip()) for c in jupytext.read(NOTEBOOKS / f"{stem}.py").cells]
+        a = [(c.cell_type, c.source.strip()) for c in _read(NOTEBOOKS / f"{stem}.py").cells]
         b = [(c.cell_type, c.source.strip()) for c in raw.cells]
         if a != b:
             problems.append(f"{stem}.py and {stem}.ipynb differ (run make sync)")
