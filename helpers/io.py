@@ -1,0 +1,953 @@
+"""Image/mask pairs: finding, reading, resizing, normalising, splitting and streaming.
+
+Every chapter gets its data through here, so the rules below hold everywhere:
+
+* **Pairs by file stem.** ``images/cell.01.tif`` pairs with ``masks/cell.01.PNG``:
+  the name without its extension must match, the extension may differ (any of
+  :data:`IMAGE_EXTENSIONS`, any case). A missing or extra file is an error that names
+  it; it never shifts the pairs after it, as pairing by sort position would.
+* **Reading** applies the EXIF orientation (a phone photo looks as it does in a
+  viewer), keeps 16-bit images 16-bit, and gives RGB, never OpenCV's BGR.
+* **Resizing** uses area averaging to shrink images and bilinear interpolation to
+  enlarge them, and *nearest neighbour* for masks, so a mask keeps its labels.
+* **One normalisation**, :func:`normalize_image` (divide by the dtype's maximum), for
+  training and prediction alike.
+* **Masks become labels**: 0/255 and 0/1 give 0/1; small class indices stay as they
+  are; anything else (a JPEG-compressed mask, a colour mask) is an error that says
+  what to do.
+* **Splits without leakage**: :func:`split_stems` puts every stem in exactly one of
+  train, validation and test, the same way for the same seed.
+* **Streaming**: :func:`dataset_from_files` decodes files as training asks for them,
+  so a folder larger than memory trains.
+
+Example
+-------
+>>> from helpers import config, io
+>>> pairs = io.pair_images_and_masks(config.data_dir("mito", "images"),
+...                                  config.data_dir("mito", "masks"))
+>>> images, masks = io.load_pairs(pairs[:4], size=64)
+>>> images.shape, images.dtype, masks.shape, masks.dtype
+((4, 64, 64, 1), dtype('float32'), (4, 64, 64, 1), dtype('uint8'))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from helpers.files import CourseError
+
+if TYPE_CHECKING:  # TensorFlow is imported only by the functions that build a tf.data pipeline
+    import tensorflow as tf
+
+#: File extensions read as images or masks; matched case-insensitively (``.PNG``, ``.Tif``).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+#: Mask values up to this are taken as class indices (0 background, 1, 2, ...).
+MAX_LABEL = 31
+
+_PathLike = str | os.PathLike
+_Pair = tuple[Path, Path]
+
+
+class DataError(CourseError):
+    """Bad, missing, corrupt or unpaired image and mask files; the message names them."""
+
+
+# --------------------------------------------------------------------------------------
+# Finding and pairing files
+# --------------------------------------------------------------------------------------
+
+
+def _folder(folder: _PathLike, what: str) -> Path:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(
+            f"The {what} folder {folder} does not exist (or is not a folder). "
+            "Check the path, or create it and put the files there."
+        )
+    return folder
+
+
+def list_images(folder: _PathLike) -> list[Path]:
+    """The image files in ``folder`` (not its sub-folders), sorted by stem.
+
+    Files whose extension (any case) is in :data:`IMAGE_EXTENSIONS` count; hidden files
+    (name starting with ``.``, such as macOS ``._cell.png``) and other files do not.
+
+    Raises
+    ------
+    DataError
+        When ``folder`` does not exist.
+    """
+    folder = _folder(folder, "image")
+    found = [
+        path
+        for path in folder.iterdir()
+        if not path.name.startswith(".")
+        and path.suffix.lower() in IMAGE_EXTENSIONS
+        and path.is_file()
+    ]
+    return sorted(found, key=lambda path: (path.stem, path.name))
+
+
+def _shorten(names: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _by_stem(paths: list[Path], folder: Path, strip: str = "") -> dict[str, Path]:
+    by_stem: dict[str, list[Path]] = {}
+    for path in paths:
+        stem = path.stem
+        if strip and stem.endswith(strip):
+            stem = stem[: -len(strip)]
+        by_stem.setdefault(stem, []).append(path)
+    doubles = {stem: found for stem, found in by_stem.items() if len(found) > 1}
+    if doubles:
+        listed = _shorten([" and ".join(p.name for p in found) for found in doubles.values()])
+        raise DataError(
+            f"{folder} holds several files for the same name: {listed}. "
+            "Pairs are matched by the name without its extension, so keep one file per name "
+            "(delete or rename the others)."
+        )
+    return {stem: found[0] for stem, found in by_stem.items()}
+
+
+def pair_images_and_masks(
+    image_dir: _PathLike, mask_dir: _PathLike, *, mask_suffix: str = ""
+) -> list[tuple[Path, Path]]:
+    """Image/mask pairs matched by file stem, sorted by stem.
+
+    ``images/a.b.jpg`` pairs with ``masks/a.b.png``: only the name without its
+    extension counts, never the position in a listing.
+
+    Parameters
+    ----------
+    image_dir, mask_dir : str or path
+        Folders of images and of masks.
+    mask_suffix : str
+        Extra ending of the mask names: with ``mask_suffix="_mask"``,
+        ``images/a.png`` pairs with ``masks/a_mask.png``.
+
+    Returns
+    -------
+    list of (Path, Path)
+        ``(image_path, mask_path)`` in the order of the image stems.
+
+    Raises
+    ------
+    DataError
+        When a folder is missing or has no images, when an image has no mask or a mask no
+        image (all of them are listed), or when one folder holds two files of the same
+        stem (``a.png`` and ``a.jpg``).
+    """
+    image_dir, mask_dir = _folder(image_dir, "image"), _folder(mask_dir, "mask")
+    images = _by_stem(list_images(image_dir), image_dir)
+    masks = _by_stem(list_images(mask_dir), mask_dir, strip=mask_suffix)
+    if not images:
+        raise DataError(
+            f"No images found in {image_dir} (looked for {', '.join(IMAGE_EXTENSIONS)} "
+            "in any case). Check the folder."
+        )
+    no_mask = sorted(set(images) - set(masks))
+    no_image = sorted(set(masks) - set(images))
+    if no_mask or no_image:
+        lines = [f"Images and masks do not pair up by file name ({image_dir} and {mask_dir})."]
+        if no_mask:
+            names = [images[stem].name for stem in no_mask]
+            lines.append(f"{len(no_mask)} image(s) without a mask: {_shorten(names)}.")
+        if no_image:
+            names = [masks[stem].name for stem in no_image]
+            lines.append(f"{len(no_image)} mask(s) without an image: {_shorten(names)}.")
+        lines.append(_pairing_hint(list(images), [p.stem for p in list_images(mask_dir)]))
+        raise DataError(" ".join(lines))
+    return [(images[stem], masks[stem]) for stem in sorted(images)]
+
+
+def _pairing_hint(image_stems: list[str], mask_stems: list[str]) -> str:
+    """A guess at why names differ: a common mask ending, or upper/lower case."""
+    for image_stem in image_stems:
+        longer = [m for m in mask_stems if m.startswith(image_stem) and m != image_stem]
+        if len(longer) == 1:
+            suffix = longer[0][len(image_stem) :]
+            if all(stem + suffix in mask_stems for stem in image_stems):
+                return (
+                    f"The masks seem to be named with the ending {suffix!r}: "
+                    f"pass mask_suffix={suffix!r}."
+                )
+            break
+    if {s.lower() for s in image_stems} == {s.lower() for s in mask_stems}:
+        return "The names differ only in upper/lower case: rename the files so they match exactly."
+    return (
+        "Every image needs a mask with the same name (the extension may differ, e.g. "
+        "images/cell_01.tif and masks/cell_01.png): add the missing files or remove the extra ones."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+
+# EXIF orientation tag (0x0112) -> the array operation that shows the image upright.
+# Pillow's ImageOps.exif_transpose does this for the images Pillow can hold; this table
+# is for 16-bit colour images, which Pillow cannot hold (a test checks it against Pillow).
+_ORIENT = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _apply_orientation(array: np.ndarray, orientation: int) -> np.ndarray:
+    return np.ascontiguousarray(_ORIENT.get(orientation, _ORIENT[1])(array))
+
+
+def _unreadable(path: Path, error: BaseException) -> DataError:
+    if isinstance(error, FileNotFoundError):
+        return DataError(f"{path} does not exist. Check the path.")
+    return DataError(
+        f"{path} could not be read as an image ({type(error).__name__}: {error}). The file may "
+        "be damaged or incomplete (an interrupted copy or download), or not an image despite "
+        "its name: open it in an image viewer, then replace or delete it."
+    )
+
+
+def _rawmode(image) -> str:
+    """How the file stores its pixels (Pillow reads 16-bit colour as 8-bit RGB)."""
+    if not image.tile:
+        return ""
+    args = image.tile[0].args
+    return args if isinstance(args, str) else str(args[0]) if args else ""
+
+
+def _read_colour16(path: Path, orientation: int) -> np.ndarray:
+    """16-bit colour pixels via OpenCV (BGR order there, turned into RGB here)."""
+    import cv2
+
+    data = np.fromfile(path, dtype=np.uint8)  # imdecode also takes non-ASCII paths on Windows
+    array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if array is None or array.ndim != 3:
+        raise DataError(f"{path}: OpenCV could not read this 16-bit colour image.")
+    return _apply_orientation(array[..., 2::-1], orientation)  # BGR(A) -> RGB, alpha dropped
+
+
+def _decode(path: _PathLike, *, palette_as_indices: bool) -> np.ndarray:
+    """Pixels of a file, upright: (H, W) grey or (H, W, 3) RGB, uint8 or uint16."""
+    from PIL import Image, ImageOps
+
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            if image.mode in ("RGB", "RGBA") and ";16" in _rawmode(image):
+                return _read_colour16(path, image.getexif().get(0x0112, 1))
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            return _to_array(image, path, palette_as_indices)
+    except DataError:
+        raise
+    # Pillow signals a damaged file with many types (OSError, SyntaxError, EOFError,
+    # struct.error, ValueError, DecompressionBombError...): all mean "cannot read this file".
+    except Exception as error:
+        raise _unreadable(path, error) from error
+
+
+def _to_array(image, path: Path, palette_as_indices: bool) -> np.ndarray:
+    mode = image.mode
+    if mode == "L":
+        return np.asarray(image)
+    if mode.startswith("I;16"):
+        return np.asarray(image).astype(np.uint16)  # native byte order
+    if mode == "I":
+        array = np.asarray(image)
+        if array.min() < 0 or array.max() > 65535:
+            raise DataError(
+                f"{path} holds 32-bit integer pixels outside 0..65535; save it as an 8- or "
+                "16-bit image."
+            )
+        return array.astype(np.uint16)
+    if mode == "F":
+        raise DataError(
+            f"{path} holds floating-point pixels; save it as an 8- or 16-bit image "
+            "(scale it to 0..255 or 0..65535 first)."
+        )
+    if mode in ("P", "PA") and palette_as_indices:
+        return np.asarray(image)[..., 0] if mode == "PA" else np.asarray(image)
+    if mode in ("1", "LA", "La"):
+        return np.asarray(image.convert("L"))
+    if mode in ("RGB", "RGBA", "RGBa", "RGBX"):
+        return np.asarray(image)[..., :3].copy()  # alpha dropped
+    try:  # P, PA, CMYK, YCbCr, LAB, HSV: Pillow converts them to RGB
+        return np.asarray(image.convert("RGB"))
+    except ValueError as error:
+        message = f"{path}: pixel format {mode!r} is not supported; save it as PNG."
+        raise DataError(message) from error
+
+
+def _rgb_to_grey(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R 601-2 luma (Pillow's ``convert("L")`` weights), for 8 and 16-bit alike."""
+    grey = rgb[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    return np.rint(grey).astype(rgb.dtype)[..., None]
+
+
+def read_image(path: _PathLike, *, channels: int | None = None) -> np.ndarray:
+    """An image file as an array, upright and in RGB order.
+
+    Parameters
+    ----------
+    path : str or path
+        A PNG, JPEG, TIFF or BMP file.
+    channels : {None, 1, 3}
+        ``None`` keeps the file's kind: grey gives 1 channel, colour 3. ``1`` converts
+        colour to grey (ITU-R 601-2 luma), ``3`` repeats grey into RGB.
+
+    Returns
+    -------
+    ndarray of uint8 or uint16, shape (H, W, C)
+        EXIF orientation applied; 16-bit files stay uint16. RGBA and grey+alpha lose
+        their alpha channel (it is not part of the picture); palette images become RGB.
+
+    Raises
+    ------
+    DataError
+        When the file is missing, damaged, not an image, or holds floating-point pixels.
+    """
+    if channels not in (None, 1, 3):
+        raise ValueError(f"channels must be None, 1 or 3, got {channels!r}.")
+    array = _decode(path, palette_as_indices=False)
+    if array.ndim == 2:
+        array = array[..., None]
+    if channels == 1 and array.shape[-1] == 3:
+        return _rgb_to_grey(array)
+    if channels == 3 and array.shape[-1] == 1:
+        return np.repeat(array, 3, axis=-1)
+    return array
+
+
+def _distinct(pixels: np.ndarray) -> np.ndarray:
+    """The sorted distinct values; a histogram for 8/16-bit, several times faster than np.unique."""
+    if pixels.dtype in (np.uint8, np.uint16):
+        return np.flatnonzero(np.bincount(pixels.ravel(), minlength=1))
+    return np.unique(pixels)
+
+
+def _mask_labels(pixels: np.ndarray, path: Path, max_label: int) -> np.ndarray:
+    values = _distinct(pixels)
+    if values.size == 0:  # an image of no pixels
+        return pixels.astype(np.uint8)
+    top = np.iinfo(pixels.dtype).max
+    if values[-1] == top and (len(values) == 1 or (len(values) == 2 and values[0] == 0)):
+        return (pixels == top).astype(np.uint8)  # 0/255 (or 0/65535)
+    if values[-1] <= max_label:  # 0/1 or class indices
+        return pixels.astype(np.uint8)
+    shown = ", ".join(str(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
+    raise DataError(
+        f"{path} is not a label mask: it has {len(values)} different values ({shown}). "
+        f"A mask holds 0/255 or 0/1 (background/object) or class indices 0..{max_label}. "
+        "A mask saved as JPEG gets extra grey levels from the compression: save masks as "
+        "PNG. A mask that codes classes as grey levels: map each level to 0, 1, 2, ... first."
+    )
+
+
+def read_mask(path: _PathLike, *, max_label: int = MAX_LABEL) -> np.ndarray:
+    """A mask file as labels.
+
+    Parameters
+    ----------
+    path : str or path
+        A mask image: grey, palette (the palette index is the label), or RGB whose three
+        channels are equal.
+    max_label : int
+        Largest value taken as a class index.
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W)
+        0/255 (and 0/65535) become 0/1; 0/1 and class indices up to ``max_label`` are
+        kept. EXIF orientation is applied, as for the image.
+
+    Raises
+    ------
+    DataError
+        For a missing or damaged file, a colour mask, or values that are not labels (such
+        as the many grey levels of a JPEG-compressed mask); the message says what to do.
+    """
+    path = Path(path)
+    pixels = _decode(path, palette_as_indices=True)
+    if pixels.ndim == 3:
+        red = pixels[..., 0]
+        if not ((red == pixels[..., 1]).all() and (red == pixels[..., 2]).all()):
+            raise DataError(
+                f"{path} is a colour mask. Masks hold one label per pixel: convert each colour "
+                "to a class index (0 background, 1, 2, ...) and save it as a grey PNG."
+            )
+        pixels = pixels[..., 0]
+    return _mask_labels(pixels, path, max_label)
+
+
+# --------------------------------------------------------------------------------------
+# Normalising and resizing
+# --------------------------------------------------------------------------------------
+
+
+def normalize_image(image: np.ndarray) -> np.ndarray:
+    """Pixel values as float32 in [0, 1]: THE normalisation, for training and prediction.
+
+    uint8 is divided by 255 and uint16 by 65535 (the dtype's maximum, not the image's, so
+    that brightness means the same in every image). A float array already in [0, 1] is
+    returned as float32, so normalising twice changes nothing.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, uint16, bool or float, any shape
+
+    Returns
+    -------
+    ndarray of float32, same shape
+    """
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / np.float32(255)
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / np.float32(65535)
+    if image.dtype == np.bool_:
+        return image.astype(np.float32)
+    if np.issubdtype(image.dtype, np.floating):
+        if image.size and (np.nanmin(image) < 0 or np.nanmax(image) > 1):
+            raise ValueError(
+                "A float image must already be in [0, 1]; pass the uint8 or uint16 pixels "
+                "(as read_image gives them) to normalize_image instead."
+            )
+        return image.astype(np.float32)
+    raise TypeError(
+        f"normalize_image takes uint8 or uint16 pixels (as read_image gives them), got "
+        f"{image.dtype}; convert with .astype(np.uint8) or .astype(np.uint16) if the values fit."
+    )
+
+
+def _size_hw(size: int | Sequence[int]) -> tuple[int, int]:
+    """``size`` as (height, width): an int means a square."""
+    if isinstance(size, (int, np.integer)):
+        height = width = int(size)
+    else:
+        height, width = (int(s) for s in size)
+    if height < 1 or width < 1:
+        raise ValueError(f"size must be positive, got {size!r}.")
+    return height, width
+
+
+# OpenCV's resize is used for both (rather than Pillow or skimage.transform.resize):
+# it keeps uint8/uint16/float32 and any channel count (Pillow has no 16-bit or
+# 2-channel RGB modes), it is several times faster than skimage's float-only resize, and
+# INTER_AREA is a true box average when shrinking, which avoids the aliasing that
+# nearest-neighbour shrinking gives images.
+def resize_image(image: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
+    """An image resized for looking at or for a network: area when shrinking, else bilinear.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, uint16 or float32, shape (H, W) or (H, W, C)
+    size : int or (height, width)
+        An int gives a square.
+
+    Returns
+    -------
+    ndarray, same dtype and channels, shape (height, width[, C])
+        Area averaging when neither side grows (no aliasing), bilinear interpolation
+        when a side grows.
+    """
+    import cv2
+
+    image = np.asarray(image)
+    height, width = _size_hw(size)
+    if image.shape[:2] == (height, width):
+        return image.copy()
+    shrink = height <= image.shape[0] and width <= image.shape[1]
+    method = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    resized = cv2.resize(image, (width, height), interpolation=method)  # OpenCV wants (w, h)
+    return resized.reshape(height, width, *image.shape[2:])  # OpenCV drops a last axis of 1
+
+
+def resize_mask(mask: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
+    """A label mask resized by nearest neighbour, so every output value is an input label.
+
+    Parameters
+    ----------
+    mask : ndarray of integers or bool, shape (H, W) or (H, W, 1)
+    size : int or (height, width)
+
+    Returns
+    -------
+    ndarray, same dtype, shape (height, width[, 1])
+        Each output pixel takes the label of the input pixel under its centre.
+    """
+    import cv2
+
+    mask = np.asarray(mask)
+    height, width = _size_hw(size)
+    dtype = mask.dtype
+    work = mask.astype(np.uint8) if dtype == np.bool_ else mask
+    if work.dtype not in (np.uint8, np.uint16, np.int16, np.int32):
+        limits = np.iinfo(np.int32)
+        if work.size and (work.min() < limits.min or work.max() > limits.max):
+            raise ValueError("resize_mask takes labels that fit in int32.")
+        work = work.astype(np.int32)
+    # INTER_NEAREST_EXACT samples at pixel centres, like Pillow's NEAREST and like the
+    # area/bilinear image resize; plain INTER_NEAREST is shifted by half a pixel.
+    resized = cv2.resize(work, (width, height), interpolation=cv2.INTER_NEAREST_EXACT)
+    return resized.reshape(height, width, *mask.shape[2:]).astype(dtype, copy=False)
+
+
+def prepare_image(image: np.ndarray, *, size: int | Sequence[int] | None = None) -> np.ndarray:
+    """Pixels as a network sees them: :func:`normalize_image`, then :func:`resize_image`.
+
+    Training (:func:`load_pairs`, :func:`dataset_from_files`) and prediction use this one
+    function. Resizing after normalising keeps the fractions that area averaging makes.
+
+    Returns
+    -------
+    ndarray of float32 in [0, 1], shape (height, width, C) (or the input's H, W)
+    """
+    image = normalize_image(image)
+    if size is None or image.shape[:2] == _size_hw(size):
+        return image
+    return resize_image(image, size)
+
+
+# --------------------------------------------------------------------------------------
+# Loading into arrays
+# --------------------------------------------------------------------------------------
+
+
+def load_pair(
+    image_path: _PathLike, mask_path: _PathLike, *, size, channels: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One image and its mask, ready for a network.
+
+    Returns
+    -------
+    image : ndarray of float32, shape (height, width, C), in [0, 1]
+    mask : ndarray of uint8, shape (height, width, 1), labels
+
+    Raises
+    ------
+    DataError
+        When a file cannot be read, the mask is not labels, or the two differ in size.
+    """
+    image = read_image(image_path, channels=channels)
+    mask = read_mask(mask_path)
+    if image.shape[:2] != mask.shape:
+        raise DataError(
+            f"{image_path} is {image.shape[1]}x{image.shape[0]} pixels but its mask "
+            f"{mask_path} is {mask.shape[1]}x{mask.shape[0]}: a mask must have its image's "
+            "size (after EXIF rotation). Remake the mask from this image."
+        )
+    return prepare_image(image, size=size), resize_mask(mask, size)[..., None]
+
+
+def _as_pairs(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> list[_Pair]:
+    pairs = [(Path(image), Path(mask)) for image, mask in pairs]
+    if not pairs:
+        raise DataError(
+            "No image/mask pairs were given: check the folders (see pair_images_and_masks)."
+        )
+    return pairs
+
+
+_GREY_MODES = ("1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N")
+
+
+def infer_channels(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> int:
+    """3 if any image of the pairs is in colour, else 1; checks that every file opens.
+
+    Only file headers are read (fast, even for thousands of files), so a damaged or
+    mislabelled file is reported before training starts rather than in the middle of it.
+
+    Raises
+    ------
+    DataError
+        Naming a file that is not an image, or a pair whose sizes differ.
+    """
+    from PIL import Image
+
+    channels = 1
+    for image_path, mask_path in _as_pairs(pairs):
+        sizes = []
+        for path in (image_path, mask_path):
+            try:
+                with Image.open(path) as opened:
+                    sizes.append(opened.size)
+                    if path == image_path and opened.mode not in _GREY_MODES:
+                        channels = 3
+            except Exception as error:  # see _decode
+                raise _unreadable(path, error) from error
+        # EXIF orientation may swap width and height: load_pair checks the upright sizes
+        if sizes[0] != sizes[1] and sizes[0] != sizes[1][::-1]:
+            (iw, ih), (mw, mh) = sizes
+            raise DataError(
+                f"{image_path} is {iw}x{ih} pixels but its mask {mask_path} is {mw}x{mh}: "
+                "a mask must have its image's size. Remake the mask from this image."
+            )
+    return channels
+
+
+def load_pairs(
+    pairs: Iterable[tuple[_PathLike, _PathLike]],
+    *,
+    size: int | Sequence[int],
+    channels: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Image/mask pairs read, resized and normalised into two arrays (in memory).
+
+    Parameters
+    ----------
+    pairs : sequence of (image_path, mask_path)
+        As :func:`pair_images_and_masks` gives them.
+    size : int or (height, width)
+    channels : {None, 1, 3}
+        ``None``: 3 if any image is in colour, else 1 (see :func:`infer_channels`).
+
+    Returns
+    -------
+    images : ndarray of float32, shape (N, height, width, C), in [0, 1]
+    masks : ndarray of uint8, shape (N, height, width, 1), labels
+
+    For folders larger than memory use :func:`dataset_from_files`, which gives the same
+    arrays a batch at a time.
+    """
+    pairs = _as_pairs(pairs)
+    height, width = _size_hw(size)
+    found = infer_channels(pairs)
+    channels = found if channels is None else channels
+    images = np.empty((len(pairs), height, width, channels), np.float32)
+    masks = np.empty((len(pairs), height, width, 1), np.uint8)
+    for index, (image_path, mask_path) in enumerate(pairs):
+        images[index], masks[index] = load_pair(
+            image_path, mask_path, size=(height, width), channels=channels
+        )
+    return images, masks
+
+
+def load_folder(
+    image_dir: _PathLike,
+    mask_dir: _PathLike,
+    *,
+    size: int | Sequence[int],
+    channels: int | None = None,
+    max_images: int | None = None,
+    mask_suffix: str = "",
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`pair_images_and_masks` then :func:`load_pairs`; also returns the stems.
+
+    ``max_images`` keeps the first pairs in stem order (``None``: all).
+
+    Returns
+    -------
+    images : ndarray of float32, shape (N, height, width, C)
+    masks : ndarray of uint8, shape (N, height, width, 1)
+    stems : list of str, the file name (without extension) of each pair
+    """
+    pairs = pair_images_and_masks(image_dir, mask_dir, mask_suffix=mask_suffix)
+    if max_images is not None:
+        pairs = pairs[:max_images]
+    images, masks = load_pairs(pairs, size=size, channels=channels)
+    return images, masks, [image.stem for image, _ in pairs]
+
+
+# --------------------------------------------------------------------------------------
+# Splitting
+# --------------------------------------------------------------------------------------
+
+
+def split_stems(
+    stems: Iterable[str],
+    *,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 42,
+) -> dict[str, list[str]]:
+    """Train, validation and test stems, without overlap.
+
+    Every stem lands in exactly one part. The split depends only on the set of stems and
+    the seed (not on their order), so it is the same in every chapter and every run.
+
+    Parameters
+    ----------
+    stems : iterable of str
+        Distinct names (as :func:`load_folder` returns them).
+    val_fraction, test_fraction : float
+        Shares of the stems, rounded. With 3 stems or more, a positive fraction gives
+        at least one stem; training always keeps at least one.
+    seed : int
+
+    Returns
+    -------
+    dict with keys ``"train"``, ``"val"``, ``"test"``: lists of stems, each sorted
+    """
+    stems = sorted(stems)
+    if len(set(stems)) != len(stems):
+        doubles = sorted({s for s in stems if stems.count(s) > 1})
+        raise ValueError(f"Stems must be distinct; repeated: {_shorten(doubles)}.")
+    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise ValueError(
+            "val_fraction and test_fraction must each be in [0, 1) and add up to less than 1; "
+            f"got {val_fraction} and {test_fraction}."
+        )
+    count = len(stems)
+
+    def share(fraction: float) -> int:
+        wanted = int(round(fraction * count))
+        return max(wanted, 1) if fraction > 0 and count >= 3 else wanted
+
+    n_test, n_val = share(test_fraction), share(val_fraction)
+    while count and n_test + n_val > count - 1:  # keep one for training
+        if n_val >= n_test:
+            n_val -= 1
+        else:
+            n_test -= 1
+    order = np.random.default_rng(seed).permutation(count)
+    shuffled = [stems[i] for i in order]
+    return {
+        "train": sorted(shuffled[n_test + n_val :]),
+        "val": sorted(shuffled[n_test : n_test + n_val]),
+        "test": sorted(shuffled[:n_test]),
+    }
+
+
+def select_pairs(pairs: Iterable[tuple[_PathLike, _PathLike]], stems: Iterable[str]) -> list[_Pair]:
+    """The pairs whose image stem is in ``stems`` (``split_stems(...)["train"]``, say), in order.
+
+    Raises
+    ------
+    DataError
+        When a stem has no pair.
+    """
+    pairs = [(Path(image), Path(mask)) for image, mask in pairs]
+    wanted = set(stems)
+    missing = sorted(wanted - {image.stem for image, _ in pairs})
+    if missing:
+        raise DataError(f"No image/mask pair for: {_shorten(missing)}.")
+    return [pair for pair in pairs if pair[0].stem in wanted]
+
+
+# --------------------------------------------------------------------------------------
+# tf.data pipelines
+# --------------------------------------------------------------------------------------
+
+
+def _check_labels(mask: np.ndarray, num_classes: int, where: str) -> None:
+    top = int(mask.max()) if mask.size else 0
+    if num_classes == 1 and top > 1:
+        raise DataError(
+            f"{where} has labels up to {top}, but num_classes=1 means background/object "
+            f"(0/1). For class indices pass num_classes={top + 1} (background included)."
+        )
+    if num_classes > 1 and top >= num_classes:
+        raise DataError(
+            f"{where} has label {top}, but num_classes={num_classes} allows 0..{num_classes - 1}. "
+            f"Pass num_classes={top + 1} or fix the mask."
+        )
+
+
+def _mask_for_training(mask: np.ndarray, num_classes: int) -> np.ndarray:
+    return mask.astype(np.float32 if num_classes == 1 else np.int32)
+
+
+def _dihedral(image, mask, seed, square: bool):
+    """The same random flip/90-degree rotation of image and mask: one of the 8 symmetries
+    of a square, each with probability 1/8 (for non-square images only the 4 that keep
+    the shape: identity, the two flips and the half turn)."""
+    import tensorflow as tf
+
+    draws = tf.random.stateless_uniform([2], seed=seed, minval=0, maxval=4, dtype=tf.int32)
+    turns = draws[0] if square else 2 * (draws[0] % 2)
+    flip = tf.equal(draws[1] % 2, 1)
+    out = []
+    for array in (image, mask):
+        shape = array.shape
+        array = tf.image.rot90(array, k=turns)
+        array = tf.where(flip, tf.reverse(array, axis=[1]), array)
+        out.append(tf.ensure_shape(array, shape))
+    return tuple(out)
+
+
+def _finish(ds, *, batch_size: int, augment: bool, seed: int, square: bool):
+    import tensorflow as tf
+
+    if augment:
+        # one stateless seed per element: reproducible for a seed, new draws every epoch
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(
+            lambda pair, s: _dihedral(pair[0], pair[1], s, square),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def dataset_from_files(
+    pairs: Iterable[tuple[_PathLike, _PathLike]],
+    *,
+    size: int | Sequence[int],
+    batch_size: int,
+    channels: int | None = None,
+    augment: bool = False,
+    shuffle: bool = False,
+    seed: int = 42,
+    num_classes: int = 1,
+) -> tf.data.Dataset:
+    """A streaming ``tf.data`` pipeline of (image, mask) batches, read from files as needed.
+
+    Only the file names are held; images are decoded in parallel
+    (``num_parallel_calls=AUTOTUNE``) and a few batches are prefetched, so a folder
+    larger than memory trains. Decoding is :func:`load_pair` itself, wrapped in
+    ``tf.numpy_function``: the same EXIF, 16-bit, RGBA and mask rules, and the same
+    arrays, as :func:`load_pairs` (Pillow and OpenCV release the GIL while they decode
+    and resize, so the parallel calls overlap). ``tf.io.decode_image`` is not used: it
+    ignores EXIF orientation and has no 0/255-to-label rule.
+
+    Parameters
+    ----------
+    pairs : sequence of (image_path, mask_path)
+    size : int or (height, width)
+    batch_size : int
+    channels : {None, 1, 3}
+        ``None``: 3 if any image is in colour, else 1.
+    augment : bool
+        Apply the same random flip and 90-degree rotation to each image and its mask.
+    shuffle : bool
+        Shuffle the pairs (their names, so it costs no memory), anew every epoch.
+    seed : int
+        Seed of the shuffle and of the augmentation.
+    num_classes : int
+        1: masks are float32 0./1. (a sigmoid output). More: int32 class indices.
+
+    Yields
+    ------
+    image : float32, shape (B, height, width, C), in [0, 1]
+    mask : float32 (num_classes=1) or int32, shape (B, height, width, 1)
+
+    Raises
+    ------
+    DataError
+        Before anything is decoded, for a file that is not an image or a pair whose sizes
+        differ (file headers are checked). A file damaged past its header, or a mask whose
+        labels do not fit ``num_classes``, stops the iteration with a TensorFlow error whose
+        message names the file; :func:`unwrap_data_errors` turns it back into a DataError.
+    """
+    import tensorflow as tf
+
+    pairs = _as_pairs(pairs)
+    height, width = _size_hw(size)
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
+    found = infer_channels(pairs)
+    channels = found if channels is None else channels
+    mask_dtype = np.float32 if num_classes == 1 else np.int32
+
+    def load(image_path: bytes, mask_path: bytes):
+        mask_name = mask_path.decode("utf-8")
+        image, mask = load_pair(
+            image_path.decode("utf-8"), mask_name, size=(height, width), channels=channels
+        )
+        _check_labels(mask, num_classes, mask_name)
+        return image, _mask_for_training(mask, num_classes)
+
+    def load_tensors(image_path, mask_path):
+        image, mask = tf.numpy_function(
+            load, [image_path, mask_path], (tf.float32, tf.as_dtype(mask_dtype))
+        )
+        image.set_shape((height, width, channels))
+        mask.set_shape((height, width, 1))
+        return image, mask
+
+    ds = tf.data.Dataset.from_tensor_slices(
+        ([str(image) for image, _ in pairs], [str(mask) for _, mask in pairs])
+    )
+    if shuffle:
+        ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.map(load_tensors, num_parallel_calls=tf.data.AUTOTUNE)
+    return _finish(ds, batch_size=batch_size, augment=augment, seed=seed, square=height == width)
+
+
+@contextmanager
+def unwrap_data_errors() -> Iterator[None]:
+    """Give back the :class:`DataError` that TensorFlow wrapped while iterating a pipeline.
+
+    A file that fails while :func:`dataset_from_files` decodes it reaches the caller as a
+    TensorFlow ``UnknownError`` whose long message holds ours. Inside this block it is
+    raised again as a one-line ``DataError`` (which the command line prints without a
+    traceback); other errors pass unchanged.
+
+    Example
+    -------
+    >>> with unwrap_data_errors():                                # doctest: +SKIP
+    ...     model.fit(dataset_from_files(pairs, size=128, batch_size=8))
+    """
+    marker = "DataError: "
+    try:
+        yield
+    except DataError:
+        raise
+    except Exception as error:
+        text = str(error)
+        if marker not in text:
+            raise
+        message = text.split(marker, 1)[1].split("\n", 1)[0].strip()
+        raise DataError(message) from error
+
+
+def dataset_from_arrays(
+    images: np.ndarray,
+    masks: np.ndarray,
+    *,
+    batch_size: int,
+    augment: bool = False,
+    shuffle: bool = False,
+    seed: int = 42,
+    num_classes: int = 1,
+) -> tf.data.Dataset:
+    """A ``tf.data`` pipeline of (image, mask) batches from arrays already in memory.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W, C)
+        float32 in [0, 1] (as :func:`load_pairs` gives them), or uint8/uint16 pixels,
+        which are normalised with :func:`normalize_image`.
+    masks : ndarray of integer labels, shape (N, H, W) or (N, H, W, 1)
+    batch_size, augment, shuffle, seed, num_classes
+        As for :func:`dataset_from_files`, whose batches these match.
+
+    Yields
+    ------
+    image : float32, shape (B, H, W, C)
+    mask : float32 (num_classes=1) or int32, shape (B, H, W, 1)
+    """
+    import tensorflow as tf
+
+    images = normalize_image(images)
+    masks = np.asarray(masks)
+    if masks.ndim == images.ndim - 1:
+        masks = masks[..., None]
+    if images.ndim != 4 or masks.shape != images.shape[:3] + (1,):
+        raise ValueError(
+            f"images must be (N, H, W, C) and masks (N, H, W) or (N, H, W, 1) of the same N, H, W; "
+            f"got {images.shape} and {masks.shape}."
+        )
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
+    _check_labels(masks, num_classes, "the masks array")
+    ds = tf.data.Dataset.from_tensor_slices((images, _mask_for_training(masks, num_classes)))
+    if shuffle:
+        ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    square = images.shape[1] == images.shape[2]
+    return _finish(ds, batch_size=batch_size, augment=augment, seed=seed, square=square)
