@@ -10,4 +10,10 @@ Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
 and TensorFlow loads only where a module needs it.
 """
 
+import os
+
+# TensorFlow's C++ start-up chatter (CUDA probing, CPU instruction notes) is not for
+# learners; real errors still reach Python as exceptions. Set before TensorFlow loads.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 __version__ = "0.1.0"

@@ -195,8 +195,8 @@ def _lesion_polygon(rng, centre, mean_radius, n_points: int) -> np.ndarray:
     for k, (a, b) in enumerate(harmonics, start=2):
         radius += np.array([a * math.cos(k * t) + b * math.sin(k * t) for t in angles])
     radius *= mean_radius * rng.uniform(0.92, 1.08, size=n_points)
-    xs = [centre[1] + r * math.cos(t) for r, t in zip(radius, angles)]
-    ys = [centre[0] + r * math.sin(t) for r, t in zip(radius, angles)]
+    xs = [centre[1] + r * math.cos(t) for r, t in zip(radius, angles, strict=True)]
+    ys = [centre[0] + r * math.sin(t) for r, t in zip(radius, angles, strict=True)]
     return np.rint(np.column_stack([xs, ys])).astype(int)
 
 

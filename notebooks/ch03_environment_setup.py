@@ -38,6 +38,7 @@ import os
 import subprocess
 import sys
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up notes out
 REPO_URL = "https://github.com/unet-course/unet-segmentation-course"
 if "google.colab" in sys.modules:
     if not os.path.isdir("/content/course"):

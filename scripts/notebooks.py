@@ -5,6 +5,7 @@ Usage (the Makefile calls these)::
     python scripts/notebooks.py sync    # pair each .py script with its .ipynb, strip outputs
     python scripts/notebooks.py check   # fail when a pair differs or an .ipynb holds outputs
     python scripts/notebooks.py run     # execute every chapter in order (make course)
+    python scripts/notebooks.py run ch06 ch07   # only these chapters
 
 The ``.py`` percent scripts are the reviewable source; the ``.ipynb`` files are what
 Colab opens. Both are committed, without outputs.
@@ -103,15 +104,17 @@ def _this_python_kernel() -> str:
     return "course-python"
 
 
-def run(timeout: int) -> int:
-    """Execute every chapter in order in a fresh kernel; one line per chapter."""
+def run(timeout: int, only: list[str] | None = None) -> int:
+    """Execute every chapter (or those whose name starts with one of ``only``) in order,
+    each in a fresh kernel; one line per chapter."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     EXECUTED.mkdir(parents=True, exist_ok=True)
     kernel = _this_python_kernel()
     failed = 0
-    for path in chapter_notebooks():
+    chosen = [p for p in chapter_notebooks() if not only or p.stem.startswith(tuple(only))]
+    for path in chosen:
         notebook = nbformat.read(path, as_version=4)
         client = NotebookClient(
             notebook, timeout=timeout, kernel_name=kernel,
@@ -133,13 +136,14 @@ def run(timeout: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["sync", "check", "run"])
+    parser.add_argument("chapters", nargs="*", help="run: only chapters starting with these names")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (run)")
     args = parser.parse_args(argv)
     if args.action == "sync":
         return sync()
     if args.action == "check":
         return check()
-    return run(args.timeout)
+    return run(args.timeout, args.chapters)
 
 
 if __name__ == "__main__":
