@@ -81,7 +81,7 @@ def png_bytes(array: np.ndarray) -> bytes:
     if array.dtype not in (np.uint8, np.uint16):
         raise TypeError(f"PNG needs uint8 or uint16 pixels, got {array.dtype}.")
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG", compress_level=9)
+    Image.fromarray(array).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 
