@@ -1,0 +1,535 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 10 · Labelling your own images with VIA
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch10_labeling_with_via.ipynb)
+#
+# A U-Net learns from masks, and for your own images nobody has drawn them yet. The
+# [VGG Image Annotator (VIA)](https://www.robots.ox.ac.uk/~vgg/software/via/) is a free
+# labelling tool that runs in a web browser: you outline each object with a polygon, and
+# VIA saves the outlines as a JSON file. This notebook turns such a file into masks you
+# can train on, and checks it first. You will:
+#
+# 1. follow the labelling workflow in VIA 2, step by step;
+# 2. open the VIA JSON that ships with the course and see what it holds;
+# 3. draw its polygons over the images, and the masks made from them;
+# 4. read the quality report, and watch it catch a damaged file;
+# 5. write the masks to disk, safely;
+# 6. see what goes wrong in the module's own converter;
+# 7. turn a region attribute into class names, for masks with several classes.
+
+# %% [markdown]
+# ## Set-up
+#
+# On Colab this cell downloads the course (code and data) and installs its `helpers`
+# package. On your own computer it does nothing: `make course` or `make lab` has
+# already installed everything.
+
+# %%
+import os
+import subprocess
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up notes out
+REPO_URL = "https://github.com/unet-course/unet-segmentation-course"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("/content/course"):
+        try:
+            for command in (
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, "/content/course"],
+                [sys.executable, "-m", "pip", "install", "--quiet", "-e", "/content/course"],
+            ):
+                subprocess.run(command, check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as error:
+            print("Set-up failed:", (error.stderr or "").strip()[-400:])
+            print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+    sys.path.insert(0, "/content/course")
+    os.chdir("/content/course/notebooks")
+
+# %% [markdown]
+# ## Imports and run profile
+#
+# This chapter trains nothing, so the profile changes little here; every chapter prints
+# it all the same.
+
+# %%
+import copy
+import dataclasses
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+from skimage.draw import polygon as polygon_pixels
+
+from helpers import config, io, plots, via
+
+profile = config.get_profile()
+print(profile)
+out = config.outputs_dir("ch10", profile.name)
+pd.set_option("display.max_colwidth", 200)
+
+# %% [markdown]
+# ## 1 · Labelling in VIA, step by step
+#
+# The module shows this part as seven screenshots. Here are the same seven steps in
+# words, precise enough to follow with VIA 2 open next to this notebook.
+#
+# **Before you start.** Download VIA 2 from its
+# [project page](https://www.robots.ox.ac.uk/~vgg/software/via/) (the *VIA 2* zip, not
+# VIA 3), unzip it and open `via.html` in Firefox or Chrome. It is a single web page:
+# nothing to install, it works offline, and your images never leave your computer. Put
+# all the images in one folder, with plain and unique names: each mask will be called
+# `<image name>.png`, so `scan1.png` and `scan1.jpg` would fight over one mask.
+#
+# 1. **The start screen.** A menu bar on top (*Project*, *Annotation*, *View*, *Help*),
+#    a row of icons under it, and a sidebar on the left with the panels *Region Shape*,
+#    *Project*, *Attributes* and *Keyboard Shortcuts*. Type a name into the *Project*
+#    panel's *Name* box: VIA names the files it saves after it.
+# 2. **Add the images.** *Project > Add local files* (or the *Add Files* button in the
+#    *Project* panel), and select all your images at once. VIA 2's file picker takes
+#    `.jpg`, `.jpeg`, `.png` and `.bmp`. VIA remembers only each file's **name and
+#    size**, never its pixels: that is why the converter below asks for the images
+#    folder as well as the JSON.
+# 3. **Check they loaded.** The first image appears and the *Project* panel lists every
+#    file; the ← and → keys move between images. The list's filter *Files that could not
+#    be loaded* should show nothing.
+# 4. **Define a class attribute, then draw.**
+#    - Open *Attributes*, keep *Region Attributes* selected, type `label` into the
+#      *attribute name* box and press **+**. As its type choose *dropdown* (or *radio*)
+#      and add one option per class, e.g. `lesion`; the option's id is what ends up in
+#      the file. A *text* attribute works too, but every typo (`Lesion`, `lesion `)
+#      becomes a class of its own.
+#    - In *Region Shape* pick the **polygon** (key 4). Click along the object's edge, one
+#      click per corner, and press **Enter** to close the outline. **Backspace** removes
+#      the last point; **Esc** abandons the outline.
+#    - Click a region to select it: drag its points to correct them, or remove it with
+#      the toolbar's *Delete Region* button (the ×). **Space** opens the annotation
+#      editor, a table where you set each region's `label`.
+# 5. **The image is done** when every object has its own outline and every outline has
+#    a `label`. The *Project* panel's filter *Show files missing region annotations*
+#    finds regions you forgot to label. An image with nothing to outline simply gets no
+#    region: leave it in the project.
+# 6. **Review.** *View > Toggle image grid view* shows all images with their outlines:
+#    the quickest way to spot a missed object or a stray point.
+#    *Annotation > Preview Annotations* shows the data itself.
+# 7. **Save and export.** These are two different files:
+#    - *Project > Save* writes the **project file**: your annotations plus VIA's settings
+#      and your attribute definitions. *Project > Load* opens it again, to go on
+#      labelling tomorrow.
+#    - *Annotation > Export Annotations (as json)* writes the **export**: only the
+#      annotations, one record per image. The browser downloads it as
+#      `<project name>_json.json`.
+#
+#    The course's converter reads both (and VIA 1.x files). **Prefer the export**: it is
+#    the file made for other programs, and it holds nothing but the annotations. The
+#    *csv* and *COCO* exports are other formats: the converter recognises them and asks
+#    for the JSON instead.
+#
+# **Tips that save a re-do**
+#
+# - One region per object: two lesions are two polygons, never one around both.
+# - Follow the edge closely; add points where it curves. The mask is exactly what you
+#   draw.
+# - Keep the images that show nothing. They become all-background masks, and they teach
+#   the network that "nothing here" is an answer too.
+# - Save the project often. VIA lives in a browser tab: closing the tab or the browser
+#   loses what was not saved.
+# - Do not rename or move images after labelling: the file matches them by name.
+
+# %% [markdown]
+# ## 2 · What the exported file holds
+#
+# The course ships a VIA export of the MRI-like slices in `data/mri/`, made exactly as
+# above: a polygon around each lesion, with `label = lesion`. Let us open it as plain
+# JSON first, to see what VIA wrote for one image:
+
+# %%
+via_path = config.data_dir("mri", "via_annotations.json")
+images_dir = config.data_dir("mri", "images")
+raw = json.loads(via_path.read_text())
+
+key, record = next(iter(raw.items()))
+shape = record["regions"][0]["shape_attributes"]
+print("key:       ", key, "(the file name followed by the file size)")
+print("record:    ", list(record))
+print("filename:  ", record["filename"], "| size:", record["size"], "bytes")
+first_points = list(zip(shape["all_points_x"][:3], shape["all_points_y"][:3], strict=True))
+print("a region:  ", shape["name"], "of", len(shape["all_points_x"]), "points, from", first_points)
+print("its class: ", record["regions"][0]["region_attributes"])
+
+# %% [markdown]
+# `x` counts pixels from the left (the column), `y` from the top (the row).
+#
+# `via.load_via` reads every VIA 1.x and 2.x variant into the same objects and says
+# which variant it found. How many regions does each image have?
+
+# %%
+project = via.load_via(via_path)
+print(project.variant, "|", len(project.images), "images |", project.region_count, "regions")
+print("region attributes used:", project.region_attribute_keys())
+
+per_image = Counter(len(image.regions) for image in project.images)
+for count in sorted(per_image):
+    print(f"{count} region(s): {per_image[count]:>2} images  " + "#" * per_image[count])
+
+# %% [markdown]
+# The project file (step 7) keeps the same records under `_via_img_metadata`, next to
+# VIA's settings and attribute definitions. `load_via` reads it just as well; we wrap
+# the export in a minimal project to show it:
+
+# %%
+as_project = {
+    "_via_settings": {"project": {"name": "mri"}},
+    "_via_img_metadata": raw,
+    "_via_attributes": {
+        "region": {"label": {"type": "dropdown", "options": {"lesion": ""}}}, "file": {}
+    },
+}
+project_path = out / "mri_project.json"
+project_path.write_text(json.dumps(as_project))
+print("wrote", project_path.relative_to(config.repo_root()))
+from_project = via.load_via(project_path)
+print(from_project.variant, "|", len(from_project.images), "images |",
+      from_project.region_count, "regions")
+
+# %% [markdown]
+# ## 3 · Drawing the outlines over the images
+#
+# Before turning outlines into masks, look at them. An outline is the list of points
+# VIA stored; joining the last point back to the first closes it:
+
+# %%
+def draw_outlines(ax, regions, **line_style):
+    """Each polygon's points joined in order, and back to the first one."""
+    for region in regions:
+        xs = list(region.geometry["all_points_x"])
+        ys = list(region.geometry["all_points_y"])
+        ax.plot(xs + xs[:1], ys + ys[:1], **line_style)
+
+
+records = {image.filename: image for image in project.images}
+
+# %% [markdown]
+# Three images: one lesion, two lesions, and none. Below each, the mask that
+# `via.rasterize_regions` draws from the outlines, in the image's own size (every pixel
+# whose centre lies inside an outline, or on it):
+
+# %%
+examples = ["mri_000.png", "mri_001.png", "mri_005.png"]
+fig, axes = plt.subplots(2, 3, figsize=(11, 7.6))
+for column, name in enumerate(examples):
+    picture = io.read_image(images_dir / name)
+    regions = records[name].regions
+    mask = via.rasterize_regions(regions, picture.shape[:2])
+    axes[0, column].imshow(picture)
+    draw_outlines(axes[0, column], regions, color="yellow", linewidth=1.2)
+    axes[0, column].set(title=f"{name}: {len(regions)} region(s)",
+                        xlabel="x (column)", ylabel="y (row)")
+    axes[1, column].imshow(plots.overlay(picture, mask))
+    axes[1, column].set_title(f"mask: {mask.sum()} pixels")
+    axes[1, column].axis("off")
+fig.suptitle("VIA outlines (top) and the masks drawn from them (bottom, red)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 4 · The quality report
+#
+# A VIA file can be wrong in ways that are hard to see: an image that is not in the
+# folder, a polygon closed after two clicks, an outline dragged off the image.
+# `via.quality_report` walks through the file the way the converter will and gives one
+# row per image, without writing anything:
+
+# %%
+report = via.quality_report(via_path, images_dir)
+print(via.summarize(report))
+report.head(3)
+
+# %% [markdown]
+# What the columns mean:
+#
+# | column | meaning |
+# |---|---|
+# | `filename` | the image's name as written in VIA |
+# | `mask` | the mask file that will be written for it, `<image name>.png` |
+# | `status` | `ok`, `missing image`, `unreadable image`, `unsafe filename` (a path leaving the folder, like `../x.png`) or `duplicate` |
+# | `height`, `width` | the image's size as VIA showed it (photos turned upright first) |
+# | `regions`, `drawn` | regions in the file, and how many of them became pixels |
+# | `null_regions` | empty (`null`) entries in the region list, skipped |
+# | `partly_outside`, `wholly_outside` | regions that leave the image (they are cut at its edge) |
+# | `degenerate` | regions with no area: fewer than 3 points, a zero-size box, too small to cover a pixel |
+# | `invalid` | regions with missing or non-numeric coordinates, or no shape name |
+# | `unknown_shape` | a shape the converter does not know |
+# | `points_skipped`, `unlabelled` | points left out on request; regions without a class (with `attribute=`) |
+# | `problems` | all of the above in words, with the region's number as VIA counts it (from 0) |
+#
+# On the course's file everything is `ok`; the only notes are the three images without
+# regions, which will get all-background masks:
+
+# %%
+report.loc[report["problems"] != "", ["filename", "status", "regions", "problems"]]
+
+# %% [markdown]
+# ### A damaged copy
+#
+# To see the report at work, we break a copy of the file in four ways that happen in
+# real projects (the original in `data/` stays untouched):
+
+# %%
+damaged = copy.deepcopy(raw)
+by_name = {entry["filename"]: entry for entry in damaged.values()}
+# 1. an outline dragged 115 px to the right: most of it now lies beyond the right edge
+dragged = by_name["mri_002.png"]["regions"][0]["shape_attributes"]
+dragged["all_points_x"] = [x + 115 for x in dragged["all_points_x"]]
+# 2. a polygon closed after two clicks: a line, with no area
+line = {"name": "polygon", "all_points_x": [60, 90], "all_points_y": [60, 70]}
+by_name["mri_003.png"]["regions"].append(
+    {"shape_attributes": line, "region_attributes": {"label": "lesion"}})
+# 3. an image that was labelled but never copied into the images folder
+damaged["mri_040.png9999"] = {
+    **copy.deepcopy(by_name["mri_000.png"]), "filename": "mri_040.png", "size": 9999}
+# 4. an empty (null) entry in a region list, as hand edits and scripts sometimes leave
+by_name["mri_006.png"]["regions"].append(None)
+
+# %% [markdown]
+# We save the copy under `outputs/` and run the report on it. It flags each of the
+# four, and names the image and the region:
+
+# %%
+damaged_path = out / "via_damaged.json"
+damaged_path.write_text(json.dumps(damaged))
+damaged_report = via.quality_report(damaged_path, images_dir)
+print(via.summarize(damaged_report))
+columns = ["filename", "status", "regions", "drawn", "null_regions", "partly_outside",
+           "degenerate", "problems"]
+flagged = damaged_report["problems"].ne("") & damaged_report["regions"].gt(0)  # not the empty ones
+damaged_report.loc[flagged, columns]
+
+# %% [markdown]
+# Nothing stopped with a traceback: a missing image is a row to fix, not a crash
+# halfway through a folder. Fix such rows in VIA (or copy the missing image), export
+# again, and run the report until only the notes you expect are left.
+
+# %% [markdown]
+# ## 5 · Writing the masks
+#
+# `via.masks_from_via` writes one mask PNG per image, named like the image, in the
+# image's own size: 0 for background, 255 for the object. It returns the same report.
+# (We empty the folder first, so that the notebook can be run again from the top.)
+
+# %%
+mask_dir = out / "masks"
+shutil.rmtree(mask_dir, ignore_errors=True)
+written = via.masks_from_via(via_path, images_dir, mask_dir)
+print(via.summarize(written))
+print(len(list(mask_dir.glob("*.png"))), "mask files in", mask_dir.relative_to(config.repo_root()))
+
+# %% [markdown]
+# Run it a second time and it refuses: masks already on disk (perhaps ones you corrected
+# by hand) are never replaced unless you ask with `overwrite=True`.
+
+# %%
+try:
+    via.masks_from_via(via_path, images_dir, mask_dir)
+except FileExistsError as error:
+    print(f"{type(error).__name__}: {error}")
+
+# %%
+rewritten = via.masks_from_via(via_path, images_dir, mask_dir, overwrite=True)
+print("with overwrite=True:", via.summarize(rewritten))
+
+# %% [markdown]
+# Every image has its mask, the empty one included, so chapter 6's pairing by name
+# finds all 40 pairs:
+
+# %%
+pairs = io.pair_images_and_masks(images_dir, mask_dir)
+empty_mask = io.read_mask(mask_dir / "mri_005.png")
+print(len(pairs), "image/mask pairs")
+print("mri_005.png (no regions):", empty_mask.shape, "labels", np.unique(empty_mask))
+
+# %% [markdown]
+# ## 6 · What the module's converter gets wrong
+#
+# The module's chapter 11 converts its VIA file with a short loop. Three of its choices
+# quietly damage the masks.
+#
+# > **Common mistake: no regions, no mask.** The loop skips an image whose record has
+# > no regions, so that image gets no mask file. Its later code lists the image folder
+# > and the mask folder and pairs them by position: from the first empty image on,
+# > every image gets its neighbour's mask.
+#
+# With our file, that is what happens:
+
+# %%
+image_names = sorted(Path(image.filename).stem for image in project.images)
+mask_names = sorted(Path(image.filename).stem for image in project.images if image.regions)
+by_position = list(zip(image_names, mask_names, strict=False))  # stops at the shorter, silently
+wrong = [(image, mask) for image, mask in by_position if image != mask]
+print(f"{len(mask_names)} masks for {len(image_names)} images")
+print(f"paired by position: {len(wrong)} of {len(by_position)} pairs wrong, from {wrong[0]} on")
+
+# %% [markdown]
+# > **Common mistake: outlines leaving the image pile up on its border.** The module
+# > fills the polygon without telling the drawing function the image's size, then clamps
+# > the coordinates into the image. Every pixel beyond the right edge is moved onto the
+# > last column.
+#
+# For a lesion that only just crosses the edge this changes little. For the outline we
+# dragged off the image above, most rows lie outside, and they all land on the border:
+
+# %%
+height, width = via.image_shape(images_dir / "mri_002.png")
+xs, ys = np.array(dragged["all_points_x"]), np.array(dragged["all_points_y"])
+rows, cols = polygon_pixels(ys, xs)  # no image shape given: columns beyond the edge too
+clamped = np.zeros((height, width), dtype=bool)
+clamped[rows.clip(0, height - 1), cols.clip(0, width - 1)] = True  # the module's clamping
+
+clipped = via.rasterize_regions([{"shape_attributes": dragged}], (height, width))
+print(f"pixels in the last column: clamped {clamped[:, -1].sum()}, "
+      f"clipped at the edge {clipped[:, -1].sum()}")
+print(f"object pixels in all:      clamped {clamped.sum()}, clipped at the edge {clipped.sum()}")
+
+# %%
+picture = io.read_image(images_dir / "mri_002.png")
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
+axes[0].imshow(picture)
+draw_outlines(axes[0], [via.ViaRegion(0, "polygon", dragged)], color="yellow")
+axes[0].set_title("the outline, mostly beyond the image")
+for ax, mask, title in ((axes[1], clamped, "module: clamped onto the border"),
+                        (axes[2], clipped, "course: cut at the edge")):
+    ax.imshow(mask, cmap="gray")
+    ax.set_title(title)
+for ax in axes:
+    ax.set_facecolor("lightsteelblue")  # what lies beyond the image's right edge
+    ax.set(xlim=(200, 295), ylim=(150, 85), xlabel="x (column)", ylabel="y (row)")
+fig.suptitle("The right edge of mri_002.png, enlarged (blue: outside the image)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# > **Common mistake: overlapping regions are added up.** The module adds each region's
+# > 0/1 mask into a `uint8` array, then multiplies by 255 to save it. Where two regions
+# > overlap, 2 × 255 = 510 does not fit in a byte and wraps round to 254.
+#
+# A tiny example with two overlapping rectangles:
+
+# %%
+def box(x, y, w, h, label):
+    return {"shape_attributes": {"name": "rect", "x": x, "y": y, "width": w, "height": h},
+            "region_attributes": {"label": label}}
+
+
+two = [box(1, 1, 4, 2, "lesion"), box(3, 2, 4, 2, "oedema")]
+summed = np.zeros((5, 9), dtype=np.uint8)
+for region in two:
+    summed += via.rasterize_regions([region], summed.shape)  # the module's way: add
+print("added up:\n", summed)
+print("saved (x 255) as uint8:", np.unique(summed * 255), "<- 254 where they overlap")
+union = via.rasterize_regions(two, summed.shape)
+print("course (union):        ", np.unique(union * np.uint8(255)))
+
+# %% [markdown]
+# With classes it is worse: class 1 plus class 2 makes a class 3 that does not exist.
+# The course paints the regions in file order instead, so where they overlap the later
+# one wins, as VIA shows it on top:
+
+# %%
+classes = {"background": 0, "lesion": 1, "oedema": 2}
+print(via.rasterize_regions(two, summed.shape, attribute="label", classes=classes))
+
+# %% [markdown]
+# ## 7 · Class names from a region attribute
+#
+# So far each mask said only "object" or "not". With several kinds of objects, the
+# class comes from the region attribute defined in step 4. `via.project_classes` gives
+# each name found in the file a number, 0 being the background:
+
+# %%
+classes = via.project_classes(project, "label")
+print(classes)
+size_001 = via.image_shape(images_dir / "mri_001.png")  # (height, width), read from the file
+class_mask = via.rasterize_regions(
+    records["mri_001.png"].regions, size_001, attribute="label", classes=classes)
+print("class mask of mri_001.png:", class_mask.dtype, "values", np.unique(class_mask))
+
+# %% [markdown]
+# An attribute name that is not in the file stops with a message listing the ones that
+# are:
+
+# %%
+try:
+    via.project_classes(project, "class")
+except via.ViaAttributeError as error:
+    print(f"ViaAttributeError: {error}")
+
+# %% [markdown]
+# The course's file has a single class. To see two, we give the second lesion of
+# `mri_001.png` another label in memory, as if it had been labelled `oedema` in VIA:
+
+# %%
+first, second = records["mri_001.png"].regions
+relabelled = [first, dataclasses.replace(second, attributes={"label": "oedema"})]
+two_classes = via.class_indices(via.region_class(region, "label") for region in relabelled)
+class_mask = via.rasterize_regions(relabelled, size_001, attribute="label", classes=two_classes)
+print(two_classes, "-> mask values", np.unique(class_mask))
+
+colours = ListedColormap(["black", "tab:red", "tab:cyan"])
+fig, ax = plt.subplots(figsize=(4.5, 4.5))
+ax.imshow(class_mask, cmap=colours, vmin=0, vmax=2, interpolation="nearest")
+legend = [Patch(color=colours(i), label=f"{i}: {name}") for name, i in two_classes.items()]
+ax.legend(handles=legend, loc="lower left")
+ax.set(title="mri_001.png as a class-index mask", xlabel="x (column)", ylabel="y (row)")
+plt.show()
+
+# %% [markdown]
+# `masks_from_via` with `attribute=` writes such class masks for a whole folder, and a
+# `classes.json` that records which number is which class (keep it with the masks: the
+# numbers alone mean nothing):
+
+# %%
+class_dir = out / "class_masks"
+shutil.rmtree(class_dir, ignore_errors=True)
+class_report = via.masks_from_via(via_path, images_dir, class_dir, attribute="label")
+print(via.summarize(class_report))
+print("classes.json:", json.loads((class_dir / "classes.json").read_text()))
+lesion_counts = class_report["class:lesion"].value_counts().sort_index().to_dict()
+print("lesion regions per image -> number of images:", lesion_counts)
+
+# %% [markdown]
+# ## Summary
+#
+# - In VIA 2: add the images, define a `label` attribute (a dropdown avoids typos), draw
+#   one polygon per object, save the project often, and finish with *Annotation > Export
+#   Annotations (as json)*.
+# - `via.load_via` reads every VIA 1.x/2.x file; look at the outlines over the images
+#   before you trust them.
+# - `via.quality_report` lists, per image, what would go wrong: run it and fix what it
+#   flags before making masks.
+# - `via.masks_from_via` writes a mask for every image (the empty ones too), cut at the
+#   image's edge, with overlaps as a union; it never replaces files unless told
+#   `overwrite=True`.
+# - With `attribute="label"` the masks hold class numbers, and `classes.json` names them.
+#
+# The way back exists too: `via.masks_to_via` turns masks, or a model's predictions,
+# into a VIA file that you can import into VIA and correct, which is much quicker than
+# drawing from nothing. Chapter 11 goes from this VIA file to a trained U-Net.
