@@ -111,6 +111,15 @@ def otsu_mask(image, *, dark_objects: bool = False) -> np.ndarray:
     grey = as_grey(image)
     if _is_constant(grey):
         return _empty(grey)
+    whole = np.rint(grey)
+    if np.allclose(grey, whole, rtol=0, atol=1e-6):
+        # Whole grey levels (8/16-bit images, or RGB of equal channels): one histogram bin
+        # per level, as threshold_otsu does on an integer image itself (floats get 256
+        # equal bins, which can move the level by a fraction of a grey value).
+        grey = whole
+        return global_threshold_mask(
+            grey, filters.threshold_otsu(grey.astype(np.int64)), dark_objects=dark_objects
+        )
     return global_threshold_mask(grey, filters.threshold_otsu(grey), dark_objects=dark_objects)
 
 

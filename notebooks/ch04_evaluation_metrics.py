@@ -1,0 +1,496 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 4 · Evaluation metrics
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch04_evaluation_metrics.ipynb)
+#
+# A segmentation is only as good as the number that says so, and a badly chosen number
+# can call a useless model good. Every metric here compares a predicted mask with the
+# ground truth, pixel by pixel. In this notebook you will:
+#
+# 1. sort the pixels of a tiny 6 x 6 example into the four outcomes (TP, FP, FN, TN),
+#    by eye and with NumPy;
+# 2. write IoU, Dice, pixel accuracy, precision, recall and F1 in a line or two of NumPy
+#    each, and check them against `helpers.metrics`;
+# 3. score real masks (the Otsu and Canny masks of chapter 2) image by image, and draw
+#    their confusion matrix;
+# 4. walk into the class-imbalance trap on purpose: a mask that finds nothing, with
+#    high accuracy and a "mean IoU" near 0.5;
+# 5. see why throwing away perfect scores biases a mean, and decide what an image with
+#    nothing to find should score;
+# 6. measure how far apart two outlines are, with HD95.
+
+# %% [markdown]
+# ## Set-up
+#
+# On Colab this cell downloads the course (code and data) and installs its `helpers`
+# package. On your own computer it does nothing: `make course` or `make lab` has
+# already installed everything.
+
+# %%
+import os
+import subprocess
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up notes out
+REPO_URL = "https://github.com/unet-course/unet-segmentation-course"
+if "google.colab" in sys.modules:
+    if not os.path.isdir("/content/course"):
+        try:
+            for command in (
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, "/content/course"],
+                [sys.executable, "-m", "pip", "install", "--quiet", "-e", "/content/course"],
+            ):
+                subprocess.run(command, check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as error:
+            print("Set-up failed:", (error.stderr or "").strip()[-400:])
+            print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+    sys.path.insert(0, "/content/course")
+    os.chdir("/content/course/notebooks")
+
+# %% [markdown]
+# ## Imports and run profile
+
+# %%
+import warnings
+
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
+from scipy import ndimage
+
+import keras
+from helpers import classical, config, io, metrics, plots
+
+profile = config.get_profile()
+print(profile)
+config.set_seed()
+out = config.outputs_dir("ch04", profile.name)
+
+# %% [markdown]
+# ## 1 · Four kinds of pixel
+#
+# Take a truth mask and a prediction, both 6 x 6 pixels, small enough to count by hand.
+# The object is a 3 x 3 square; the prediction is a 2 x 4 bar that overlaps part of it:
+
+# %%
+truth = np.zeros((6, 6), dtype=bool)
+truth[1:4, 1:4] = True  # the object: 9 pixels
+prediction = np.zeros((6, 6), dtype=bool)
+prediction[2:4, 2:6] = True  # what a model marked: 8 pixels
+
+# %% [markdown]
+# Comparing them, every pixel is one of four outcomes:
+#
+# | | predicted object | predicted background |
+# |---|---|---|
+# | **truly object** | true positive (TP) | false negative (FN): missed |
+# | **truly background** | false positive (FP): false alarm | true negative (TN) |
+#
+# Here they are, pixel by pixel:
+
+# %%
+outcome = np.select([truth & prediction, ~truth & prediction, truth & ~prediction], [0, 1, 2], 3)
+colours = ListedColormap(["tab:green", "tab:orange", "tab:red", "0.92"])
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), layout="constrained")
+for ax, picture, title in zip(axes[:2], (truth, prediction), ("truth", "prediction"), strict=True):
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title)
+axes[2].imshow(outcome, cmap=colours, vmin=-0.5, vmax=3.5)
+for (row, column), kind in np.ndenumerate(outcome):
+    axes[2].text(column, row, ["TP", "FP", "FN", "TN"][kind], ha="center", va="center")
+axes[2].set_title("outcome of each pixel")
+for ax in axes:
+    ax.set(xticks=range(6), yticks=range(6), xlabel="column", ylabel="row")
+plt.show()
+
+# %% [markdown]
+# Counting them is one line each: `&` is "and", `~` is "not".
+
+# %%
+tp = np.sum(truth & prediction)  # object, and marked
+fp = np.sum(~truth & prediction)  # background, but marked: a false alarm
+fn = np.sum(truth & ~prediction)  # object, but not marked: missed
+tn = np.sum(~truth & ~prediction)  # background, and not marked
+print(f"TP {tp}, FP {fp}, FN {fn}, TN {tn} (total {tp + fp + fn + tn} pixels)")
+print("helpers.metrics.confusion_counts:", metrics.confusion_counts(truth, prediction))
+
+# %% [markdown]
+# ## 2 · The formulas, in NumPy
+#
+# Every metric of this chapter is a ratio of these four counts.
+#
+# **Intersection over union (IoU**, also called the Jaccard index): the pixels both masks
+# mark, divided by the pixels either of them marks. 1 is a perfect match, 0 no overlap.
+#
+# $$\text{IoU} = \frac{|T \cap P|}{|T \cup P|} = \frac{TP}{TP + FP + FN}$$
+
+# %%
+iou = np.sum(truth & prediction) / np.sum(truth | prediction)
+print(f"IoU = {tp} / {tp + fp + fn} = {iou:.3f}")
+
+# %% [markdown]
+# **Dice coefficient**: twice the overlap, divided by the sizes of the two masks added up.
+#
+# $$\text{Dice} = \frac{2\,|T \cap P|}{|T| + |P|} = \frac{2\,TP}{2\,TP + FP + FN}$$
+
+# %%
+dice = 2 * np.sum(truth & prediction) / (np.sum(truth) + np.sum(prediction))
+print(f"Dice = 2 x {tp} / ({truth.sum()} + {prediction.sum()}) = {dice:.3f}")
+
+# %% [markdown]
+# **Pixel accuracy**: the share of all pixels that got the right label.
+#
+# $$\text{accuracy} = \frac{TP + TN}{TP + TN + FP + FN}$$
+
+# %%
+accuracy = np.mean(truth == prediction)
+print(f"accuracy = ({tp} + {tn}) / {truth.size} = {accuracy:.3f}")
+
+# %% [markdown]
+# **Precision**: of the pixels the model marked, the share that are object (few false
+# alarms). **Recall** (sensitivity): of the object's pixels, the share the model marked
+# (few misses). **F1**: their harmonic mean, high only when both are.
+#
+# $$\text{precision} = \frac{TP}{TP + FP} \qquad \text{recall} = \frac{TP}{TP + FN} \qquad
+# F_1 = \frac{2 \cdot \text{precision} \cdot \text{recall}}{\text{precision} + \text{recall}}$$
+
+# %%
+precision = tp / (tp + fp)
+recall = tp / (tp + fn)
+f1 = 2 * precision * recall / (precision + recall)
+print(f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = {recall:.3f}, F1 = {f1:.3f}")
+
+# %% [markdown]
+# `helpers.metrics` has one function per metric. They take a single mask or a whole
+# batch, and handle the cases where a denominator is zero (section 5). Same answers:
+
+# %%
+by_hand = {"IoU": iou, "Dice": dice, "accuracy": accuracy, "precision": precision, "recall": recall, "F1": f1}
+by_helpers = {
+    "IoU": metrics.iou(truth, prediction), "Dice": metrics.dice(truth, prediction),
+    "accuracy": metrics.pixel_accuracy(truth, prediction),
+    "precision": metrics.precision(truth, prediction), "recall": metrics.recall(truth, prediction),
+    "F1": metrics.f1(truth, prediction),
+}
+check = pd.DataFrame({"by hand": by_hand, "helpers.metrics": by_helpers})
+assert np.allclose(check["by hand"], check["helpers.metrics"])
+check.round(3)
+
+# %% [markdown]
+# Two things to notice:
+#
+# - **F1 and Dice are the same number.** Write precision and recall in counts and F1
+#   simplifies to 2 TP / (2 TP + FP + FN). Two names, one metric.
+# - **Dice is always at least IoU**: Dice = 2 IoU / (1 + IoU). An IoU of 0.5 is a Dice
+#   of 0.67. Both rank models the same way, but a Dice from one paper cannot be compared
+#   with an IoU from another.
+
+# %%
+print(f"2 IoU / (1 + IoU) = {2 * iou / (1 + iou):.3f}, Dice = {dice:.3f}")
+
+# %% [markdown]
+# ## 3 · Scoring real masks
+#
+# Toy numbers are for counting; now real ones. We take the EM-like images of chapter 2
+# and two of its classical methods: Otsu's threshold and the filled Canny edges. (The
+# run profile sets how many images: all 60 outside the quick profile.)
+
+# %%
+pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+pairs = pairs[: profile.max_images]
+images = np.stack([io.read_image(image_path)[..., 0] for image_path, _ in pairs])
+truths = np.stack([io.read_mask(mask_path) for _, mask_path in pairs]).astype(bool)
+names = [image_path.stem for image_path, _ in pairs]
+otsu = np.stack([classical.otsu_mask(image, dark_objects=True) for image in images])
+canny = np.stack([classical.regions_from_edges(classical.canny_edges(image)) for image in images])
+print(f"{len(images)} images, masks of shape {truths.shape}")
+
+# %% [markdown]
+# The formulas work on a whole batch at once: sum over the height and width axes
+# (`axis=(1, 2)`) and you get one count, and one IoU, per image.
+
+# %%
+tp = np.sum(truths & canny, axis=(1, 2))
+fp = np.sum(~truths & canny, axis=(1, 2))
+fn = np.sum(truths & ~canny, axis=(1, 2))
+iou_per_image = tp / (tp + fp + fn)
+print("IoU of the first 4 images:", iou_per_image[:4].round(3))
+print("same as metrics.iou:", np.allclose(iou_per_image, metrics.iou(truths, canny)))
+
+# %% [markdown]
+# `metrics.per_image_table` puts every metric of every image in a table, one row per
+# image; `metrics.summary` gives the mean, spread and median of each column. Keep the
+# per-image table: the mean hides the images that fail.
+
+# %%
+table = metrics.per_image_table(truths, canny, names=names)
+table.to_csv(out / "canny_per_image.csv")
+table.head().round(3)
+
+# %%
+metrics.summary(table).round(3)
+
+# %% [markdown]
+# ### The confusion matrix
+#
+# The four counts of all images together make the **confusion matrix**: one row per
+# true class, one column per predicted class, so the right answers are on the diagonal.
+# It shows *which* mistake a method makes:
+
+# %%
+matrix = metrics.confusion_matrix(truths, canny, pooled=True)
+classes = ("background", "organelle")
+fig = plots.plot_confusion_matrix(matrix, labels=classes, title=f"Canny, filled: pixels of {len(images)} images")
+plt.show()
+
+# %% [markdown]
+# The background row dwarfs the rest: most pixels are background. Dividing each row by
+# its total shows the share of each true class that ended up in each column; the
+# bottom-right cell is then the recall of the organelles:
+
+# %%
+fig = plots.plot_confusion_matrix(matrix, labels=classes, normalize="true", title="Canny, filled: each row sums to 1")
+plt.show()
+print(f"recall from the matrix: {matrix[1, 1] / matrix[1].sum():.3f}")
+
+# %% [markdown]
+# The two methods side by side, mean over the images:
+
+# %%
+compared = pd.DataFrame({
+    "Otsu": metrics.per_image_table(truths, otsu).mean(),
+    "Canny, filled": table.mean(),
+}).T
+compared.round(3)
+
+# %% [markdown]
+# Otsu marks nearly every organelle pixel (recall close to 1) and far too much besides
+# (precision low); Canny is better balanced. IoU and Dice reward the balance.
+#
+# ## 4 · The class-imbalance trap
+#
+# In these images more than nine pixels in ten are background. Consider a "model" that
+# marks nothing at all:
+
+# %%
+nothing = np.zeros_like(truths)
+print(f"organelle pixels: {truths.mean():.1%}")
+print(f"pixel accuracy of marking nothing: {metrics.pixel_accuracy(truths, nothing, pooled=True):.3f}")
+
+# %% [markdown]
+# Above 0.9, for a mask that finds nothing. Pixel accuracy counts the easy background
+# pixels as successes, and there are many of them.
+#
+# Keras offers `MeanIoU`: with `num_classes=2` it computes the IoU of the background
+# class and the IoU of the object class, and averages the two:
+
+# %%
+keras_mean_iou = keras.metrics.MeanIoU(num_classes=2)
+keras_mean_iou.update_state(truths.astype("int32"), nothing.astype("int32"))
+print(f"keras MeanIoU(num_classes=2) of marking nothing: {float(keras_mean_iou.result()):.3f}")
+print("per class (background, organelle):", metrics.iou(truths, nothing, per_class=True, pooled=True).round(3))
+
+# %% [markdown]
+# The background IoU is high (nearly every background pixel is right) and the organelle
+# IoU is 0; their mean looks like "halfway there". The helpers' default is the object's
+# IoU, the number that says whether the objects were found:
+
+# %%
+trap = pd.DataFrame({
+    "pixel accuracy": [metrics.pixel_accuracy(truths, m, pooled=True) for m in (nothing, canny)],
+    "two-class mean IoU (Keras MeanIoU)":
+        [metrics.iou(truths, m, include_background=True, pooled=True) for m in (nothing, canny)],
+    "organelle IoU (helpers default)": [metrics.iou(truths, m, pooled=True) for m in (nothing, canny)],
+}, index=["marks nothing", "Canny, filled"])
+trap.round(3)
+
+# %% [markdown]
+# > **Common mistake.** The learning module compiles its U-Net with
+# > `MeanIoU(num_classes=2)` and reports the result as "IoU". That number includes the
+# > background: a model that predicts only background scores close to 0.5 by it (0.457
+# > when we tried the module's own set-up) while its IoU on the objects is 0.0, and its
+# > accuracy (0.91 there) looks better still. Report the object's IoU (or Dice), per
+# > image; if you report a mean over classes, say that the background is in it.
+#
+# `metrics.iou(..., include_background=True)` gives the two-class number when you need
+# to compare with Keras; it equals Keras's `MeanIoU` here.
+
+# %% [markdown]
+# ## 5 · Perfect scores, empty masks, and the mean
+#
+# ### Never drop the perfect scores
+#
+# > **Common mistake.** The module computes a score per test image, then keeps only the
+# > images that did *not* score 1.0 (`df[df.IoU != 1.0]`) before taking the mean.
+#
+# A score of 1.0 is not an outlier: it is an image the model got right. Leaving those
+# out changes the mean, and can even swap the order of two models. Four test images,
+# two models:
+
+# %%
+scores = pd.DataFrame({
+    "model A": [1.0, 1.0, 1.0, 0.60],  # perfect on three images, poor on one
+    "model B": [0.90, 0.90, 0.90, 0.80],  # good, never perfect
+}, index=["image 1", "image 2", "image 3", "image 4"])
+means = pd.DataFrame({
+    "mean of all images": scores.mean(),
+    "mean without the 1.0s": scores.where(scores != 1.0).mean(),
+    "images kept": (scores != 1.0).sum(),
+})
+means.round(3)
+
+# %% [markdown]
+# On all four images model A is the better one (0.900 against 0.875). Drop the perfect
+# scores and A falls to 0.600, judged on its single worst image, while B keeps its 0.875:
+# the order flips. Any mean over a subset chosen by the score itself is biased.
+#
+# ### Images with nothing to find
+#
+# Why would the module want to drop 1.0s? Its test set has images **without any
+# object**. When the model rightly predicts nothing there, the IoU's denominator is zero,
+# 0 / 0, and each library decides on its own what that means; Keras's `MeanIoU` gives 1.0
+# through the perfect background class.
+#
+# `helpers.metrics` has one explicit rule, the `empty=` argument: an image where *both*
+# masks are empty scores `empty`, by default 1.0 (nothing to find, nothing found: a
+# perfect answer). With `empty=np.nan` those images are left out of means instead, and
+# `metrics.summary` counts them in `left_out`. A false alarm on an empty image is not
+# 0 / 0: its IoU is 0.
+
+# %%
+empty_truth = np.zeros((3, 6, 6), dtype=bool)
+empty_truth[2] = truth  # images 0 and 1 have nothing to find; image 2 has the 3 x 3 object
+guesses = np.zeros((3, 6, 6), dtype=bool)
+guesses[1, 0, 0] = True  # image 1: a one-pixel false alarm
+guesses[2] = prediction  # image 2: the bar from section 1
+for rule in (1.0, np.nan):
+    per_image = metrics.iou(empty_truth, guesses, empty=rule)
+    print(f"empty={rule}: IoU per image {per_image.round(3)}, mean {np.nanmean(per_image):.3f}")
+metrics.summary(metrics.per_image_table(empty_truth, guesses, empty=np.nan)).loc[["iou", "dice"]].round(3)
+
+# %% [markdown]
+# Which rule to choose depends on the question. If images without objects are part of
+# the job (a scan with no tumour), `empty=1.0` rewards the model for staying quiet on
+# them. If you only want to know how well objects are outlined, `empty=np.nan` leaves
+# those images out, and says how many. Either way: state the rule next to the number.
+#
+# Libraries disagree on two empty masks, so a number from one tool may not match
+# another. What the ones installed with the course give:
+
+# %%
+from sklearn.metrics import jaccard_score
+
+blank = np.zeros((1, 6, 6, 1), dtype="float32")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # scikit-learn warns that the score is ill-defined
+    sklearn_score = jaccard_score(blank.ravel(), blank.ravel())
+binary_iou = keras.metrics.BinaryIoU(target_class_ids=[1])
+binary_iou.update_state(blank, blank)
+mean_iou = keras.metrics.MeanIoU(num_classes=2)
+mean_iou.update_state(blank, blank)
+
+# %% [markdown]
+# The same two empty masks, as each library scores them:
+
+# %%
+agreement = pd.Series({
+    "helpers.metrics.iou (default empty=1.0)": metrics.iou(blank[0, ..., 0], blank[0, ..., 0]),
+    "sklearn jaccard_score (warns)": sklearn_score,
+    "keras BinaryIoU(target_class_ids=[1])": float(binary_iou.result()),
+    "keras MeanIoU(num_classes=2)": float(mean_iou.result()),
+    "1 - keras.losses.Dice()": 1.0 - float(keras.losses.Dice()(blank, blank)),
+}, name="score of two empty masks")
+agreement.round(3).to_frame()
+
+# %% [markdown]
+# Two more that the course does not install: MONAI's `DiceMetric` gives NaN whenever the
+# truth is empty (its default `ignore_empty=True`), and MedPy 0.5.2 gives 1.0 for its
+# Jaccard `jc` but NaN for its Dice `dc`. Five libraries, three answers.
+
+# %% [markdown]
+# ## 6 · Boundary distance: HD95
+#
+# IoU and Dice count pixels. They hardly notice *where* the wrong pixels are: a thin
+# error all along an outline and a blob far away can cost the same. When the outline
+# matters (how close a tumour comes to a nerve), measure the distance between the
+# outlines instead:
+#
+# 1. take the boundary pixels of each mask (the mask minus its erosion);
+# 2. for every boundary pixel of one mask, find the distance to the nearest boundary
+#    pixel of the other, both ways round;
+# 3. the largest of these distances is the Hausdorff distance. One stray pixel can make
+#    it huge, so we take the 95th percentile instead: **HD95**, in pixels, lower is better.
+
+# %%
+def boundary(mask):
+    return mask & ~ndimage.binary_erosion(mask)  # the image's edge counts as outside
+
+
+k = 0  # the first image
+truth_edge, predicted_edge = boundary(truths[k]), boundary(canny[k])
+to_prediction = ndimage.distance_transform_edt(~predicted_edge)[truth_edge]
+to_truth = ndimage.distance_transform_edt(~truth_edge)[predicted_edge]
+distances = np.concatenate([to_prediction, to_truth])
+hd95 = np.percentile(distances, 95)
+print(f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from helpers")
+
+# %% [markdown]
+# The picture: the two outlines over the image, and how far each boundary pixel is from
+# the other outline. The stray vesicles and the membrane make the long tail.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+shown = np.repeat(images[k][..., None] / 255.0, 3, axis=2)
+shown[truth_edge] = (0.1, 0.8, 0.1)
+shown[predicted_edge] = (0.9, 0.1, 0.1)
+axes[0].imshow(shown)
+axes[0].set_title("outlines: truth (green), Canny, filled (red)")
+axes[0].axis("off")
+axes[1].hist(distances, bins=40, color="0.5")
+axes[1].axvline(hd95, color="tab:red", linestyle="--", label=f"95th percentile: HD95 = {hd95:.1f} px")
+axes[1].set(xlabel="distance to the other outline (pixels)", ylabel="boundary pixels",
+            title="Distances between the outlines")
+axes[1].legend()
+plt.show()
+
+# %% [markdown]
+# `per_image_table(..., hd95=True)` adds the column for every image. Where one mask is
+# empty and the other is not there is no distance to measure: HD95 is `inf`, so read
+# the median rather than the mean.
+
+# %%
+with_distance = metrics.per_image_table(truths, canny, names=names, hd95=True)
+metrics.summary(with_distance).loc[["iou", "dice", "hd95"]].round(3)
+
+# %% [markdown]
+# ## Summary
+#
+# - Every pixel is a TP, FP, FN or TN; every metric here is a ratio of those counts.
+# - **IoU** = TP / (TP + FP + FN) and **Dice** = 2 TP / (2 TP + FP + FN) measure the
+#   overlap with the object; **F1 equals Dice** for masks; Dice = 2 IoU / (1 + IoU).
+# - **Precision** (few false alarms) and **recall** (few misses) tell you which mistake a
+#   model makes; so does the **confusion matrix**.
+# - **Pixel accuracy** and a **two-class mean IoU** reward predicting background: a mask
+#   that finds nothing scores above 0.9 and near 0.5. Report the object's IoU or Dice,
+#   per image.
+# - Never drop perfect scores from a mean. Decide what an image with nothing to find
+#   scores (`empty=1.0` or `empty=np.nan`) and say so.
+# - **HD95** measures how far the outlines are apart, in pixels.
+#
+# The per-image table is saved in `outputs/ch04/<profile>/`. Next, chapter 5 builds the
+# U-Net, and chapter 8 scores it with exactly these functions.
