@@ -31,6 +31,12 @@ class FileExistsRefusedError(CourseError, FileExistsError):
     """A file is already there and the caller did not ask to overwrite it."""
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """The path as a ``Path``; raises :class:`FileExistsRefusedError` if it exists and
     ``overwrite`` is false."""
@@ -53,6 +59,7 @@ def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = False
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()

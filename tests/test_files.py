@@ -46,3 +46,12 @@ def test_png_round_trip_keeps_pixels(tmp_path, shape, dtype):
 def test_png_refuses_float_pixels():
     with pytest.raises(TypeError, match="uint8"):
         files.png_bytes(np.zeros((2, 2), dtype=np.float32))
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    written = files.write_text(tmp_path / "atomic.txt", "x")
+    assert os.stat(written).st_mode & 0o777 == os.stat(plain).st_mode & 0o777
