@@ -1,0 +1,138 @@
+"""Evaluation: a model and test images in, one row of metrics per image out.
+
+:func:`evaluate` predicts in batches and scores every image with
+:func:`helpers.metrics.per_image_table` (foreground IoU, Dice, precision, recall, F1,
+pixel accuracy). Batching is what makes it fast: the learning module called
+``model.predict`` and built a new ``MeanIoU`` for every image, and paid Keras's per-call
+set-up each time (``benchmarks/eval_speed.py`` measures the difference).
+
+Report the mean of the table (:func:`summary`) with every image in it: dropping images
+with a perfect score (the module's ``df[df.IoU != 1.0]``) biases the mean downwards.
+
+Example
+-------
+>>> from helpers import evaluation                            # doctest: +SKIP
+>>> table = evaluation.evaluate(model, test_images, test_masks, names=stems)  # doctest: +SKIP
+>>> evaluation.summary(table).loc["iou", "mean"]              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.files import CourseError
+from helpers.inference import predict_proba, to_mask
+
+
+class EvaluationError(CourseError, ValueError):
+    """Images and masks that cannot be scored together."""
+
+
+def _table(model_classes: int, masks, predicted, names, *, hd95: bool) -> pd.DataFrame:
+    from helpers.metrics import per_image_table
+
+    num_classes = None if model_classes == 1 else model_classes
+    return per_image_table(masks, predicted, names, hd95=hd95, num_classes=num_classes)
+
+
+def _batches(images, masks, batch_size: int):
+    """(images, masks) batches from arrays or from a tf.data dataset of (x, y[, w])."""
+    if masks is None:
+        if not hasattr(images, "as_numpy_iterator"):
+            raise EvaluationError(
+                "Give the masks: evaluate(model, images, masks), or a tf.data dataset of "
+                "(image, mask) batches."
+            )
+        for element in images.as_numpy_iterator():
+            if not isinstance(element, tuple) or len(element) < 2:
+                raise EvaluationError("The dataset must yield (images, masks) batches.")
+            yield np.asarray(element[0]), np.asarray(element[1])
+        return
+    images, masks = np.asarray(images), np.asarray(masks)
+    if images.ndim != 4:
+        raise EvaluationError(f"images must have shape (N, H, W, C), got {images.shape}.")
+    if masks.ndim == 3:
+        masks = masks[..., None]
+    if len(images) != len(masks) or images.shape[1:3] != masks.shape[1:3]:
+        raise EvaluationError(
+            f"{len(images)} images of {images.shape[1:3]} and {len(masks)} masks of "
+            f"{masks.shape[1:3]}: give one mask of the same size per image."
+        )
+    for start in range(0, len(images), batch_size):
+        yield images[start : start + batch_size], masks[start : start + batch_size]
+
+
+def evaluate(
+    model,
+    images,
+    masks=None,
+    *,
+    batch_size: int = 16,
+    threshold: float = 0.5,
+    names: Sequence[str] | None = None,
+    hd95: bool = False,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Per-image metrics of ``model`` on test images, from batched prediction.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A segmentation model (sigmoid output: binary; softmax: classes).
+    images : ndarray of float32, shape (N, H, W, C), or tf.data.Dataset
+        Normalised images; or a dataset of ``(images, masks)`` batches (then ``masks``
+        is ``None``), e.g. :func:`helpers.io.dataset_from_files` without shuffling.
+    masks : ndarray of int, shape (N, H, W, 1) or (N, H, W)
+        Ground-truth labels (0/1, or class indices).
+    batch_size : int
+        Images per forward pass (arrays only; a dataset brings its own batches).
+    threshold : float
+        Foreground where the probability is at least this (one sigmoid channel).
+    names : sequence of str, optional
+        One name per image for the table's index (e.g. file stems).
+    hd95 : bool
+        Add the 95th percentile Hausdorff distance (slower).
+    progress : bool
+        Show a progress bar over the batches.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``image``; columns ``iou``, ``dice``, ``precision``, ``recall``, ``f1``,
+        ``accuracy`` (and ``hd95``), as :func:`helpers.metrics.per_image_table`.
+    """
+    classes = model.outputs[0].shape[-1]
+    tables, seen = [], 0
+    batches = _batches(images, masks, batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        total = None if masks is None else -(-len(images) // batch_size)
+        batches = tqdm(batches, total=total, unit="batch", desc="evaluating")
+    for x, y in batches:
+        predicted = to_mask(predict_proba(model, x, batch_size=len(x)), threshold=threshold)
+        if y.ndim == 4 and y.shape[-1] > 1:  # one-hot masks from a dataset
+            y = np.argmax(y, axis=-1)
+        part = None if names is None else list(names[seen : seen + len(x)])
+        if part is not None and len(part) != len(x):
+            raise EvaluationError(f"{len(names)} names for more images than that: one name per image.")
+        tables.append(_table(classes, np.rint(y).astype(np.uint8), predicted, part, hd95=hd95))
+        seen += len(x)
+    if not tables:
+        raise EvaluationError("No images to evaluate.")
+    if names is not None and len(names) != seen:
+        raise EvaluationError(f"{len(names)} names for {seen} images: give one name per image.")
+    table = pd.concat(tables)
+    if names is None:
+        table.index = pd.RangeIndex(seen, name="image")
+    return table
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation and median of each metric (:func:`helpers.metrics.summary`)."""
+    from helpers.metrics import summary as metrics_summary
+
+    return metrics_summary(table)

@@ -1,0 +1,168 @@
+"""python -m helpers train | evaluate | predict, on a copy of a few data/mito pairs."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("keras")
+
+from helpers import cli, config, io, training  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+STEMS = [f"mito_{i:03d}" for i in range(8)]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """8 image/mask pairs copied from data/mito."""
+    root = tmp_path_factory.mktemp("data")
+    for kind in ("images", "masks"):
+        (root / kind).mkdir()
+    sources = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+    for (image, mask), stem in zip(sources[:8], STEMS, strict=True):
+        shutil.copy(image, root / "images" / f"{stem}.png")
+        shutil.copy(mask, root / "masks" / f"{stem}.png")
+    return root
+
+
+def _train_args(folders, out, *extra):
+    return ["train", "--images", str(folders / "images"), "--masks", str(folders / "masks"),
+            "--out", str(out), "--size", "32", "--epochs", "1", "--profile", "quick", *extra]
+
+
+@pytest.fixture(scope="module")
+def run(folders, tmp_path_factory):
+    """One finished `train` run (XLA off: one epoch of a few steps compiles faster without)."""
+    out = tmp_path_factory.mktemp("run")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(training, "train", functools.partial(training.train, jit_compile=False))
+    try:
+        assert cli.main(_train_args(folders, out)) == 0
+    finally:
+        patch.undo()
+    return out
+
+
+@pytest.fixture
+def fast_training(monkeypatch):
+    monkeypatch.setattr(training, "train", functools.partial(training.train, jit_compile=False))
+
+
+def test_train_writes_model_history_and_a_split_without_overlap(run):
+    split = json.loads((run / "split.json").read_text())
+    parts = [set(split[k]) for k in ("train", "val", "test")]
+    assert all(parts) and set.union(*parts) == set(STEMS)
+    assert sum(len(p) for p in parts) == len(STEMS)  # disjoint
+    history = pd.read_csv(run / "history.csv")
+    assert history["epoch"].tolist() == [0]
+    assert (run / "model.keras").is_file()
+    assert json.loads((run / "run.json").read_text())["size"] == 32
+
+
+def test_train_again_with_the_same_command_resumes_and_adds_nothing(run, folders, fast_training, capsys):
+    assert cli.main(_train_args(folders, run)) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("nothing left to train")
+    assert len(pd.read_csv(run / "history.csv")) == 1
+
+
+def test_train_into_a_folder_of_another_split_is_refused(run, folders, capsys):
+    assert cli.main(_train_args(folders, run, "--seed", "7")) == 2
+    err = capsys.readouterr().err
+    assert "split.json is from a different run" in err and "Traceback" not in err
+
+
+def test_evaluate_writes_one_row_per_test_image(run, folders, tmp_path, capsys):
+    out = tmp_path / "metrics.csv"
+    code = cli.main(["evaluate", "--model", str(run / "model.keras"), "--images", str(folders / "images"),
+                     "--masks", str(folders / "masks"), "--out", str(out), "--split", str(run / "split.json")])
+    assert code == 0
+    table = pd.read_csv(out, index_col="image")
+    assert table.index.tolist() == json.loads((run / "split.json").read_text())["test"]
+    assert {"iou", "dice", "precision", "recall", "f1", "accuracy"} <= set(table.columns)
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("Evaluated 1 images at 32 px")
+
+
+def test_evaluate_refuses_to_overwrite_its_csv(run, folders, tmp_path, capsys):
+    out = tmp_path / "metrics.csv"
+    out.write_text("keep me")
+    code = cli.main(["evaluate", "--model", str(run / "model.keras"), "--images", str(folders / "images"),
+                     "--masks", str(folders / "masks"), "--out", str(out)])
+    assert code == 2 and out.read_text() == "keep me"
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_predict_writes_masks_at_each_input_size(run, folders, tmp_path):
+    out = tmp_path / "pred"
+    assert cli.main(["predict", "--model", str(run / "model.keras"), "--input", str(folders / "images"),
+                     "--out", str(out)]) == 0
+    written = sorted(p.stem for p in out.glob("*.png"))
+    assert written == STEMS
+    mask = io.read_image(out / "mito_000.png")
+    assert mask.shape == (256, 256, 1) and set(np.unique(mask)) <= {0, 255}
+
+
+def test_predict_one_file_in_tiles(run, tmp_path):
+    external = config.data_dir("mito", "external", "external_000.png")
+    out = tmp_path / "pred"
+    code = cli.main(["predict", "--model", str(run / "model.keras"), "--input", str(external),
+                     "--out", str(out), "--tile", "32"])
+    assert code == 0
+    assert io.read_image(out / "external_000.png").shape[:2] == io.read_image(external).shape[:2]
+
+
+def _fails(argv, capsys, *fragments):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.split("\n") if line.strip() and "\r" not in line]  # not the bar
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in err
+    return err
+
+
+def test_missing_image_folder_is_a_one_line_error(tmp_path, capsys):
+    _fails(["train", "--images", str(tmp_path / "nope"), "--masks", str(tmp_path), "--out",
+            str(tmp_path / "out")], capsys, "nope")
+
+
+def test_orphan_mask_is_named_in_the_error(folders, tmp_path, capsys):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    shutil.copytree(folders / "images", images)
+    shutil.copytree(folders / "masks", masks)
+    shutil.copy(masks / "mito_000.png", masks / "stray.png")
+    _fails(_train_args(tmp_path, tmp_path / "out"), capsys, "stray")
+
+
+def test_damaged_model_file_is_a_one_line_error(folders, tmp_path, capsys):
+    broken = tmp_path / "model.keras"
+    broken.write_bytes(b"not a model")
+    _fails(["predict", "--model", str(broken), "--input", str(folders / "images"),
+            "--out", str(tmp_path / "pred")], capsys, "model.keras could not be loaded")
+
+
+def test_input_that_is_not_an_image_is_a_one_line_error(run, tmp_path, capsys):
+    fake = tmp_path / "photo.png"
+    fake.write_text("this is text")
+    _fails(["predict", "--model", str(run / "model.keras"), "--input", str(fake),
+            "--out", str(tmp_path / "pred")], capsys, "photo.png")
+
+
+def test_missing_input_is_a_one_line_error(run, tmp_path, capsys):
+    _fails(["predict", "--model", str(run / "model.keras"), "--input", str(tmp_path / "none.png"),
+            "--out", str(tmp_path / "pred")], capsys, "none.png")
+
+
+def test_size_that_the_unet_cannot_halve_is_a_one_line_error(folders, tmp_path, capsys):
+    args = _train_args(folders, tmp_path / "out")
+    args[args.index("--size") + 1] = "30"
+    _fails(args, capsys, "--size 30 is not a multiple of 16")

@@ -1,0 +1,139 @@
+"""helpers.losses: values against independent references, classes, and safe-mode reloading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from sklearn.metrics import f1_score, jaccard_score  # noqa: E402
+
+from helpers import losses  # noqa: E402
+from helpers.files import CourseError  # noqa: E402
+
+# TensorFlow's tensors meet NumPy 2's copy protocol inside Keras: harmless, not ours
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+
+def _blobs(seed, n=3, size=48):
+    """Random rectangles as 0/1 masks, and noisy probabilities near them."""
+    rng = np.random.default_rng(seed)
+    truth = np.zeros((n, size, size, 1), np.float32)
+    for i in range(n):
+        r, c = rng.integers(0, size // 2, 2)
+        h, w = rng.integers(8, size // 2, 2)
+        truth[i, r : r + h, c : c + w] = 1
+    probs = np.clip(truth * 0.8 + rng.random(truth.shape).astype(np.float32) * 0.3, 0.01, 0.99)
+    return truth, probs.astype(np.float32)
+
+
+def test_dice_loss_of_hard_masks_is_one_minus_sklearn_f1():
+    truth, probs = _blobs(0)
+    pred = (probs > 0.5).astype(np.float32)
+    got = np.asarray(losses.dice_loss(truth, pred))
+    want = [1 - f1_score(t.ravel(), p.ravel()) for t, p in zip(truth, pred, strict=True)]
+    # the smoothing term (1 pixel) moves the value by less than 1/(mask area)
+    np.testing.assert_allclose(got, want, atol=2e-3)
+
+
+def test_jaccard_loss_of_hard_masks_is_one_minus_sklearn_jaccard():
+    truth, probs = _blobs(1)
+    pred = (probs > 0.5).astype(np.float32)
+    got = np.asarray(losses.jaccard_loss(truth, pred))
+    want = [1 - jaccard_score(t.ravel(), p.ravel()) for t, p in zip(truth, pred, strict=True)]
+    np.testing.assert_allclose(got, want, atol=2e-3)
+
+
+def test_soft_dice_loss_matches_a_plain_reference_per_image():
+    truth, probs = _blobs(2)
+    got = np.asarray(losses.dice_loss(truth, probs))
+    inter = (truth * probs).sum(axis=(1, 2, 3))
+    total = truth.sum(axis=(1, 2, 3)) + probs.sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(got, 1 - (2 * inter + 1) / (total + 1), rtol=1e-5)
+
+
+def test_bce_dice_is_keras_binary_crossentropy_plus_dice_per_image():
+    truth, probs = _blobs(3)
+    got = np.asarray(losses.bce_dice_loss(truth, probs))
+    bce = keras.losses.BinaryCrossentropy(reduction=None)
+    per_image = [float(np.mean(bce(t, p))) for t, p in zip(truth, probs, strict=True)]
+    want = np.array(per_image) + np.asarray(losses.dice_loss(truth, probs))
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_losses_are_zero_for_a_perfect_prediction_and_near_one_for_a_disjoint_one():
+    truth = np.zeros((1, 32, 32, 1), np.float32)
+    truth[0, :16] = 1
+    for loss in (losses.dice_loss, losses.jaccard_loss):
+        assert float(loss(truth, truth)[0]) == pytest.approx(0.0, abs=1e-6)
+        assert float(loss(truth, 1 - truth)[0]) > 0.99
+
+
+def test_dice_of_two_empty_masks_costs_nothing():
+    empty = np.zeros((2, 16, 16, 1), np.float32)
+    np.testing.assert_allclose(np.asarray(losses.dice_loss(empty, empty)), 0.0, atol=1e-7)
+
+
+def test_empty_prediction_of_a_small_object_costs_almost_the_full_dice_loss_but_little_bce():
+    truth = np.zeros((1, 64, 64, 1), np.float32)
+    truth[0, 30:34, 30:34] = 1  # 0.4 % of the pixels
+    background = np.full_like(truth, 0.01)
+    assert float(losses.dice_loss(truth, background)[0]) > 0.9
+    bce = float(np.mean(keras.losses.binary_crossentropy(truth, background)))
+    assert bce < 0.05  # why plain BCE lets a network settle on "background everywhere"
+
+
+def test_class_indices_and_one_hot_masks_give_the_same_multiclass_loss():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, (2, 16, 16, 1))
+    logits = rng.normal(size=(2, 16, 16, 3)).astype(np.float32)
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    one_hot = np.eye(3, dtype=np.float32)[labels[..., 0]]
+    for loss in (losses.dice_loss, losses.jaccard_loss, losses.bce_dice_loss):
+        np.testing.assert_allclose(
+            np.asarray(loss(labels, probs)), np.asarray(loss(one_hot, probs)), rtol=1e-5
+        )
+
+
+def test_multiclass_bce_dice_uses_keras_categorical_crossentropy():
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 3, (2, 8, 8, 1))
+    probs = rng.dirichlet(np.ones(3), size=(2, 8, 8)).astype(np.float32)
+    cce = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    per_image = [float(np.mean(cce(t, p))) for t, p in zip(labels, probs, strict=True)]
+    want = np.array(per_image) + np.asarray(losses.dice_loss(labels, probs))
+    np.testing.assert_allclose(np.asarray(losses.bce_dice_loss(labels, probs)), want, rtol=1e-4)
+
+
+def test_get_loss_resolves_names_and_rejects_unknown_ones():
+    assert losses.get_loss("bce_dice") is losses.bce_dice_loss
+    assert losses.get_loss(losses.dice_loss) is losses.dice_loss
+    with pytest.raises(CourseError, match="bce_dice"):
+        losses.get_loss("focal")
+
+
+@pytest.mark.parametrize("loss", [losses.dice_loss, losses.bce_dice_loss, losses.jaccard_loss])
+def test_losses_serialise_under_the_helpers_package_and_come_back_in_safe_mode(loss):
+    config = keras.saving.serialize_keras_object(loss)
+    assert keras.saving.get_registered_name(loss) == f"helpers>{loss.__name__}"
+    assert keras.saving.deserialize_keras_object(config, safe_mode=True) is loss
+
+
+def test_model_saved_with_a_course_loss_reloads_in_safe_mode_and_predicts_the_same(tmp_path):
+    from helpers.unet import build_unet
+
+    model = build_unet((None, None, 1), depth=2, base_filters=4)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=losses.bce_dice_loss)
+    x, y = _blobs(6, n=4, size=32)
+    model.fit(x, y, epochs=1, batch_size=2, verbose=0)  # moves batch-norm statistics too
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path, safe_mode=True)  # no custom_objects
+    assert loaded.loss is losses.bce_dice_loss
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(x, training=False)),
+        keras.ops.convert_to_numpy(model(x, training=False)),
+        atol=1e-6,
+    )
