@@ -31,94 +31,29 @@ from helpers.files import CourseError, FileExistsRefusedError, write_text
 # set before the commands import TensorFlow. An explicit setting in the environment wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-RUN_FILE = "run.json"
-SPLIT_FILE = "split.json"
 
 
 class CommandError(CourseError):
     """A command line that cannot run as given."""
 
 
-def _write_json_once(path: Path, content: dict, *, overwrite: bool) -> None:
-    """Write ``content``; an identical file already there is fine (a resumed run)."""
-    if path.exists() and not overwrite:
-        try:
-            same = json.loads(path.read_text(encoding="utf-8")) == content
-        except ValueError:
-            same = False
-        if not same:
-            raise FileExistsRefusedError(
-                f"{path} is from a different run (other data or settings). Use another "
-                "--out folder, or --overwrite to start this run afresh."
-            )
-        return
-    write_text(path, json.dumps(content, indent=1) + "\n", overwrite=True)
-
-
-def _source_size(path: Path) -> list[int]:
-    """Height and width of an image file as read (after EXIF rotation), from its header."""
-    from helpers.io import read_image
-
-    return list(read_image(path).shape[:2])
-
-
 def _train(args: argparse.Namespace) -> int:
-    from helpers import config, io, training
-    from helpers.unet import DEFAULTS, build_unet, required_multiple
+    from helpers import training
 
-    profile = config.get_profile(args.profile)
-    size = args.size or profile.image_size
-    multiple = required_multiple(DEFAULTS["depth"])
-    if size % multiple:
-        raise CommandError(f"--size {size} is not a multiple of {multiple} (the U-Net halves it "
-                           f"{DEFAULTS['depth']} times): use e.g. {max(multiple, size // multiple * multiple)}.")
-    epochs = args.epochs or profile.epochs
-    batch_size = args.batch_size or profile.batch_size
-    out = Path(args.out)
-    pairs = io.pair_images_and_masks(args.images, args.masks)
-    if profile.max_images is not None and args.max_images is None:
-        pairs = pairs[: profile.max_images]
-    elif args.max_images is not None:
-        pairs = pairs[: args.max_images]
-    channels = io.infer_channels(pairs)
-    split = io.split_stems([image.stem for image, _ in pairs], seed=args.seed,
-                           val_fraction=args.val_fraction, test_fraction=args.test_fraction)
-    if not split["val"]:
-        raise CommandError(f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test).")
-    run = {
-        "size": size, "channels": channels, "num_classes": args.classes,
-        "source_size": _source_size(pairs[0][0]), "epochs": epochs, "batch_size": batch_size,
-        "base_filters": profile.base_filters, "seed": args.seed, "profile": profile.name,
-        "images": str(Path(args.images).resolve()), "masks": str(Path(args.masks).resolve()),
-    }
-    if args.overwrite:
-        for name in (SPLIT_FILE, RUN_FILE):
-            (out / name).unlink(missing_ok=True)
-    _write_json_once(out / SPLIT_FILE, split, overwrite=args.overwrite)
-    _write_json_once(out / RUN_FILE, run, overwrite=args.overwrite)
-
-    def datasets(part: str, *, augment: bool):
-        return io.dataset_from_files(
-            io.select_pairs(pairs, split[part]), size=size, batch_size=batch_size,
-            channels=channels, augment=augment, shuffle=augment, seed=args.seed,
-            num_classes=args.classes,
-        )
-
-    config.set_seed(args.seed)
-    print(f"{profile} (size {size}, epochs {epochs}, batch {batch_size}); "
-          f"{len(split['train'])} train, {len(split['val'])} val, {len(split['test'])} test images.")
-    training.train(
-        lambda: build_unet((None, None, channels), num_classes=args.classes,
-                           base_filters=profile.base_filters),
-        datasets("train", augment=True), datasets("val", augment=False),
-        epochs=epochs, out_dir=out, early_stopping=args.early_stopping,
-        overwrite=args.overwrite, verbose=True,
+    training.train_on_folder(
+        args.images, args.masks, args.out, profile=args.profile, size=args.size,
+        epochs=args.epochs, batch_size=args.batch_size, max_images=args.max_images,
+        num_classes=args.classes, val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction, early_stopping=args.early_stopping,
+        seed=args.seed, overwrite=args.overwrite,
     )
     return 0
 
 
 def _run_settings(model_path: Path) -> dict:
     """``run.json`` next to the model, or an empty dict."""
+    from helpers.training import RUN_FILE
+
     path = model_path.parent / RUN_FILE
     if not path.is_file():
         return {}

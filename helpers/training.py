@@ -48,6 +48,8 @@ DEFAULT_LOSS = "bce_dice"
 DEFAULT_LEARNING_RATE = 1e-3
 
 HISTORY_FILE = "history.csv"
+SPLIT_FILE = "split.json"
+RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
 RESUME_DIR = "resume"
 STATE_FILE = "state.json"
@@ -342,17 +344,20 @@ def train(
 
     if todo:
         checkpoint = _callback(state, out_dir, monitor=monitor, patience=early_stopping, on_epoch=on_epoch)
+        from helpers.io import unwrap_data_errors
+
         try:
-            model.fit(
-                train_ds,
-                validation_data=val_ds,
-                epochs=epochs,
-                initial_epoch=initial,
-                steps_per_epoch=steps_per_epoch,
-                callbacks=[checkpoint, *(callbacks or [])],
-                shuffle=False,  # a dataset shuffles itself (io.dataset_from_files(shuffle=True))
-                verbose=0,
-            )
+            with unwrap_data_errors():  # a bad file mid-epoch: one DataError naming it
+                model.fit(
+                    train_ds,
+                    validation_data=val_ds,
+                    epochs=epochs,
+                    initial_epoch=initial,
+                    steps_per_epoch=steps_per_epoch,
+                    callbacks=[checkpoint, *(callbacks or [])],
+                    shuffle=False,  # a dataset shuffles itself (io.dataset_from_files(shuffle=True))
+                    verbose=0,
+                )
         finally:
             if bar is not None:
                 bar.close()
@@ -378,3 +383,119 @@ def load_history(out_dir: str | os.PathLike) -> pd.DataFrame:
         raise TrainingError(f"No {HISTORY_FILE} in {out_dir}: train into this folder first.")
     return pd.read_csv(path)
 
+
+
+def _write_json_once(path: Path, content: dict, *, overwrite: bool) -> None:
+    """Write ``content``; an identical file already there is fine (a resumed run)."""
+    if path.exists() and not overwrite:
+        try:
+            same = json.loads(path.read_text(encoding="utf-8")) == content
+        except ValueError:
+            same = False
+        if not same:
+            raise FileExistsRefusedError(
+                f"{path} is from a different run (other data or settings). Use another "
+                "output folder, or overwrite=True (--overwrite) to start this run afresh."
+            )
+        return
+    write_text(path, json.dumps(content, indent=1) + "\n", overwrite=True)
+
+
+def train_on_folder(
+    image_dir: str | os.PathLike,
+    mask_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    profile=None,
+    size: int | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    max_images: int | None = None,
+    num_classes: int = 1,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    early_stopping: int | None = None,
+    seed: int = 42,
+    overwrite: bool = False,
+    verbose: bool = True,
+) -> pd.DataFrame:
+    """The course's whole recipe on a folder of images and masks: split, stream, train.
+
+    Pairs the files by stem (:func:`helpers.io.pair_images_and_masks`), splits the stems
+    into train/val/test with ``seed``, streams the training images with augmentation,
+    and trains the default U-Net with :func:`train`. Chapter 7 does these steps one by
+    one; ``python -m helpers train`` and the later chapters call this.
+
+    Writes into ``out_dir``: ``split.json`` (the stems of ``train``, ``val`` and
+    ``test``), ``run.json`` (size, channels, classes, the source image size, the
+    settings), and what :func:`train` writes. The same call again resumes.
+
+    Parameters
+    ----------
+    profile : helpers.config.Profile or str, optional
+        Default size, epochs, batch size, image limit and U-Net width (default: the
+        current profile, :func:`helpers.config.get_profile`).
+    size, epochs, batch_size, max_images : int, optional
+        Override the profile's values. ``size`` must be a multiple of 16.
+    num_classes : int
+        1 for binary masks, else the number of classes (0 is background).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The history, one row per epoch.
+    """
+    from helpers import config, io
+    from helpers.unet import DEFAULTS, build_unet, required_multiple
+
+    if profile is None or isinstance(profile, str):
+        profile = config.get_profile(profile)
+    size = size or profile.image_size
+    multiple = required_multiple(DEFAULTS["depth"])
+    if size % multiple:
+        raise TrainingError(
+            f"Image size {size} is not a multiple of {multiple} (the U-Net halves it "
+            f"{DEFAULTS['depth']} times): use e.g. {max(multiple, size // multiple * multiple)}."
+        )
+    epochs = epochs or profile.epochs
+    batch_size = batch_size or profile.batch_size
+    out_dir = Path(out_dir)
+    pairs = io.pair_images_and_masks(image_dir, mask_dir)
+    limit = max_images if max_images is not None else profile.max_images
+    pairs = pairs[:limit]
+    channels = io.infer_channels(pairs)
+    split = io.split_stems([image.stem for image, _ in pairs], seed=seed,
+                           val_fraction=val_fraction, test_fraction=test_fraction)
+    if not split["val"]:
+        raise TrainingError(f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test).")
+    run = {
+        "size": size, "channels": channels, "num_classes": num_classes,
+        "source_size": list(io.read_image(pairs[0][0]).shape[:2]), "epochs": epochs,
+        "batch_size": batch_size, "base_filters": profile.base_filters, "seed": seed,
+        "profile": profile.name, "images": str(Path(image_dir).resolve()),
+        "masks": str(Path(mask_dir).resolve()),
+    }
+    if overwrite:
+        for name in (SPLIT_FILE, RUN_FILE):
+            (out_dir / name).unlink(missing_ok=True)
+    _write_json_once(out_dir / SPLIT_FILE, split, overwrite=overwrite)
+    _write_json_once(out_dir / RUN_FILE, run, overwrite=overwrite)
+
+    def batches(part: str, *, augment: bool):
+        return io.dataset_from_files(
+            io.select_pairs(pairs, split[part]), size=size, batch_size=batch_size,
+            channels=channels, augment=augment, shuffle=augment, seed=seed,
+            num_classes=num_classes,
+        )
+
+    config.set_seed(seed)
+    if verbose:
+        print(f"{profile} (size {size}, epochs {epochs}, batch {batch_size}); "
+              f"{len(split['train'])} train, {len(split['val'])} val, {len(split['test'])} test images.")
+    return train(
+        lambda: build_unet((None, None, channels), num_classes=num_classes,
+                           base_filters=profile.base_filters),
+        batches("train", augment=True), batches("val", augment=False),
+        epochs=epochs, out_dir=out_dir, early_stopping=early_stopping,
+        overwrite=overwrite, verbose=verbose,
+    )

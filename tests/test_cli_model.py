@@ -165,4 +165,4 @@ def test_missing_input_is_a_one_line_error(run, tmp_path, capsys):
 def test_size_that_the_unet_cannot_halve_is_a_one_line_error(folders, tmp_path, capsys):
     args = _train_args(folders, tmp_path / "out")
     args[args.index("--size") + 1] = "30"
-    _fails(args, capsys, "--size 30 is not a multiple of 16")
+    _fails(args, capsys, "size 30 is not a multiple of 16")

@@ -292,3 +292,39 @@ def test_training_under_mirrored_strategy_over_two_cpus_matches_one_device(mirro
     assert result["gap"] < 1e-5  # ...the same way on two replicas as on one device
     assert result["epochs"] == [0, 1] and result["finite"]
     assert (folder / "run" / "model.keras").exists()
+
+
+def _mito_copy(tmp_path, count=6):
+    from helpers import config
+
+    for folder in ("images", "masks"):
+        (tmp_path / folder).mkdir()
+        for path in sorted(config.data_dir("mito", folder).glob("*.png"))[:count]:
+            shutil.copy(path, tmp_path / folder / path.name)
+    return tmp_path / "images", tmp_path / "masks"
+
+
+def test_train_on_folder_writes_split_run_history_and_model(tmp_path):
+    images, masks = _mito_copy(tmp_path)
+    history = training.train_on_folder(
+        images, masks, tmp_path / "run", profile="quick", size=32, epochs=1, verbose=False
+    )
+    assert list(history["epoch"]) == [0]
+    split = json.loads((tmp_path / "run" / training.SPLIT_FILE).read_text())
+    stems = sorted(p.stem for p in images.iterdir())
+    assert sorted(split["train"] + split["val"] + split["test"]) == stems
+    run = json.loads((tmp_path / "run" / training.RUN_FILE).read_text())
+    assert run["size"] == 32 and run["channels"] == 1 and run["source_size"] == [256, 256]
+    assert (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_a_file_damaged_past_its_header_stops_training_with_one_error_naming_it(tmp_path):
+    images, masks = _mito_copy(tmp_path)
+    split = io.split_stems([p.stem for p in images.iterdir()], val_fraction=0.2, test_fraction=0.2)
+    damaged = images / f"{split['train'][0]}.png"  # a training image: read in the first epoch
+    damaged.write_bytes(damaged.read_bytes()[:200])  # the header survives, the pixels do not
+    with pytest.raises(io.DataError, match=damaged.name):
+        training.train_on_folder(
+            images, masks, tmp_path / "run", profile="quick", size=32, epochs=1,
+            val_fraction=0.2, test_fraction=0.2, verbose=False,
+        )
