@@ -490,8 +490,9 @@ def train_on_folder(
 
     config.set_seed(seed)
     if verbose:
-        print(f"{profile} (size {size}, epochs {epochs}, batch {batch_size}); "
-              f"{len(split['train'])} train, {len(split['val'])} val, {len(split['test'])} test images.")
+        print(f"Training on {len(split['train'])} images, validating on {len(split['val'])} "
+              f"({size} px, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
+              "images kept aside.")
     return train(
         lambda: build_unet((None, None, channels), num_classes=num_classes,
                            base_filters=profile.base_filters),
