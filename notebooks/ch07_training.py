@@ -215,9 +215,10 @@ fig = plots.plot_history(history)
 plt.show()
 
 # %% [markdown]
-# Accuracy climbs to nearly 1 in the first epoch and then hardly moves: with a few
-# percent of object pixels, "background everywhere" is already very accurate. Dice and
-# IoU keep improving long after: they are the curves to watch. The module also draws
+# Accuracy soon sits near 1 and then hardly moves: with a few percent of object pixels,
+# "background everywhere" is already about 94% accurate, so accuracy cannot tell a good
+# model from a useless one. Dice and IoU start far lower and show the real progress:
+# they are the curves to watch. The module also draws
 # everything on one chart; with very different scales it is harder to read, but here it
 # is:
 

@@ -121,12 +121,15 @@ def run(timeout: int, only: list[str] | None = None) -> int:
             resources={"metadata": {"path": str(NOTEBOOKS)}},
         )
         start = time.perf_counter()
-        try:
-            client.execute()
-            status = "ok"
-        except CellExecutionError as error:
-            status = "failed: " + (str(error).strip().splitlines() or ["?"])[-1][:160]
-            failed += 1
+        # The kernel process's own messages (TensorFlow's start-up notes, Jupyter's)
+        # go to a log next to the executed notebook, not to the terminal.
+        with open(EXECUTED / f"{path.stem}.log", "w") as log:
+            try:
+                client.execute(stdout=log, stderr=log)
+                status = "ok"
+            except CellExecutionError as error:
+                status = "failed: " + (str(error).strip().splitlines() or ["?"])[-1][:160]
+                failed += 1
         nbformat.write(notebook, EXECUTED / path.name)
         print(f"{path.stem:<28} {time.perf_counter() - start:7.1f} s  {status}", flush=True)
     print(f"Executed notebooks are in {EXECUTED.relative_to(ROOT)}/.")
