@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, io  # noqa: E402
+from helpers import config, datasets, io  # noqa: E402
 
 TRAIN = range(0, 24)
 TEST = range(24, 30)
@@ -74,7 +74,7 @@ def train_ours(images, masks, *, epochs: int, out: Path, bn_momentum: float | No
     from helpers.unet import BN_MOMENTUM, build_unet
 
     momentum = BN_MOMENTUM if bn_momentum is None else bn_momentum
-    dataset = io.dataset_from_arrays(images, masks, batch_size=4, augment=True, shuffle=True, seed=42)
+    dataset = datasets.from_arrays(images, masks, batch_size=4, augment=True, shuffle=True, seed=42)
     training.train(lambda: build_unet((None, None, 1), bn_momentum=momentum), dataset,
                    epochs=epochs, out_dir=out, overwrite=True, verbose=True)
     from helpers.inference import load_model

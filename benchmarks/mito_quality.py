@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, io  # noqa: E402
+from helpers import config, datasets, io  # noqa: E402
 
 
 def otsu_iou(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -76,9 +76,9 @@ def main(argv=None) -> int:
           f"{len(part['test'])} test images", flush=True)
 
     config.set_seed(42)
-    train_ds = io.dataset_from_files(part["train"], size=size, batch_size=profile.batch_size,
+    train_ds = datasets.from_files(part["train"], size=size, batch_size=profile.batch_size,
                                      augment=True, shuffle=True)
-    val_ds = io.dataset_from_files(part["val"], size=size, batch_size=profile.batch_size)
+    val_ds = datasets.from_files(part["val"], size=size, batch_size=profile.batch_size)
     start = time.perf_counter()
     training.train(lambda: build_unet((None, None, 1), base_filters=profile.base_filters),
                    train_ds, val_ds, epochs=epochs, out_dir=out / "ours", overwrite=True)

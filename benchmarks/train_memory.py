@@ -2,7 +2,7 @@
 
 Writes 2,000 synthetic image/mask PNG pairs (256x256, grey; random bright ellipses on
 textured noise, so the data is cheap to make) into a temporary folder, then trains a
-U-Net for one epoch from :func:`helpers.io.dataset_from_files` (files decoded as
+U-Net for one epoch from :func:`helpers.datasets.from_files` (files decoded as
 batches are needed, shuffled by name, augmented) and reports the process's peak
 resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, the kernel's own
 high-water mark).
@@ -75,13 +75,13 @@ def main(argv=None) -> int:
         print(f"Wrote {args.images} pairs of {args.size}x{args.size} PNGs ({on_disk / 1e6:.0f} MB) "
               f"in {time.perf_counter() - start:.0f} s.", flush=True)
 
-        from helpers import config, io, training
+        from helpers import config, datasets, io, training
         from helpers.unet import build_unet
 
         config.set_seed(42)
         pairs = io.pair_images_and_masks(root / "images", root / "masks")
-        dataset = io.dataset_from_files(pairs, size=args.size, batch_size=args.batch_size,
-                                        augment=True, shuffle=True)
+        dataset = datasets.from_files(pairs, size=args.size, batch_size=args.batch_size,
+                                      augment=True, shuffle=True)
         before = peak_rss_bytes()
         start = time.perf_counter()
         history = training.train(

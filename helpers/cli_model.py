@@ -2,7 +2,7 @@
 
 ``train --images D --masks D --out DIR``
     Pairs the files by stem, splits them (``DIR/split.json``: the stems of ``train``,
-    ``val`` and ``test``), streams them through :func:`helpers.io.dataset_from_files`
+    ``val`` and ``test``), streams them through :func:`helpers.datasets.from_files`
     and trains the course's U-Net with :func:`helpers.training.train` (``DIR/history.csv``,
     ``DIR/model.keras``; the same command again resumes an interrupted run).
     ``DIR/run.json`` records the image size and channels, which ``evaluate`` and
@@ -69,7 +69,7 @@ def _model_size(model, args, settings: dict) -> int | None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from helpers import evaluation, io
+    from helpers import datasets, evaluation, io
     from helpers.inference import load_model
 
     out = Path(args.out)
@@ -91,7 +91,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             ) from error
         pairs = io.select_pairs(pairs, test)
     channels = model.inputs[0].shape[-1]
-    dataset = io.dataset_from_files(pairs, size=size, batch_size=args.batch_size,
+    dataset = datasets.from_files(pairs, size=size, batch_size=args.batch_size,
                                     channels=channels, num_classes=model.outputs[0].shape[-1])
     try:
         table = evaluation.evaluate(

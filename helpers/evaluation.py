@@ -84,7 +84,7 @@ def evaluate(
         A segmentation model (sigmoid output: binary; softmax: classes).
     images : ndarray of float32, shape (N, H, W, C), or tf.data.Dataset
         Normalised images; or a dataset of ``(images, masks)`` batches (then ``masks``
-        is ``None``), e.g. :func:`helpers.io.dataset_from_files` without shuffling.
+        is ``None``), e.g. :func:`helpers.datasets.from_files` without shuffling.
     masks : ndarray of int, shape (N, H, W, 1) or (N, H, W)
         Ground-truth labels (0/1, or class indices).
     batch_size : int

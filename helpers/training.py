@@ -263,7 +263,7 @@ def train(
         and ``metrics``; a compiled one is trained as compiled.
     train_ds, val_ds : tf.data.Dataset
         Batches of ``(images (B, H, W, C) float32, masks (B, H, W, 1))``, e.g. from
-        :func:`helpers.io.dataset_from_files`. ``val_ds`` may be ``None`` (then the
+        :func:`helpers.datasets.from_files`. ``val_ds`` may be ``None`` (then the
         best model is the one with the lowest training loss).
     epochs : int
         Total epochs of the run (a resumed run trains only the missing ones).
@@ -344,7 +344,7 @@ def train(
 
     if todo:
         checkpoint = _callback(state, out_dir, monitor=monitor, patience=early_stopping, on_epoch=on_epoch)
-        from helpers.io import unwrap_data_errors
+        from helpers.datasets import unwrap_data_errors
 
         try:
             with unwrap_data_errors():  # a bad file mid-epoch: one DataError naming it
@@ -355,7 +355,7 @@ def train(
                     initial_epoch=initial,
                     steps_per_epoch=steps_per_epoch,
                     callbacks=[checkpoint, *(callbacks or [])],
-                    shuffle=False,  # a dataset shuffles itself (io.dataset_from_files(shuffle=True))
+                    shuffle=False,  # a dataset shuffles itself (datasets.from_files(shuffle=True))
                     verbose=0,
                 )
         finally:
@@ -445,7 +445,7 @@ def train_on_folder(
     pandas.DataFrame
         The history, one row per epoch.
     """
-    from helpers import config, io
+    from helpers import config, datasets, io
     from helpers.unet import DEFAULTS, build_unet, required_multiple
 
     if profile is None or isinstance(profile, str):
@@ -482,7 +482,7 @@ def train_on_folder(
     _write_json_once(out_dir / RUN_FILE, run, overwrite=overwrite)
 
     def batches(part: str, *, augment: bool):
-        return io.dataset_from_files(
+        return datasets.from_files(
             io.select_pairs(pairs, split[part]), size=size, batch_size=batch_size,
             channels=channels, augment=augment, shuffle=augment, seed=seed,
             num_classes=num_classes,

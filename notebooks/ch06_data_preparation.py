@@ -70,7 +70,7 @@ import cv2
 import numpy as np
 import matplotlib.pyplot as plt
 
-from helpers import config, io, plots
+from helpers import config, datasets, io, plots
 
 profile = config.get_profile()
 print(profile)
@@ -290,14 +290,14 @@ plt.show()
 # ## Streaming with augmentation
 #
 # Loading every image into memory, as above, is fine for a few hundred images. For a
-# larger folder, `io.dataset_from_files` builds a `tf.data` pipeline that reads files as
+# larger folder, `datasets.from_files` builds a `tf.data` pipeline that reads files as
 # training asks for them. With `augment=True` it also flips and rotates each pair at
 # random, the *same* way for the image and its mask: the network sees more variety, and
 # the labels still fit.
 
 # %%
 train_pairs = io.select_pairs(pairs, split["train"])
-stream = io.dataset_from_files(
+stream = datasets.from_files(
     train_pairs, size=profile.image_size, batch_size=4, augment=True, shuffle=True
 )
 batch_images, batch_masks = next(iter(stream))

@@ -69,7 +69,7 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import config, env, io, plots, training, unet
+from helpers import config, datasets, env, io, plots, training, unet
 
 profile = config.get_profile()
 print(profile)
@@ -102,7 +102,7 @@ print({part: len(stems) for part, stems in split.items()})
 
 # %%
 def batches(part: str, *, augment: bool):
-    return io.dataset_from_files(
+    return datasets.from_files(
         io.select_pairs(pairs, split[part]), size=profile.image_size,
         batch_size=profile.batch_size, augment=augment, shuffle=augment,
     )

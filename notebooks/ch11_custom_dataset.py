@@ -77,7 +77,7 @@ import numpy as np
 import pandas as pd
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import config, evaluation, files, inference, io, metrics, plots, training, unet, via
+from helpers import config, datasets, evaluation, files, inference, io, metrics, plots, training, unet, via
 
 profile = config.get_profile()
 print(profile)
@@ -327,8 +327,8 @@ keras.backend.clear_session()
 # passed at all.
 
 # %%
-train_ds = io.dataset_from_arrays(x_train, y_train, batch_size=profile.batch_size, augment=True, shuffle=True)
-val_ds = io.dataset_from_arrays(x_val, y_val, batch_size=profile.batch_size)
+train_ds = datasets.from_arrays(x_train, y_train, batch_size=profile.batch_size, augment=True, shuffle=True)
+val_ds = datasets.from_arrays(x_val, y_val, batch_size=profile.batch_size)
 steps = -(-len(x_train) // profile.batch_size)
 print(f"{len(x_train)} training images in batches of {profile.batch_size}: {steps} steps per epoch")
 

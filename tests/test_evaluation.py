@@ -9,7 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 from sklearn.metrics import accuracy_score, f1_score, jaccard_score, precision_score, recall_score  # noqa: E402
 
-from helpers import evaluation, io  # noqa: E402
+from helpers import datasets, evaluation, io  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -70,7 +70,7 @@ def test_names_index_the_rows(model, data):
 
 def test_a_dataset_gives_the_same_table_as_arrays(model, data):
     images, masks = data
-    dataset = io.dataset_from_arrays(images, masks, batch_size=2)
+    dataset = datasets.from_arrays(images, masks, batch_size=2)
     from_arrays = evaluation.evaluate(model, images, masks)
     from_dataset = evaluation.evaluate(model, dataset)
     pd.testing.assert_frame_equal(from_dataset, from_arrays)

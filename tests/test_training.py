@@ -20,7 +20,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from helpers import io, training  # noqa: E402
+from helpers import datasets, io, training  # noqa: E402
 from helpers.files import FileExistsRefusedError  # noqa: E402
 from helpers.inference import load_model  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
@@ -46,8 +46,8 @@ def _data(seed=0, n=8, size=32):
 
 def _datasets():
     images, masks = _data()
-    train = io.dataset_from_arrays(images[:6], masks[:6], batch_size=3)
-    val = io.dataset_from_arrays(images[6:], masks[6:], batch_size=2)
+    train = datasets.from_arrays(images[:6], masks[:6], batch_size=3)
+    val = datasets.from_arrays(images[6:], masks[6:], batch_size=2)
     return train, val
 
 
@@ -150,8 +150,8 @@ def test_multiclass_model_trains_on_class_index_masks(tmp_path):
     rng = np.random.default_rng(1)
     images = rng.random((6, 32, 32, 1)).astype(np.float32)
     labels = np.digitize(images, [0.33, 0.66]).astype(np.uint8)  # classes 0, 1, 2
-    train = io.dataset_from_arrays(images[:4], labels[:4], batch_size=2, num_classes=3)
-    val = io.dataset_from_arrays(images[4:], labels[4:], batch_size=2, num_classes=3)
+    train = datasets.from_arrays(images[:4], labels[:4], batch_size=2, num_classes=3)
+    val = datasets.from_arrays(images[4:], labels[4:], batch_size=2, num_classes=3)
     builder = lambda: build_unet((None, None, 1), num_classes=3, depth=2, base_filters=4)  # noqa: E731
     history = training.train(builder, train, val, epochs=1, out_dir=tmp_path, verbose=False,
                              jit_compile=False)
@@ -164,14 +164,14 @@ _RESUMABLE_RUN = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from helpers import io, training
+    from helpers import datasets, training
     from helpers.unet import build_unet
 
     rng = np.random.default_rng(0)
     images = rng.random((12, 32, 32, 1)).astype("float32")
     masks = (images > 0.6).astype("uint8")
-    train = io.dataset_from_arrays(images[:8], masks[:8], batch_size=2)
-    val = io.dataset_from_arrays(images[8:], masks[8:], batch_size=2)
+    train = datasets.from_arrays(images[:8], masks[:8], batch_size=2)
+    val = datasets.from_arrays(images[8:], masks[8:], batch_size=2)
     training.train(lambda: build_unet((None, None, 1), depth=2, base_filters=4), train, val,
                    epochs=int(sys.argv[2]), out_dir=sys.argv[1], verbose=True, jit_compile=False)
     """
@@ -227,7 +227,7 @@ _MIRRORED = textwrap.dedent(
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
     import keras
-    from helpers import env, io, training
+    from helpers import datasets, env, training
     from helpers.losses import bce_dice_loss
     from helpers.unet import build_unet
 
@@ -255,8 +255,8 @@ _MIRRORED = textwrap.dedent(
                 for a, b in zip(distributed.get_weights(), initial))
 
     env.strategy = lambda: mirrored  # what env.strategy() gives on a machine with two GPUs
-    train = io.dataset_from_arrays(images[:6], masks[:6], batch_size=2)
-    val = io.dataset_from_arrays(images[6:], masks[6:], batch_size=2)
+    train = datasets.from_arrays(images[:6], masks[:6], batch_size=2)
+    val = datasets.from_arrays(images[6:], masks[6:], batch_size=2)
     history = training.train(lambda: build_unet((None, None, 1), depth=2, base_filters=4),
                              train, val, epochs=2, out_dir=sys.argv[1], verbose=False,
                              jit_compile=False)
