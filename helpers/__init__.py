@@ -1,10 +1,12 @@
 """helpers: the plumbing behind the U-Net image segmentation course.
 
-Each module does one thing (see the README's table): ``config`` (profiles, paths,
-seeds), ``env`` (versions, devices), ``synthetic`` (the bundled datasets), ``io``
-(image/mask pairs and tf.data), ``via`` (VIA annotations), ``classical``
-(thresholds, edges, watershed), ``unet``, ``losses``, ``metrics``, ``training``,
-``inference``, ``evaluation``, ``plots`` and ``widgets``.
+Each module does one thing: ``config`` (profiles, paths, seeds), ``env`` (versions,
+devices, distribution strategy), ``files`` (safe, atomic writing), ``synthetic`` (the
+bundled datasets), ``io`` (image/mask pairs, reading, resizing, splitting),
+``datasets`` (streaming tf.data pipelines with augmentation), ``via`` (VIA
+annotations to masks and back), ``classical`` (thresholds, edges, watershed),
+``metrics``, ``unet``, ``losses``, ``training``, ``inference``, ``evaluation``,
+``plots`` and ``widgets``; ``cli`` runs the pipeline as ``python -m helpers``.
 
 Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
 and TensorFlow loads only where a module needs it.
