@@ -10,51 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from imagefiles import damaged_files, dihedral_variants, random_image, save
 from PIL import Image
 
 from helpers import datasets
 from helpers import io as hio
-
-
-def save(path: Path, array: np.ndarray, **options) -> Path:
-    """Write an array with Pillow (RGB order), creating the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array).save(path, **options)
-    return path
-
-
-def random_image(shape, *, seed=0, dtype=np.uint8) -> np.ndarray:
-    top = np.iinfo(dtype).max
-    return np.random.default_rng(seed).integers(0, top + 1, size=shape, dtype=dtype)
-
-
-def blocky_image(height: int, width: int) -> np.ndarray:
-    """A grey image of flat 8x8 blocks: survives JPEG almost exactly, and no two
-    rotations or flips of it are alike."""
-    blocks = np.random.default_rng(7).integers(0, 256, size=(height // 8, width // 8))
-    return np.kron(blocks, np.ones((8, 8))).astype(np.uint8)
-
-
-def dihedral_variants(array: np.ndarray) -> list[np.ndarray]:
-    """The 8 rotations/reflections of a square (H, W, ...) array, plainly with NumPy."""
-    turns = [np.rot90(array, k) for k in range(4)]
-    return turns + [np.fliplr(t) for t in turns]
-
-
-def _damaged_files(folder: Path) -> dict[str, Path]:
-    good = save(folder / "good.png", random_image((64, 64), seed=8))
-    data = good.read_bytes()
-    files = {
-        "truncated.png": data[: len(data) // 2],
-        "text.png": b"<html>Not found</html>",
-        "empty.jpg": b"",
-    }
-    for name, content in files.items():
-        (folder / name).write_bytes(content)
-    return {name: folder / name for name in files} | {"missing.png": folder / "missing.png"}
-
-
-
 
 
 def collect(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -107,14 +67,14 @@ def test_from_files_gives_int_class_indices_for_several_classes(tmp_path):
 
 
 def test_from_files_refuses_a_non_image_before_training_starts(tmp_path):
-    damaged = _damaged_files(tmp_path)
+    damaged = damaged_files(tmp_path)
     mask = save(tmp_path / "mask.png", np.zeros((64, 64), np.uint8))
     with pytest.raises(hio.DataError, match=r"text\.png"):
         datasets.from_files([(damaged["text.png"], mask)], size=16, batch_size=1)
 
 
 def test_from_files_stops_naming_a_file_damaged_after_its_header(tmp_path):
-    damaged = _damaged_files(tmp_path)
+    damaged = damaged_files(tmp_path)
     mask = save(tmp_path / "mask.png", np.zeros((64, 64), np.uint8))
     dataset = datasets.from_files([(damaged["truncated.png"], mask)], size=16, batch_size=1)
     with pytest.raises(Exception, match=r"truncated\.png could not be read"):

@@ -9,7 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 from sklearn.metrics import accuracy_score, f1_score, jaccard_score, precision_score, recall_score  # noqa: E402
 
-from helpers import datasets, evaluation, io  # noqa: E402
+from helpers import datasets, evaluation  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(

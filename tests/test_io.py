@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from imagefiles import blocky_image, damaged_files, random_image, save
 from PIL import Image, ImageOps
 
 from helpers import config
@@ -29,31 +30,6 @@ MITO_MASKS = config.data_dir("mito", "masks")
 # --------------------------------------------------------------------------------------
 # small tools
 # --------------------------------------------------------------------------------------
-
-
-def save(path: Path, array: np.ndarray, **options) -> Path:
-    """Write an array with Pillow (RGB order), creating the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array).save(path, **options)
-    return path
-
-
-def random_image(shape, *, seed=0, dtype=np.uint8) -> np.ndarray:
-    top = np.iinfo(dtype).max
-    return np.random.default_rng(seed).integers(0, top + 1, size=shape, dtype=dtype)
-
-
-def blocky_image(height: int, width: int) -> np.ndarray:
-    """A grey image of flat 8x8 blocks: survives JPEG almost exactly, and no two
-    rotations or flips of it are alike."""
-    blocks = np.random.default_rng(7).integers(0, 256, size=(height // 8, width // 8))
-    return np.kron(blocks, np.ones((8, 8))).astype(np.uint8)
-
-
-def dihedral_variants(array: np.ndarray) -> list[np.ndarray]:
-    """The 8 rotations/reflections of a square (H, W, ...) array, plainly with NumPy."""
-    turns = [np.rot90(array, k) for k in range(4)]
-    return turns + [np.fliplr(t) for t in turns]
 
 
 def make_pair_folders(tmp_path: Path, image_names, mask_names) -> tuple[Path, Path]:
@@ -252,22 +228,9 @@ def test_a_palette_image_reads_as_rgb_and_a_palette_mask_as_its_indices(tmp_path
     np.testing.assert_array_equal(hio.read_mask(tmp_path / "p.png"), indices)
 
 
-def _damaged_files(folder: Path) -> dict[str, Path]:
-    good = save(folder / "good.png", random_image((64, 64), seed=8))
-    data = good.read_bytes()
-    files = {
-        "truncated.png": data[: len(data) // 2],
-        "text.png": b"<html>Not found</html>",
-        "empty.jpg": b"",
-    }
-    for name, content in files.items():
-        (folder / name).write_bytes(content)
-    return {name: folder / name for name in files} | {"missing.png": folder / "missing.png"}
-
-
 @pytest.mark.parametrize("name", ["truncated.png", "text.png", "empty.jpg", "missing.png"])
 def test_a_corrupt_or_missing_file_gives_an_error_naming_it(tmp_path, name):
-    path = _damaged_files(tmp_path)[name]
+    path = damaged_files(tmp_path)[name]
     for reader in (hio.read_image, hio.read_mask):
         with pytest.raises(hio.DataError, match=name.replace(".", r"\.")):
             reader(path)
@@ -475,7 +438,7 @@ def test_load_pairs_uses_three_channels_when_any_image_is_in_colour(tmp_path):
 
 
 def test_load_pairs_names_a_corrupt_file_before_reading_the_rest(tmp_path):
-    damaged = _damaged_files(tmp_path)
+    damaged = damaged_files(tmp_path)
     mask = save(tmp_path / "mask.png", np.zeros((64, 64), np.uint8))
     for name in ("truncated.png", "text.png"):
         with pytest.raises(hio.DataError, match=name.replace(".", r"\.")):

@@ -51,3 +51,14 @@ def test_readme_links_every_chapter_to_colab_with_the_one_repository():
         assert link.startswith(f"{config.REPO_SLUG}/blob/main/notebooks/"), link
     for path in NOTEBOOKS:
         assert f"{COLAB}{config.REPO_SLUG}/blob/main/notebooks/{path.name}" in readme, path.name
+
+
+def test_every_chapter_has_the_same_set_up_cell():
+    """The Colab set-up cell is copied into each notebook (each must run alone): keep the
+    copies identical, so a fix made in one is made in all."""
+    setups = {
+        path.stem: next(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        for path in NOTEBOOKS
+    }
+    reference = setups[NOTEBOOKS[0].stem]
+    assert [stem for stem, source in setups.items() if source != reference] == []
