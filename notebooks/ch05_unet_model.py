@@ -252,9 +252,17 @@ print("input", three_classes.input_shape, "-> output", three_classes.output_shap
 print("last layer's activation:", three_classes.layers[-1].get_config().get("activation"))
 
 # %% [markdown]
-# The course's own default (used from chapter 7 on) differs from the module's network
-# in a few measured ways (batch norm instead of dropout, and a loss suited to small
-# objects); chapter 7 explains why.
+# The course's own default (`build_unet` without a preset, used from chapter 7 on)
+# differs from the module's network in ways we measured (`benchmarks/`):
+#
+# - **batch norm instead of dropout**, which trains faster and steadier here. Its
+#   momentum is 0.9, not Keras's 0.99: with the few hundred training steps of a course
+#   run, 0.99 leaves the statistics used at prediction time far behind those learned in
+#   training, and the network then predicts (almost) nothing;
+# - a **loss suited to small objects** (chapter 7 explains it).
+#
+# On the bundled data in the `cpu` profile this reached a foreground IoU of 0.88 against
+# 0.61 for the module's recipe; on real EM images (ISBI 2012), 0.63 against 0.38.
 #
 # ## Summary
 #
