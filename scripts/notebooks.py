@@ -3,6 +3,7 @@
 Usage (the Makefile calls these)::
 
     python scripts/notebooks.py sync    # pair each .py script with its .ipynb, strip outputs
+    python scripts/notebooks.py sync ch05   # only this chapter's pair
     python scripts/notebooks.py check   # fail when a pair differs or an .ipynb holds outputs
     python scripts/notebooks.py run     # execute every chapter in order (make course)
     python scripts/notebooks.py run ch06 ch07   # only these chapters
@@ -47,10 +48,13 @@ def _read(path: Path) -> nbformat.NotebookNode:
     return jupytext.read(path, fmt="py:percent" if path.suffix == ".py" else None)
 
 
-def sync() -> int:
-    """Bring each pair in line: the newer side wins (jupytext's rule), then strip outputs."""
+def sync(only: list[str] | None = None) -> int:
+    """Bring each pair (or those whose name starts with one of ``only``) in line: the newer
+    side wins (jupytext's rule), then strip outputs."""
     scripts = sorted(NOTEBOOKS.glob("ch[0-9][0-9]_*.py"))
     for script in scripts:
+        if only and not script.stem.startswith(tuple(only)):
+            continue
         ipynb = script.with_suffix(".ipynb")
         source = ipynb if ipynb.exists() and ipynb.stat().st_mtime > script.stat().st_mtime else script
         notebook = strip(_read(source))
@@ -139,11 +143,11 @@ def run(timeout: int, only: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["sync", "check", "run"])
-    parser.add_argument("chapters", nargs="*", help="run: only chapters starting with these names")
+    parser.add_argument("chapters", nargs="*", help="sync, run: only chapters starting with these names")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell (run)")
     args = parser.parse_args(argv)
     if args.action == "sync":
-        return sync()
+        return sync(args.chapters)
     if args.action == "check":
         return check()
     return run(args.timeout, args.chapters)

@@ -1,0 +1,197 @@
+"""The exercise object: ``check(answer)``, ``hint()``, ``solution()``.
+
+Each chapter's exercises live in ``helpers/exercises/chNN.py`` as module-level
+:class:`Exercise` objects; the notebook imports the module and calls them.
+
+Nothing a learner types can make :meth:`Exercise.check` raise: a wrong type, a wrong
+shape or a function that raises is feedback, like a wrong number. ``check`` prints one
+line and returns a :class:`Feedback`, whose ``status`` is ``"correct"``, ``"wrong"`` or
+``"unanswered"`` (the skeleton as given: ``...``, ``None``, or a function that returns
+``None``). An unanswered exercise never fails a notebook run.
+
+With the solutions switch on (``COURSE_SOLUTIONS=1`` in the environment, or
+:func:`show_solutions`), an unanswered exercise is checked with its reference solution
+instead, so a whole notebook can be run with every answer filled in.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Exercise", "Feedback", "Mistake", "Wrong", "call", "show_solutions", "solutions_shown"]
+
+_SWITCH = {"on": None}  # None: follow the environment variable
+
+
+def show_solutions(on: bool = True) -> None:
+    """Fill every unanswered exercise with its reference solution (``on=False`` undoes it)."""
+    _SWITCH["on"] = bool(on)
+
+
+def solutions_shown() -> bool:
+    """Whether unanswered exercises are checked with their reference solution."""
+    if _SWITCH["on"] is not None:
+        return _SWITCH["on"]
+    return os.environ.get("COURSE_SOLUTIONS", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Wrong(Exception):
+    """Raised by a checker: the message tells the learner what is wrong, in plain words."""
+
+
+class _Unanswered(Exception):
+    """Raised by :func:`call` when the learner's function still returns ``None``."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The outcome of one check: ``status`` is ``"correct"``, ``"wrong"`` or ``"unanswered"``."""
+
+    status: str
+    message: str
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        mark = {"correct": "✅", "wrong": "❌", "unanswered": "⏳"}[self.status]
+        return f"{mark} {self.message}"
+
+    def _ipython_display_(self) -> None:
+        """``check`` has printed the message already: show nothing more in a notebook."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer and a fragment of the specific message it must get (tests)."""
+
+    answer: Any
+    says: str
+
+
+def call(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the learner's function; its failures become feedback, not tracebacks.
+
+    Raises
+    ------
+    Wrong
+        When ``function`` is not callable or raises.
+    """
+    if not callable(function):
+        raise Wrong(f"expected a function, got {type(function).__name__}: define it with `def`.")
+    try:
+        result = function(*args, **kwargs)
+    except Exception as error:  # the learner's code: any failure is feedback
+        name = getattr(function, "__name__", "your function")
+        raise Wrong(f"{name} raised {type(error).__name__}: {error}") from None
+    if result is None or result is Ellipsis:
+        raise _Unanswered(
+            "your function returns None: replace `...` with your code and end it with `return`."
+        )
+    return result
+
+
+def _is_blank(answer: Any) -> bool:
+    return answer is None or answer is Ellipsis
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise.
+
+    Parameters
+    ----------
+    title : str
+        A few words, shown with hints and solutions.
+    expects : str
+        What the answer is, e.g. ``"a function iou(y_true, y_pred) -> float"``; quoted
+        when an answer is of the wrong kind.
+    checker : callable
+        ``checker(answer, **context) -> str``: returns one line on what the correct answer
+        means, or raises :class:`Wrong` with what is wrong. Use :func:`call` to run a
+        learner's function.
+    reference : callable
+        The reference solution; ``solution()`` shows its source. For a function exercise
+        it *is* the answer; for a value exercise (``answer_is_function=False``) the answer
+        is ``reference(**context)``.
+    hints : tuple of str
+        Shown one at a time by ``hint()``, ``hint(2)``, ...
+    mistakes : tuple of Mistake
+        Typical wrong answers and the message each must get (the tests check them). For a
+        value exercise, each mistake's answer is a function of the context, like
+        ``reference``.
+    context : callable, optional
+        Builds a small example context (the keyword arguments ``check`` gets in the
+        notebook) so the tests can check a value exercise without the notebook.
+    """
+
+    title: str
+    expects: str
+    checker: Callable[..., str]
+    reference: Callable[..., Any]
+    hints: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    answer_is_function: bool = True
+    context: Callable[[], dict] | None = None
+    _hints_given: list = field(default_factory=lambda: [0], repr=False, compare=False)
+
+    def reference_answer(self, **context: Any) -> Any:
+        """The reference solution as an answer (what the solutions switch fills in)."""
+        return self.reference if self.answer_is_function else self.reference(**context)
+
+    def feedback(self, answer: Any, **context: Any) -> Feedback:
+        """Like :meth:`check`, without printing."""
+        if _is_blank(answer) and solutions_shown():
+            try:
+                answer = self.reference_answer(**context)
+            except Exception as error:
+                return Feedback("wrong", f"the reference solution needs the chapter's data: {error}")
+        if _is_blank(answer):
+            return Feedback(
+                "unanswered",
+                f"Not answered yet: {self.expects}. `.hint()` helps, `.solution()` shows one.",
+            )
+        try:
+            return Feedback("correct", "Correct. " + self.checker(answer, **context))
+        except Wrong as wrong:
+            return Feedback("wrong", str(wrong))
+        except _Unanswered as blank:
+            return Feedback("unanswered", f"Not answered yet: {blank}")
+        except Exception as error:  # an answer of a shape or type no checker foresaw
+            return Feedback(
+                "wrong",
+                f"your answer could not be checked ({type(error).__name__}: {error}); "
+                f"expected {self.expects}.",
+            )
+
+    def check(self, answer: Any = None, **context: Any) -> Feedback:
+        """Check ``answer`` and print what is right or wrong with it. Never raises."""
+        result = self.feedback(answer, **context)
+        print(result)
+        return result
+
+    def hint(self, number: int | None = None) -> None:
+        """Print the next hint (or hint ``number``, counting from 1)."""
+        if not self.hints:
+            print(f"💡 No hint for «{self.title}»: try `.solution()`.")
+            return
+        if number is None:
+            number = min(self._hints_given[0] + 1, len(self.hints))
+        number = max(1, min(int(number), len(self.hints)))
+        self._hints_given[0] = max(self._hints_given[0], number)
+        more = " (`.hint()` again for the next)" if number < len(self.hints) else ""
+        print(f"💡 Hint {number}/{len(self.hints)}: {self.hints[number - 1]}{more}")
+
+    def solution_source(self) -> str:
+        """The reference solution's source code."""
+        return textwrap.dedent(inspect.getsource(self.reference)).strip()
+
+    def solution(self) -> None:
+        """Print the reference solution."""
+        print(f"# One solution to «{self.title}»\n{self.solution_source()}")

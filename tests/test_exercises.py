@@ -1,0 +1,152 @@
+"""Every exercise of every chapter: the reference is correct, each typical mistake gets its
+own message, and garbage answers get feedback, never a traceback."""
+
+import numpy as np
+import pytest
+
+from helpers import exercises
+from helpers.exercises import Exercise, Mistake, Wrong, call
+
+ALL = exercises.all_exercises()
+
+
+def _context(exercise: Exercise) -> dict:
+    return exercise.context() if exercise.context else {}
+
+
+def _answer(exercise: Exercise, answer, context: dict):
+    """A mistake's answer as the learner would give it (a value exercise's is built from the context)."""
+    return answer if exercise.answer_is_function else answer(**context)
+
+
+def _raises(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+GARBAGE = {
+    "a string": "my answer",
+    "a number": 3,
+    "an array of the wrong shape": np.zeros((2, 3, 4)),
+    "a list": [1, 2, 3],
+    "a function that raises": _raises,
+    "a function that returns a string": lambda *args, **kwargs: "yes",
+    "a function that returns an array of the wrong shape": lambda *a, **k: np.zeros((7, 1)),
+}
+
+
+def test_every_exercise_is_found_with_its_chapter():
+    assert all(name.startswith("ch") and "." in name for name in ALL)
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_the_reference_solution_is_correct(name):
+    exercise = ALL[name]
+    context = _context(exercise)
+    result = exercise.feedback(exercise.reference_answer(**context), **context)
+    assert result.status == "correct", result.message
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_each_exercise_names_at_least_two_typical_mistakes_and_hints(name):
+    exercise = ALL[name]
+    assert len(exercise.mistakes) >= 2 and exercise.hints
+    assert "def " in exercise.solution_source()
+
+
+@pytest.mark.parametrize(
+    ("name", "index"), [(n, i) for n in sorted(ALL) for i in range(len(ALL[n].mistakes))]
+)
+def test_each_typical_mistake_gets_its_own_message(name, index):
+    exercise = ALL[name]
+    context = _context(exercise)
+    mistake = exercise.mistakes[index]
+    result = exercise.feedback(_answer(exercise, mistake.answer, context), **context)
+    assert result.status == "wrong", result.message
+    assert mistake.says.lower() in result.message.lower(), result.message
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+@pytest.mark.parametrize("garbage", sorted(GARBAGE))
+def test_garbage_answers_get_feedback_not_a_traceback(name, garbage):
+    exercise = ALL[name]
+    result = exercise.feedback(GARBAGE[garbage], **_context(exercise))
+    assert result.status in {"wrong", "unanswered"}, result.message
+    assert result.message
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_the_blank_skeleton_is_unanswered_and_the_switch_fills_it(name, monkeypatch):
+    exercise = ALL[name]
+    context = _context(exercise)
+    monkeypatch.delenv("COURSE_SOLUTIONS", raising=False)
+    for blank in (None, ...):
+        assert exercise.feedback(blank, **context).status == "unanswered"
+    if exercise.answer_is_function:
+        assert exercise.feedback(lambda *a, **k: None, **context).status == "unanswered"
+    monkeypatch.setenv("COURSE_SOLUTIONS", "1")
+    assert exercise.feedback(None, **context).status == "correct"
+
+
+# The machinery itself, on a toy exercise -------------------------------------------------
+
+
+def _double_checker(answer):
+    for x in (1, 5, -3):
+        got = call(answer, x)
+        if got == x:
+            raise Wrong(f"double({x}) gave {got}, the number itself: multiply it by 2.")
+        if got != 2 * x:
+            raise Wrong(f"double({x}) gave {got!r}; it should be {2 * x}.")
+    return "double(x) is 2 * x."
+
+
+def _double(x):
+    return 2 * x
+
+
+TOY = Exercise(
+    title="double a number",
+    expects="a function double(x) -> number",
+    checker=_double_checker,
+    reference=_double,
+    hints=("Multiply.", "Use `*`."),
+    mistakes=(Mistake(lambda x: x, "the number itself"), Mistake(lambda x: x + 2, "should be")),
+)
+
+
+def test_check_prints_one_line_and_returns_the_feedback(capsys):
+    result = TOY.check(_double)
+    assert result.correct and capsys.readouterr().out.startswith("✅ Correct.")
+    assert TOY.check(lambda x: x + 2).status == "wrong"
+    assert "double(1) gave 3" in capsys.readouterr().out
+
+
+def test_a_function_that_raises_is_named_in_the_feedback():
+    def double(x):
+        return x / "two"
+
+    result = TOY.feedback(double)
+    assert result.status == "wrong" and "double raised TypeError" in result.message
+
+
+def test_hints_come_one_at_a_time_and_the_solution_is_the_reference_source(capsys):
+    toy = Exercise(**{**TOY.__dict__, "_hints_given": [0]})
+    toy.hint()
+    toy.hint()
+    toy.hint()
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("💡 Hint 1/2: Multiply.") and out[1].startswith("💡 Hint 2/2")
+    assert out[2].startswith("💡 Hint 2/2")
+    toy.solution()
+    assert "def _double(x):\n    return 2 * x" in capsys.readouterr().out
+
+
+def test_show_solutions_switch_overrides_the_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_SOLUTIONS", "1")
+    try:
+        exercises.show_solutions(False)
+        assert TOY.feedback(None).status == "unanswered"
+        exercises.show_solutions(True)
+        assert TOY.feedback(None).status == "correct"
+    finally:
+        exercises._core._SWITCH["on"] = None
