@@ -1,0 +1,312 @@
+"""Chapter 8 exercises: score one prediction by hand, find the worst test image, choose the
+threshold on the validation images.
+
+In the notebook::
+
+    from helpers.exercises import ch08 as exercises
+    exercises.iou_by_hand.check(my_function)
+    exercises.worst_image.check(answer, table=table)
+    exercises.best_threshold.check(answer, probabilities=val_probabilities, masks=y_val)
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from helpers import metrics
+from helpers.exercises._core import Exercise, Mistake, Wrong, call
+
+__all__ = ["iou_by_hand", "worst_image", "best_threshold"]
+
+
+# 1 · IoU of one prediction with logical_and / logical_or ---------------------------------
+
+
+def _iou_by_hand(truth, probabilities, threshold=0.5):
+    predicted = probabilities >= threshold
+    truth = truth.astype(bool)
+    union = np.logical_or(truth, predicted).sum()
+    if union == 0:  # nothing to find and nothing found: chapter 4's rule
+        return 1.0
+    return np.logical_and(truth, predicted).sum() / union
+
+
+def _iou_cases():
+    """(name, truth, probabilities, threshold) the learner's function is checked on."""
+    rng = np.random.default_rng(8)
+    truth = np.zeros((12, 12), np.uint8)
+    truth[3:9, 2:8] = 1
+    probs = np.clip(rng.uniform(0.0, 0.3, (12, 12)), 0.01, None)  # never exactly 0
+    probs[4:10, 3:11] = rng.uniform(0.55, 0.95, (6, 8))
+    half = probs.copy()
+    half[4:10, 3:11] = 0.45
+    return [
+        ("a shifted square", truth, probs, 0.5),
+        ("the same at threshold 0.4", truth, half, 0.4),
+        ("nothing to find, nothing found", np.zeros((12, 12), np.uint8), np.full((12, 12), 0.1), 0.5),
+        ("something to find, nothing found", truth, np.full((12, 12), 0.1), 0.5),
+    ]
+
+
+def _iou_checker(answer) -> str:
+    for name, truth, probs, threshold in _iou_cases():
+        expected = _iou_by_hand(truth, probs, threshold)
+        got = call(answer, truth.copy(), probs.copy(), threshold)
+        try:
+            value = float(np.asarray(got, dtype=np.float64).reshape(()))
+        except (TypeError, ValueError):
+            raise Wrong(f"on {name} your function returned {type(got).__name__} {str(got)[:40]!r}: "
+                        "return one number, the IoU.") from None
+        if np.isclose(value, expected):
+            continue
+        predicted = probs >= threshold
+        t = truth.astype(bool)
+        inter = np.logical_and(t, predicted).sum()
+        both = t.sum() + predicted.sum()
+        if np.isnan(value) and expected == 1.0:
+            raise Wrong("two empty masks gave nan (0 / 0): chapter 4's rule scores nothing "
+                        "to find and nothing found as 1.0. Test the union before dividing.")
+        at_half = probs >= 0.5
+        union_half = np.logical_or(t, at_half).sum()
+        if threshold != 0.5 and union_half and np.isclose(
+            value, np.logical_and(t, at_half).sum() / union_half
+        ):
+            raise Wrong(f"on {name} you thresholded at 0.5, not at the threshold you were given "
+                        f"({threshold}): use the argument.")
+        if both and np.isclose(value, 2 * inter / both):
+            raise Wrong(f"on {name} you returned the Dice score ({value:.3f}), 2|A∩B| / (|A|+|B|); "
+                        "IoU divides the intersection by the union (np.logical_or).")
+        if t.sum() and np.isclose(value, inter / t.sum()):
+            raise Wrong(f"on {name} you divided the overlap by the true mask's area ({value:.3f}): "
+                        "that is recall. Divide by the union of both masks.")
+        loose = probs > 0
+        union_loose = np.logical_or(t, loose).sum()
+        if union_loose and np.isclose(value, np.logical_and(t, loose).sum() / union_loose):
+            raise Wrong(f"on {name} you used the probabilities as a mask ({value:.3f}): "
+                        "np.logical_and counts every pixel above 0 as True. Threshold first: "
+                        "probabilities >= threshold.")
+        raise Wrong(f"on {name} (threshold {threshold}) your IoU is {value:.3f}; it should be "
+                    f"{expected:.3f}: intersection {inter} pixels over union "
+                    f"{np.logical_or(t, predicted).sum()} pixels.")
+    return ("IoU = |truth AND prediction| / |truth OR prediction| after the threshold; "
+            "evaluation.evaluate computes the same for every test image.")
+
+
+def _iou_no_threshold(truth, probabilities, threshold=0.5):
+    union = np.logical_or(truth, probabilities).sum()
+    return 1.0 if union == 0 else np.logical_and(truth, probabilities).sum() / union
+
+
+def _iou_nan_when_empty(truth, probabilities, threshold=0.5):
+    predicted = probabilities >= threshold
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.logical_and(truth, predicted).sum() / np.float64(np.logical_or(truth, predicted).sum())
+
+
+def _dice_instead(truth, probabilities, threshold=0.5):
+    predicted = probabilities >= threshold
+    both = truth.sum() + predicted.sum()
+    return 1.0 if both == 0 else 2 * np.logical_and(truth, predicted).sum() / both
+
+
+def _recall_instead(truth, probabilities, threshold=0.5):
+    predicted = probabilities >= threshold
+    return 1.0 if truth.sum() == 0 else np.logical_and(truth, predicted).sum() / truth.sum()
+
+
+def _fixed_half(truth, probabilities, threshold=0.5):
+    return _iou_by_hand(truth, probabilities, 0.5)
+
+
+iou_by_hand = Exercise(
+    title="score one prediction with logical_and / logical_or",
+    expects="a function iou_by_hand(truth, probabilities, threshold=0.5) -> float",
+    checker=_iou_checker,
+    reference=_iou_by_hand,
+    hints=(
+        "First turn the probabilities into a mask: `predicted = probabilities >= threshold`.",
+        "`np.logical_and(truth, predicted).sum()` counts the overlap, `np.logical_or(...).sum()` "
+        "the union.",
+        "When the union is 0 (nothing to find, nothing found) return 1.0, chapter 4's rule.",
+    ),
+    mistakes=(
+        Mistake(_iou_no_threshold, "threshold first"),
+        Mistake(_iou_nan_when_empty, "nan"),
+        Mistake(_dice_instead, "dice"),
+        Mistake(_recall_instead, "recall"),
+        Mistake(_fixed_half, "use the argument"),
+    ),
+)
+
+
+# 2 · The worst test image, from the per-image table --------------------------------------
+
+
+def _worst_image(table):
+    return table["iou"].idxmin()
+
+
+def _worst_context() -> dict:
+    table = pd.DataFrame(
+        {
+            "iou": [0.81, 0.42, 0.90, 0.66],
+            "dice": [0.90, 0.59, 0.95, 0.80],
+            "accuracy": [0.97, 0.96, 0.99, 0.93],
+        },
+        index=pd.Index(["mito_005", "mito_017", "mito_029", "mito_044"], name="image"),
+    )
+    return {"table": table}
+
+
+def _worst_checker(answer, *, table) -> str:
+    if not isinstance(table, pd.DataFrame) or "iou" not in table:
+        raise Wrong("give the per-image table too: check(answer, table=table).")
+    names = [str(name) for name in table.index]
+    worst = table["iou"].idxmin()
+    if callable(answer):
+        raise Wrong("you gave a function; give the image's name, e.g. `answer = table[...]....`.")
+    if isinstance(answer, (pd.Series, pd.DataFrame)):
+        raise Wrong("you gave a whole row or column; give the image's name only (the index "
+                    "label), e.g. with `.idxmin()`.")
+    if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
+        if 0 <= int(answer) < len(table) and table.index[int(answer)] == worst:
+            raise Wrong(f"{answer} is the worst image's position in the table; give its name "
+                        f"(the index label): `table.index[{answer}]`, or `.idxmin()` instead of "
+                        "`.argmin()`.")
+        raise Wrong(f"{answer} is a number; give the worst image's name (the table's index).")
+    if isinstance(answer, numbers.Real):
+        raise Wrong(f"{answer} is a score; give the name of the image that has the lowest IoU.")
+    if not isinstance(answer, str):
+        raise Wrong(f"expected an image name (a string), got {type(answer).__name__}.")
+    if answer not in names:
+        raise Wrong(f"{answer!r} is not one of the test images ({', '.join(names[:4])}, ...): "
+                    "take the name from the table's index.")
+    if answer == worst:
+        return (f"{worst} has the lowest IoU ({table['iou'].min():.3f}); look at it in the "
+                "figure of the worst predictions to see why.")
+    if answer == table["iou"].idxmax():
+        raise Wrong(f"{answer} is the *best* image (highest IoU); the worst has the lowest: "
+                    "`.idxmin()`, not `.idxmax()`.")
+    for column in table.columns:
+        if column != "iou" and answer == table[column].idxmin():
+            raise Wrong(f"{answer} has the lowest {column}, not the lowest IoU: sort by the "
+                        "`iou` column. (Accuracy is high even for poor masks: chapter 4.)")
+    raise Wrong(f"{answer} has IoU {table.loc[answer, 'iou']:.3f}; another image scores lower.")
+
+
+worst_image = Exercise(
+    title="find the worst test image",
+    expects="the name of the test image with the lowest IoU (a string from the table's index)",
+    checker=_worst_checker,
+    reference=_worst_image,
+    answer_is_function=False,
+    context=_worst_context,
+    hints=(
+        "The table's index holds the image names; the `iou` column the scores.",
+        "`table['iou'].idxmin()` gives the index label of the smallest value.",
+    ),
+    mistakes=(
+        Mistake(lambda table: table["iou"].idxmax(), "best"),
+        Mistake(lambda table: int(table["iou"].argmin()), "position"),
+        Mistake(lambda table: table["accuracy"].idxmin(), "lowest accuracy"),
+    ),
+)
+
+
+# 3 · The threshold that maximises mean IoU on the validation images ----------------------
+
+THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
+
+
+def _mean_iou(probabilities, masks, threshold) -> float:
+    return float(metrics.iou(masks, probabilities >= threshold).mean())
+
+
+def _best_threshold(probabilities, masks):
+    thresholds = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    scores = [metrics.iou(masks, probabilities >= t).mean() for t in thresholds]
+    return float(thresholds[int(np.argmax(scores))])
+
+
+def _threshold_context() -> dict:
+    """Validation-like data where 0.5, the most accurate and the best-IoU threshold differ."""
+    rng = np.random.default_rng(80)
+    chance = rng.beta(0.5, 2.0, (4, 24, 24, 1))
+    masks = (rng.uniform(size=chance.shape) < chance).astype(np.uint8)
+    return {"probabilities": (chance**0.7).astype(np.float32), "masks": masks}
+
+
+def _threshold_checker(answer, *, probabilities, masks) -> str:
+    probabilities, masks = np.asarray(probabilities), np.asarray(masks)
+    if probabilities.shape[:3] != masks.shape[:3]:
+        raise Wrong("give the validation probabilities and masks too: "
+                    "check(answer, probabilities=val_probabilities, masks=y_val).")
+    if callable(answer):
+        raise Wrong("you gave a function; give the threshold itself, one number.")
+    if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.ndarray)):
+        raise Wrong(f"expected one number (a threshold between 0 and 1), got {type(answer).__name__}.")
+    if np.ndim(answer) != 0:
+        raise Wrong(f"expected one number, got an array of shape {np.shape(answer)}: pick the "
+                    "threshold at the position of the best score (np.argmax).")
+    value = float(answer)
+    if not 0.0 < value < 1.0:
+        raise Wrong(f"{value} is not between 0 and 1: a threshold cuts probabilities, which lie "
+                    "in [0, 1] (0 marks every pixel, 1 none).")
+    scores = np.array([_mean_iou(probabilities, masks, t) for t in THRESHOLDS])
+    best = float(scores.max())
+    got = _mean_iou(probabilities, masks, value)
+    if np.isclose(value, best, atol=1e-6) or np.isclose(value, scores, atol=1e-6).any():
+        raise Wrong(f"{value:.3f} looks like a mean IoU, not a threshold: give the threshold "
+                    "that scores best (thresholds[np.argmax(scores)]).")
+    if got >= best - 0.005:
+        return (f"threshold {value:g} gives mean IoU {got:.3f} on the validation images (0.5 gives "
+                f"{_mean_iou(probabilities, masks, 0.5):.3f}). Chosen on validation, it may now "
+                "be used on the test images without flattering them.")
+    if np.isclose(value, THRESHOLDS[int(np.argmin(scores))]):
+        raise Wrong(f"threshold {value:g} gives the *lowest* mean IoU ({got:.3f}): use np.argmax.")
+    accuracy = [float(((probabilities >= t) == (masks == 1)).mean()) for t in THRESHOLDS]
+    if np.isclose(value, THRESHOLDS[int(np.argmax(accuracy))]):
+        raise Wrong(f"threshold {value:g} maximises pixel accuracy, not IoU (mean IoU {got:.3f}, "
+                    f"the best is {best:.3f}): accuracy favours marking too little (chapter 4).")
+    if np.isclose(value, 0.5):
+        raise Wrong(f"0.5 is the default, not a choice: here it gives mean IoU {got:.3f} and "
+                    f"another threshold gives {best:.3f}. Try each threshold and keep the best.")
+    raise Wrong(f"threshold {value:g} gives mean IoU {got:.3f}; another gives {best:.3f}. Score "
+                "each threshold of np.arange(0.05, 0.96, 0.05) and keep the best.")
+
+
+def _most_accurate(probabilities, masks):
+    accuracy = [((probabilities >= t) == (masks == 1)).mean() for t in THRESHOLDS]
+    return float(THRESHOLDS[int(np.argmax(accuracy))])
+
+
+def _worst_threshold(probabilities, masks):
+    return float(THRESHOLDS[int(np.argmin([_mean_iou(probabilities, masks, t) for t in THRESHOLDS]))])
+
+
+def _best_score_not_threshold(probabilities, masks):
+    return max(_mean_iou(probabilities, masks, t) for t in THRESHOLDS)
+
+
+best_threshold = Exercise(
+    title="pick the threshold on the validation images",
+    expects="one number: the threshold that gives the highest mean IoU on the validation images",
+    checker=_threshold_checker,
+    reference=_best_threshold,
+    answer_is_function=False,
+    context=_threshold_context,
+    hints=(
+        "Try thresholds = np.arange(0.05, 0.96, 0.05); for each, "
+        "metrics.iou(masks, probabilities >= t).mean().",
+        "Keep the threshold at the position of the largest mean: thresholds[np.argmax(scores)].",
+    ),
+    mistakes=(
+        Mistake(lambda probabilities, masks: 0.5, "default"),
+        Mistake(_most_accurate, "accuracy"),
+        Mistake(_worst_threshold, "lowest"),
+        Mistake(_best_score_not_threshold, "looks like a mean iou"),
+    ),
+)
