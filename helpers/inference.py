@@ -28,11 +28,7 @@ import math
 
 import numpy as np
 
-from helpers.files import CourseError
-
-
-class InferenceError(CourseError, ValueError):
-    """Images that a model cannot take (wrong channels, a size a fixed-size model refuses)."""
+from helpers.errors import InferenceError, ModelFileError
 
 
 def _multiple(model) -> int:
@@ -241,10 +237,6 @@ def predict_tiled(
     return (total / norm)[:height, :width]
 
 
-class ModelFileError(CourseError):
-    """A model file that is missing or cannot be loaded."""
-
-
 def load_model(path):
     """Load a ``.keras`` model saved by the course (``safe_mode=True``).
 
@@ -271,8 +263,7 @@ def load_model(path):
         )
     import keras
 
-    import helpers.losses  # noqa: F401  (registers the losses)
-    import helpers.metrics  # noqa: F401  (registers dice_coef, iou_coef)
+    import helpers.losses  # noqa: F401  (registers the losses and dice_coef, iou_coef)
 
     try:
         return keras.models.load_model(path, safe_mode=True)

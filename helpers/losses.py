@@ -11,6 +11,11 @@ Keras under the package name ``"helpers"``, so a model compiled with one saves t
 ``.keras`` and loads again with ``keras.models.load_model(path)`` (``safe_mode=True``,
 no ``custom_objects``), once ``helpers.losses`` has been imported.
 
+The two training metrics :func:`dice_coef` and :func:`iou_coef` live here too, for the
+same reason: they are Keras objects that a saved model names, registered when this
+module is imported. :mod:`helpers.metrics` (the NumPy scores used for evaluation) does
+not import Keras, so chapters that only score masks never load TensorFlow.
+
 Shapes: ``y_pred`` is ``(batch, H, W, K)`` probabilities (sigmoid for ``K = 1``, softmax
 otherwise); ``y_true`` is ``(batch, H, W, 1)`` with 0/1 for ``K = 1``, or class indices
 ``0..K-1`` for ``K > 1`` (one-hot ``(batch, H, W, K)`` is accepted too).
@@ -28,6 +33,13 @@ from __future__ import annotations
 
 import keras
 from keras import ops
+
+from helpers.metrics import THRESHOLD
+
+__all__ = [
+    "SMOOTH", "dice_loss", "jaccard_loss", "bce_dice_loss", "LOSSES", "get_loss",
+    "dice_coef", "iou_coef",
+]
 
 #: Added to numerator and denominator: an empty mask predicted empty scores 1, not 0/0.
 SMOOTH = 1.0
@@ -104,6 +116,50 @@ def get_loss(name_or_loss):
         return name_or_loss
     if name_or_loss in LOSSES:
         return LOSSES[name_or_loss]
-    from helpers.files import CourseError
+    from helpers.errors import ConfigError
 
-    raise CourseError(f"Unknown loss {name_or_loss!r}; choose one of {sorted(LOSSES)}.")
+    raise ConfigError(f"Unknown loss {name_or_loss!r}; choose one of {sorted(LOSSES)}.")
+
+
+# --------------------------------------------------------------------------------------
+# Keras training metrics (registered at import so that saved models load in safe mode)
+# --------------------------------------------------------------------------------------
+
+
+def _hard_masks(y_true, y_pred):
+    t = ops.cast(ops.greater_equal(ops.cast(y_true, "float32"), THRESHOLD), "float32")
+    p = ops.cast(ops.greater_equal(ops.cast(y_pred, "float32"), THRESHOLD), "float32")
+    axes = tuple(range(1, len(t.shape)))
+    inter = ops.sum(t * p, axis=axes)
+    return inter, ops.sum(t, axis=axes), ops.sum(p, axis=axes)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+def dice_coef(y_true, y_pred):
+    """Dice of thresholded masks, mean over the images of a batch (Keras training metric).
+
+    ``y_true`` and ``y_pred`` are ``(B, H, W, 1)`` (or ``(B, H, W)``); both are turned to
+    masks with ``>= 0.5`` (the prediction is a sigmoid probability; a hard metric, so the
+    curve shows the Dice the evaluation will report, not a soft surrogate). Each image
+    is scored as :func:`helpers.metrics.dice` with ``empty=1.0`` (an image where both
+    masks are empty scores 1), and the batch's mean is returned as a scalar. Keras then
+    averages the batch values over the epoch, which is the mean per-image Dice when all
+    batches are full. History keys: ``dice_coef`` and ``val_dice_coef``.
+    """
+    inter, true_sum, pred_sum = _hard_masks(y_true, y_pred)
+    total = true_sum + pred_sum
+    score = ops.where(total > 0, 2.0 * inter / ops.maximum(total, 1.0), 1.0)
+    return ops.mean(score)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+def iou_coef(y_true, y_pred):
+    """IoU of thresholded masks, mean over the images of a batch (Keras training metric).
+
+    The same conventions as :func:`dice_coef` (threshold 0.5, empty images score 1,
+    scalar batch mean); history keys ``iou_coef`` and ``val_iou_coef``.
+    """
+    inter, true_sum, pred_sum = _hard_masks(y_true, y_pred)
+    union = true_sum + pred_sum - inter
+    score = ops.where(union > 0, inter / ops.maximum(union, 1.0), 1.0)
+    return ops.mean(score)

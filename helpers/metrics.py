@@ -37,11 +37,9 @@ its foreground IoU is 0.0. Report the foreground IoU (the default here), per ima
 
 Keras
 -----
-``dice_coef`` and ``iou_coef`` are training metrics for sigmoid outputs (see their
-docstrings). They are registered with Keras when this module is imported, so that
-``keras.models.load_model(path)`` finds them with ``safe_mode=True``; for that reason
-**importing this module imports Keras (and TensorFlow) when Keras is installed**. The
-NumPy functions do not use it, and work where Keras is not installed.
+This module is NumPy and SciPy only: importing it never imports Keras or TensorFlow.
+The Keras training metrics (``dice_coef``, ``iou_coef``: the same scores on thresholded
+sigmoid outputs, for training curves) live in :mod:`helpers.losses`, next to the losses.
 
 Example
 -------
@@ -62,7 +60,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from helpers.files import CourseError
+from helpers.errors import MetricInputError, ProbabilitiesError
 
 if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
@@ -70,19 +68,11 @@ if TYPE_CHECKING:  # pandas is imported where a table is made
 __all__ = [
     "MetricInputError", "ProbabilitiesError", "Counts", "binarize", "to_labels",
     "confusion_counts", "confusion_matrix", "iou", "dice", "precision", "recall", "f1",
-    "pixel_accuracy", "hd95", "per_image_table", "summary", "dice_coef", "iou_coef",
+    "pixel_accuracy", "hd95", "per_image_table", "summary",
 ]
 
 #: Foreground is ``probability >= THRESHOLD`` (as ``keras.metrics.BinaryIoU``).
 THRESHOLD = 0.5
-
-
-class MetricInputError(CourseError, ValueError):
-    """Masks the metrics cannot score (wrong shape, negative labels, 0/255 masks...)."""
-
-
-class ProbabilitiesError(MetricInputError):
-    """Probabilities where labels were expected: threshold or argmax them first."""
 
 
 class Counts(NamedTuple):
@@ -508,68 +498,3 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             "images": numeric.notna().sum(),
             "left_out": numeric.isna().sum(),
         })
-
-
-# --------------------------------------------------------------------------------------
-# Keras training metrics (registered at import so that saved models load in safe mode)
-# --------------------------------------------------------------------------------------
-
-try:
-    import keras
-except ImportError:  # the NumPy part above works without Keras
-    keras = None
-
-
-def _hard_masks(y_true, y_pred):
-    ops = keras.ops
-    t = ops.cast(ops.greater_equal(ops.cast(y_true, "float32"), THRESHOLD), "float32")
-    p = ops.cast(ops.greater_equal(ops.cast(y_pred, "float32"), THRESHOLD), "float32")
-    axes = tuple(range(1, len(t.shape)))
-    inter = ops.sum(t * p, axis=axes)
-    return inter, ops.sum(t, axis=axes), ops.sum(p, axis=axes)
-
-
-def _dice_coef(y_true, y_pred):
-    """Dice of thresholded masks, mean over the images of a batch (Keras training metric).
-
-    ``y_true`` and ``y_pred`` are ``(B, H, W, 1)`` (or ``(B, H, W)``); both are turned to
-    masks with ``>= 0.5`` (the prediction is a sigmoid probability; a hard metric, so the
-    curve shows the Dice the evaluation will report, not a soft surrogate). Each image
-    is scored as :func:`dice` with ``empty=1.0`` (an image where both masks are empty
-    scores 1), and the batch's mean is returned as a scalar. Keras then averages the
-    batch values over the epoch, which is the mean per-image Dice when all batches are
-    full. History keys: ``dice_coef`` and ``val_dice_coef``.
-    """
-    ops = keras.ops
-    inter, true_sum, pred_sum = _hard_masks(y_true, y_pred)
-    total = true_sum + pred_sum
-    score = ops.where(total > 0, 2.0 * inter / ops.maximum(total, 1.0), 1.0)
-    return ops.mean(score)
-
-
-def _iou_coef(y_true, y_pred):
-    """IoU of thresholded masks, mean over the images of a batch (Keras training metric).
-
-    The same conventions as :func:`dice_coef` (threshold 0.5, empty images score 1,
-    scalar batch mean); history keys ``iou_coef`` and ``val_iou_coef``.
-    """
-    ops = keras.ops
-    inter, true_sum, pred_sum = _hard_masks(y_true, y_pred)
-    union = true_sum + pred_sum - inter
-    score = ops.where(union > 0, inter / ops.maximum(union, 1.0), 1.0)
-    return ops.mean(score)
-
-
-_dice_coef.__name__ = _dice_coef.__qualname__ = "dice_coef"
-_iou_coef.__name__ = _iou_coef.__qualname__ = "iou_coef"
-
-if keras is not None:
-    register = keras.saving.register_keras_serializable(package="helpers")
-    dice_coef = register(_dice_coef)
-    iou_coef = register(_iou_coef)
-else:  # pragma: no cover - only without Keras
-
-    def _needs_keras(*_args, **_kwargs):
-        raise MetricInputError("dice_coef and iou_coef need Keras: pip install keras tensorflow")
-
-    dice_coef = iou_coef = _needs_keras

@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.files import CourseError, FileExistsRefusedError, write_text
+from helpers.errors import FileExistsRefusedError, TrainingError
+from helpers.files import write_text
 
 #: The course's default optimiser settings (chosen by measurement, see benchmarks/).
 DEFAULT_LOSS = "bce_dice"
@@ -55,16 +56,12 @@ RESUME_DIR = "resume"
 STATE_FILE = "state.json"
 
 
-class TrainingError(CourseError):
-    """A run that cannot start or go on (a resume state of another model, say)."""
-
-
 def default_metrics(num_classes: int = 1) -> list:
     """Pixel accuracy, plus for one class the Dice and IoU training metrics of
-    :mod:`helpers.metrics` (they score a sigmoid channel; several classes get accuracy only)."""
+    :mod:`helpers.losses` (they score a sigmoid channel; several classes get accuracy only)."""
     if num_classes > 1:
         return ["accuracy"]
-    from helpers.metrics import dice_coef, iou_coef
+    from helpers.losses import dice_coef, iou_coef
 
     return ["accuracy", dice_coef, iou_coef]
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+from scipy import ndimage
 
 keras = pytest.importorskip("keras")
 from sklearn.metrics import f1_score, jaccard_score  # noqa: E402
 
-from helpers import losses  # noqa: E402
+from helpers import losses, metrics  # noqa: E402
 from helpers.files import CourseError  # noqa: E402
 
 # TensorFlow's tensors meet NumPy 2's copy protocol inside Keras: harmless, not ours
@@ -137,3 +143,64 @@ def test_model_saved_with_a_course_loss_reloads_in_safe_mode_and_predicts_the_sa
         keras.ops.convert_to_numpy(model(x, training=False)),
         atol=1e-6,
     )
+
+
+# --------------------------------------------------------------------------------------
+# The Keras training metrics dice_coef and iou_coef
+# --------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_keras_dice_and_iou_coef_are_the_batch_mean_of_the_numpy_scores():
+    rng = np.random.default_rng(7)
+    field = ndimage.gaussian_filter(rng.standard_normal((8, 48, 40)), sigma=(0, 3, 3))
+    truth = field > 0.8 * field.std(axis=(1, 2), keepdims=True)
+    truth[6] = False
+    probs = np.clip(truth + rng.normal(0, 0.4, truth.shape), 0, 1).astype("float32")
+    probs[6] = 0.1  # with truth[6] empty: an image where both masks are empty scores 1
+    y_true, y_pred = truth[..., None].astype("float32"), probs[..., None]
+    hard = metrics.binarize(probs)
+    dice, iou = losses.dice_coef(y_true, y_pred), losses.iou_coef(y_true, y_pred)
+    assert float(dice) == pytest.approx(metrics.dice(truth, hard).mean(), abs=1e-6)
+    assert float(iou) == pytest.approx(metrics.iou(truth, hard).mean(), abs=1e-6)
+    assert tuple(keras.ops.shape(dice)) == ()
+    none = np.zeros_like(y_true)
+    assert float(losses.dice_coef(none, none)) == 1.0 == float(losses.iou_coef(none, none))
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # Keras saving
+def test_keras_metrics_name_the_history_and_saved_models_reload_in_safe_mode(tmp_path):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((8, 8, 1))
+    outputs = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="binary_crossentropy",
+                  metrics=[losses.dice_coef, losses.iou_coef])
+    x = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")
+    y = (x > 0.5).astype("float32")
+    history = model.fit(x, y, validation_data=(x, y), epochs=1, batch_size=4, verbose=0)
+    assert {"dice_coef", "val_dice_coef", "iou_coef", "val_iou_coef"} <= set(history.history)
+    path = tmp_path / "tiny.keras"
+    model.save(path)
+    # A fresh interpreter: loading fails before helpers.losses is imported, works after.
+    script = (
+        "import sys, keras\n"
+        f"path = {str(path)!r}\n"
+        "try:\n"
+        "    keras.models.load_model(path, safe_mode=True)\n"
+        "    print('loaded-without')\n"
+        "except Exception:\n"
+        "    print('failed-without')\n"
+        "import helpers.losses\n"
+        "model = keras.models.load_model(path, safe_mode=True)\n"
+        "import numpy as np\n"
+        "x = np.ones((1, 8, 8, 1), 'float32')\n"
+        "print(sorted(model.evaluate(x, x, verbose=0, return_dict=True)))\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "failed-without" in done.stdout
+    assert "'dice_coef'" in done.stdout and "'iou_coef'" in done.stdout

@@ -241,73 +241,18 @@ def test_foreground_iou_matches_keras_binary_iou_on_thresholded_probabilities(ba
             assert ours[i] == pytest.approx(float(binary.result()), abs=1e-6)
 
 
-def test_keras_dice_and_iou_coef_are_the_batch_mean_of_the_numpy_scores(batch):
-    truth, _ = batch
-    rng = np.random.default_rng(4)
-    probs = np.clip(truth + rng.normal(0, 0.4, truth.shape), 0, 1).astype("float32")
-    probs[6] = 0.1  # with truth[6] empty: an image where both masks are empty scores 1
-    y_true, y_pred = truth[..., None].astype("float32"), probs[..., None]
-    hard = metrics.binarize(probs)
-    assert float(metrics.dice_coef(y_true, y_pred)) == pytest.approx(metrics.dice(truth, hard).mean(), abs=1e-6)
-    assert float(metrics.iou_coef(y_true, y_pred)) == pytest.approx(metrics.iou(truth, hard).mean(), abs=1e-6)
-    assert tuple(keras.ops.shape(metrics.dice_coef(y_true, y_pred))) == ()
-    none = np.zeros_like(y_true)
-    assert float(metrics.dice_coef(none, none)) == 1.0 == float(metrics.iou_coef(none, none))
-
-
-@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # Keras saving
-def test_keras_metrics_name_the_history_and_saved_models_reload_in_safe_mode(tmp_path):
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((8, 8, 1))
-    outputs = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(inputs)
-    model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="binary_crossentropy",
-                  metrics=[metrics.dice_coef, metrics.iou_coef])
-    x = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")
-    y = (x > 0.5).astype("float32")
-    history = model.fit(x, y, validation_data=(x, y), epochs=1, batch_size=4, verbose=0)
-    assert {"dice_coef", "val_dice_coef", "iou_coef", "val_iou_coef"} <= set(history.history)
-    path = tmp_path / "tiny.keras"
-    model.save(path)
-    # A fresh interpreter: loading fails before helpers.metrics is imported, works after.
-    script = (
-        "import sys, keras\n"
-        f"path = {str(path)!r}\n"
-        "try:\n"
-        "    keras.models.load_model(path, safe_mode=True)\n"
-        "    print('loaded-without')\n"
-        "except Exception:\n"
-        "    print('failed-without')\n"
-        "import helpers.metrics\n"
-        "model = keras.models.load_model(path, safe_mode=True)\n"
-        "import numpy as np\n"
-        "x = np.ones((1, 8, 8, 1), 'float32')\n"
-        "print(sorted(model.evaluate(x, x, verbose=0, return_dict=True)))\n"
-    )
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "failed-without" in done.stdout
-    assert "'dice_coef'" in done.stdout and "'iou_coef'" in done.stdout
-
-
 def test_numpy_metrics_work_where_keras_is_not_installed():
     script = (
         "import sys; sys.modules['keras'] = None\n"  # makes `import keras` raise ImportError
         "import numpy as np\n"
         "from helpers import metrics\n"
         "print(metrics.iou(np.ones((2, 2), bool), np.ones((2, 2), bool)))\n"
-        "try:\n"
-        "    metrics.dice_coef(None, None)\n"
-        "except metrics.MetricInputError as error:\n"
-        "    print('needs keras' if 'Keras' in str(error) else error)\n"
-        "print('tensorflow' in sys.modules)\n"
+        "print(hasattr(metrics, 'dice_coef'), 'tensorflow' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["1.0", "needs", "keras", "False"]
+    assert done.stdout.split() == ["1.0", "False", "False"]
 
 
 # --------------------------------------------------------------------------------------

@@ -243,7 +243,7 @@ def keras_runs(tmp_path_factory):
     """A tiny model trained for 3 epochs twice: with Dice/IoU (CSV log) and with accuracy only."""
     import keras
 
-    from helpers import metrics
+    from helpers import losses
 
     rng = np.random.default_rng(0)
     x = rng.random((12, 16, 16, 1)).astype("float32")
@@ -274,7 +274,7 @@ def keras_runs(tmp_path_factory):
         )
 
     csv = tmp_path_factory.mktemp("history") / "history.csv"
-    run([metrics.dice_coef, metrics.iou_coef], [keras.callbacks.CSVLogger(str(csv))])
+    run([losses.dice_coef, losses.iou_coef], [keras.callbacks.CSVLogger(str(csv))])
     accuracy_only = run([], [])
     return csv, accuracy_only
 
