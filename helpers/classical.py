@@ -33,16 +33,12 @@ from scipy import ndimage
 from skimage import color, feature, filters, segmentation
 from skimage.morphology import disk
 
-from helpers.files import CourseError
+from helpers.errors import ClassicalInputError
 
 __all__ = [
     "ClassicalInputError", "as_grey", "global_threshold_mask", "otsu_mask", "adaptive_mask",
     "sobel_edges", "canny_edges", "regions_from_edges", "watershed_labels", "watershed_mask",
 ]
-
-
-class ClassicalInputError(CourseError, ValueError):
-    """An image these functions cannot read as grey (wrong shape, no pixels)."""
 
 
 def as_grey(image) -> np.ndarray:

@@ -24,7 +24,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from helpers.files import CourseError
+from helpers.errors import CourseError, one_line
 
 #: Modules that add sub-commands: each has ``add_commands(subparsers)``.
 COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via")
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except CourseError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished files are kept; run the same command to go on.", file=sys.stderr)

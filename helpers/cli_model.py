@@ -25,16 +25,13 @@ import json
 import os
 from pathlib import Path
 
-from helpers.files import CourseError, FileExistsRefusedError, write_text
+from helpers.errors import CommandError, CourseError, FileExistsRefusedError
+from helpers.files import write_text
 
 # TensorFlow's C++ start-up messages (CUDA probing, CPU features) are noise on a terminal;
 # set before the commands import TensorFlow. An explicit setting in the environment wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-
-
-class CommandError(CourseError):
-    """A command line that cannot run as given."""
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -18,8 +18,8 @@ import argparse
 import json
 from pathlib import Path
 
+from helpers.errors import ViaError
 from helpers.files import check_writable, write_text
-from helpers.via_read import ViaError
 
 SHOWN_PROBLEMS = 10
 

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.errors import ConfigError
+
 PROFILE_ENV = "COURSE_PROFILE"
 ROOT_ENV = "COURSE_ROOT"
 
@@ -38,10 +40,6 @@ REPO_SLUG = "unet-course/unet-segmentation-course"
 REPO_URL = f"https://github.com/{REPO_SLUG}"
 
 DEFAULT_SEED = 42
-
-
-class ConfigError(ValueError):
-    """A setting that the course cannot use (an unknown profile name, say)."""
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from helpers.errors import ConfigError, DataError
 from helpers.io import (
-    DataError,
     _as_pairs,
     _PathLike,
     _size_hw,
@@ -144,7 +144,7 @@ def from_files(
     pairs = _as_pairs(pairs)
     height, width = _size_hw(size)
     if num_classes < 1:
-        raise ValueError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
+        raise ConfigError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
     found = infer_channels(pairs)
     channels = found if channels is None else channels
     mask_dtype = np.float32 if num_classes == 1 else np.int32
@@ -234,12 +234,12 @@ def from_arrays(
     if masks.ndim == images.ndim - 1:
         masks = masks[..., None]
     if images.ndim != 4 or masks.shape != images.shape[:3] + (1,):
-        raise ValueError(
+        raise DataError(
             f"images must be (N, H, W, C) and masks (N, H, W) or (N, H, W, 1) of the same N, H, W; "
             f"got {images.shape} and {masks.shape}."
         )
     if num_classes < 1:
-        raise ValueError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
+        raise ConfigError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
     _check_labels(masks, num_classes, "the masks array")
     ds = tf.data.Dataset.from_tensor_slices((images, _mask_for_training(masks, num_classes)))
     if shuffle:

@@ -23,12 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.files import CourseError
+from helpers.errors import EvaluationError
 from helpers.inference import predict_proba, to_mask
-
-
-class EvaluationError(CourseError, ValueError):
-    """Images and masks that cannot be scored together."""
 
 
 def _table(model_classes: int, masks, predicted, names, *, hd95: bool) -> pd.DataFrame:

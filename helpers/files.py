@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+# The errors live in helpers.errors; imported here for check_writable and for the code
+# that has always imported them from this module.
+from helpers.errors import CourseError, FileExistsRefusedError, PixelTypeError
 
-class CourseError(Exception):
-    """Base class of the errors ``helpers`` raises for bad input: the message says what to do."""
-
-
-class FileExistsRefusedError(CourseError, FileExistsError):
-    """A file is already there and the caller did not ask to overwrite it."""
+__all__ = [
+    "CourseError", "FileExistsRefusedError", "check_writable", "png_bytes", "write_bytes",
+    "write_png", "write_text",
+]
 
 
 def _umask() -> int:
@@ -86,7 +87,10 @@ def png_bytes(array: np.ndarray) -> bytes:
 
     array = np.asarray(array)
     if array.dtype not in (np.uint8, np.uint16):
-        raise TypeError(f"PNG needs uint8 or uint16 pixels, got {array.dtype}.")
+        raise PixelTypeError(
+            f"PNG needs uint8 or uint16 pixels, got {array.dtype}. Scale float values to "
+            "0..255 and convert with .astype(np.uint8) (or to 0..65535 and np.uint16)."
+        )
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()

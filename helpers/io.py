@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.files import CourseError
+from helpers.errors import ConfigError, DataError, PixelTypeError
 
 #: File extensions read as images or masks; matched case-insensitively (``.PNG``, ``.Tif``).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -48,10 +48,6 @@ MAX_LABEL = 31
 
 _PathLike = str | os.PathLike
 _Pair = tuple[Path, Path]
-
-
-class DataError(CourseError):
-    """Bad, missing, corrupt or unpaired image and mask files; the message names them."""
 
 
 # --------------------------------------------------------------------------------------
@@ -318,7 +314,7 @@ def read_image(path: _PathLike, *, channels: int | None = None) -> np.ndarray:
         When the file is missing, damaged, not an image, or holds floating-point pixels.
     """
     if channels not in (None, 1, 3):
-        raise ValueError(f"channels must be None, 1 or 3, got {channels!r}.")
+        raise ConfigError(f"channels must be None, 1 or 3, got {channels!r}.")
     array = _decode(path, palette_as_indices=False)
     if array.ndim == 2:
         array = array[..., None]
@@ -419,12 +415,12 @@ def normalize_image(image: np.ndarray) -> np.ndarray:
         return image.astype(np.float32)
     if np.issubdtype(image.dtype, np.floating):
         if image.size and (np.nanmin(image) < 0 or np.nanmax(image) > 1):
-            raise ValueError(
+            raise DataError(
                 "A float image must already be in [0, 1]; pass the uint8 or uint16 pixels "
                 "(as read_image gives them) to normalize_image instead."
             )
         return image.astype(np.float32)
-    raise TypeError(
+    raise PixelTypeError(
         f"normalize_image takes uint8 or uint16 pixels (as read_image gives them), got "
         f"{image.dtype}; convert with .astype(np.uint8) or .astype(np.uint16) if the values fit."
     )
@@ -437,7 +433,7 @@ def _size_hw(size: int | Sequence[int]) -> tuple[int, int]:
     else:
         height, width = (int(s) for s in size)
     if height < 1 or width < 1:
-        raise ValueError(f"size must be positive, got {size!r}.")
+        raise ConfigError(f"size must be positive, got {size!r}.")
     return height, width
 
 
@@ -495,7 +491,9 @@ def resize_mask(mask: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
     if work.dtype not in (np.uint8, np.uint16, np.int16, np.int32):
         limits = np.iinfo(np.int32)
         if work.size and (work.min() < limits.min or work.max() > limits.max):
-            raise ValueError("resize_mask takes labels that fit in int32.")
+            raise DataError(
+                "resize_mask takes labels that fit in int32; number the classes 0, 1, 2, ..."
+            )
         work = work.astype(np.int32)
     # INTER_NEAREST_EXACT samples at pixel centres, like Pillow's NEAREST and like the
     # area/bilinear image resize; plain INTER_NEAREST is shifted by half a pixel.
@@ -692,9 +690,12 @@ def split_stems(
     stems = sorted(stems)
     if len(set(stems)) != len(stems):
         doubles = sorted({s for s in stems if stems.count(s) > 1})
-        raise ValueError(f"Stems must be distinct; repeated: {_shorten(doubles)}.")
+        raise DataError(
+            f"Stems must be distinct; repeated: {_shorten(doubles)}. Rename the files so "
+            "that no two share a name without extension."
+        )
     if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ValueError(
+        raise ConfigError(
             "val_fraction and test_fraction must each be in [0, 1) and add up to less than 1; "
             f"got {val_fraction} and {test_fraction}."
         )

@@ -36,7 +36,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from helpers.files import CourseError
+from helpers.errors import PlotInputError
 
 __all__ = [
     "PlotInputError",
@@ -73,10 +73,6 @@ METRIC_LABELS = {
     "recall": "recall",
 }
 _NOT_METRICS = {"epoch", "lr", "learning_rate"}
-
-
-class PlotInputError(CourseError, ValueError):
-    """An array or a history that cannot be drawn as given; the message says how to fix it."""
 
 
 # --------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from helpers.files import CourseError
+from helpers.errors import UNetConfigError
 
 #: Batch-norm momentum. Keras's default (0.99) makes the moving statistics that the
 #: network uses at prediction time trail the training statistics for hundreds of
@@ -71,10 +71,6 @@ DEFAULTS: dict = {
     "dropout": 0.0,
     "kernel_initializer": "he_normal",
 }
-
-
-class UNetConfigError(CourseError, ValueError):
-    """Options that do not make a U-Net (an input size that is not a multiple of 2**depth...)."""
 
 
 def required_multiple(depth: int) -> int:

@@ -32,15 +32,17 @@ Example
 ((256, 256), dtype('bool'))
 """
 
-from helpers.via_draw import class_indices, rasterize_regions, region_class
-from helpers.via_masks import masks_from_via, project_classes, quality_report, summarize
-from helpers.via_read import (
+from helpers.errors import (
     ViaAttributeError,
     ViaEmptyError,
     ViaError,
     ViaFormatError,
-    ViaImage,
     ViaNotFoundError,
+)
+from helpers.via_draw import class_indices, rasterize_regions, region_class
+from helpers.via_masks import masks_from_via, project_classes, quality_report, summarize
+from helpers.via_read import (
+    ViaImage,
     ViaProject,
     ViaRegion,
     image_shape,

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from helpers.errors import ConfigError, DataError
 from helpers.via_read import ViaRegion
 from helpers.via_scanline import ellipse_runs, merge_runs, paint_union, polygon_runs
 
@@ -244,7 +245,7 @@ def check_regions(
     an image is missing). Geometry is ``None`` for regions that will not be drawn.
     """
     if line_width <= 0 or point_radius < 0:
-        raise ValueError(
+        raise ConfigError(
             f"line_width must be positive and point_radius not negative, got "
             f"{line_width} and {point_radius}."
         )
@@ -294,7 +295,7 @@ def draw_regions(
     """:func:`rasterize_regions`, and what became of each region (for the report)."""
     height, width = int(shape[0]), int(shape[1])
     if height <= 0 or width <= 0:
-        raise ValueError(f"An image shape needs positive height and width, got {shape}.")
+        raise DataError(f"An image shape needs positive height and width, got {shape}.")
     regions = _as_regions(regions)
     if attribute is not None and classes is None:
         classes = class_indices(region_class(r, attribute) for r in regions)

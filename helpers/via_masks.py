@@ -31,12 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.files import FileExistsRefusedError, write_png, write_text
+from helpers.errors import FileExistsRefusedError, ViaAttributeError, ViaError, ViaNotFoundError
+from helpers.files import write_png, write_text
 from helpers.via_draw import check_regions, class_indices, draw_regions, region_class
 from helpers.via_read import (
-    ViaAttributeError,
-    ViaError,
-    ViaNotFoundError,
     ViaProject,
     find_image,
     image_shape,

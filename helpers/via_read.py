@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from helpers.files import CourseError
+from helpers.errors import ViaEmptyError, ViaFormatError, ViaNotFoundError
 
 #: How the course asks for a VIA JSON export, repeated in the error messages.
 EXPORT_HINT = (
@@ -42,26 +42,6 @@ EXPORT_HINT = (
 
 #: Image file extensions looked at when a VIA filename is matched by its stem.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
-
-
-class ViaError(CourseError):
-    """Base class of the VIA errors: bad input, with a message that says what to do."""
-
-
-class ViaFormatError(ViaError, ValueError):
-    """The file is not a VIA 1.x/2.x JSON file (the message says what it is instead)."""
-
-
-class ViaEmptyError(ViaFormatError):
-    """The VIA file lists no images at all."""
-
-
-class ViaAttributeError(ViaError, ValueError):
-    """The region attribute asked for (``attribute=``, ``--attribute``) is not in the file."""
-
-
-class ViaNotFoundError(ViaError, FileNotFoundError):
-    """The VIA file, or every image it lists, is missing."""
 
 
 @dataclass(frozen=True)

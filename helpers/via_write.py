@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from helpers.errors import ViaError, ViaNotFoundError
 from helpers.files import check_writable, write_text
-from helpers.via_read import IMAGE_SUFFIXES, ViaError, ViaNotFoundError
+from helpers.via_read import IMAGE_SUFFIXES
 from helpers.via_read import image_shape as displayed_shape
 
 _EIGHT = np.ones((3, 3), dtype=bool)
