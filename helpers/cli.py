@@ -7,7 +7,7 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ``train``       train a U-Net on a folder of images and masks
 ``evaluate``    per-image metrics of a saved model, as CSV
 ``predict``     masks for one image or a folder (tiled for large images)
-``via2masks``   VIA JSON annotations to mask PNGs, with a quality report
+``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
 ``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
 ==============  ==================================================================
 

@@ -105,10 +105,11 @@ def _masks2via(args: argparse.Namespace) -> int:
 def add_commands(subparsers) -> None:
     """Add ``via2masks`` and ``masks2via`` to ``python -m helpers``."""
     to_masks = subparsers.add_parser(
-        "via2masks", help="VIA JSON annotations to mask PNGs, with a quality report",
-        description="Write <image stem>.png masks for every image of a VIA 1.x/2.x JSON file.",
+        "via2masks", help="VIA annotations (JSON or CSV) to mask PNGs, with a quality report",
+        description="Write <image stem>.png masks for every image of a VIA 1.x/2.x file "
+        "(JSON export, project, or CSV export).",
     )
-    to_masks.add_argument("--via", required=True, help="the VIA JSON export or project file")
+    to_masks.add_argument("--via", required=True, help="the VIA export (JSON or CSV) or project file")
     to_masks.add_argument("--images", required=True, help="folder of the annotated images")
     to_masks.add_argument("--out", required=True, help="folder for the mask PNGs")
     to_masks.add_argument("--attribute", metavar="KEY",

@@ -11,9 +11,11 @@ VIA 2.x project     ``{"_via_settings", "_via_img_metadata": {...}, "_via_attrib
 
 ``size`` may be a number, a string or ``-1`` (unknown), and the key is not always
 ``filename + size``: the filename is always taken from the record, never from the key.
-Files that are not VIA 1.x/2.x JSON (a VIA CSV or COCO export, a VIA 3 project, VIA's
-attribute definitions, JSON from another tool) stop with a :class:`ViaFormatError` that
-says what the file is and which VIA export to use instead.
+VIA's CSV export ('Export Annotations (as csv)', one row per region) is read too, by
+:func:`helpers.via_csv.read_via_csv`, into the same :class:`ViaProject` as the JSON
+export of the same annotations. Files that are neither (a COCO export, a VIA 3 project,
+VIA's attribute definitions, JSON from another tool) stop with a :class:`ViaFormatError`
+that says what the file is and which VIA export to use instead.
 
 Example
 -------
@@ -115,7 +117,8 @@ class ViaProject:
     ----------
     path : Path
     variant : str
-        ``"VIA 1.x export"``, ``"VIA 2.x export"`` or ``"VIA 2.x project"``.
+        ``"VIA 1.x export"``, ``"VIA 2.x export"``, ``"VIA 2.x project"``, or
+        ``"VIA 1.x CSV export"`` / ``"VIA 2.x CSV export"``.
     images : list of ViaImage
     attribute_definitions : dict
         The project's ``_via_attributes["region"]`` block (empty for exports).
@@ -228,12 +231,12 @@ def _looks_like_record(value: Any) -> bool:
 
 
 def load_via(path: str | os.PathLike) -> ViaProject:
-    """Read a VIA 1.x or 2.x export, or a VIA 2.x project file.
+    """Read a VIA 1.x or 2.x export (JSON or CSV), or a VIA 2.x project file.
 
     Parameters
     ----------
     path : str or path-like
-        The ``.json`` file VIA wrote.
+        The ``.json`` (or ``.csv``) file VIA wrote.
 
     Returns
     -------
@@ -246,8 +249,9 @@ def load_via(path: str | os.PathLike) -> ViaProject:
     ViaNotFoundError
         The file does not exist.
     ViaFormatError
-        The file is not VIA 1.x/2.x JSON: a VIA CSV or COCO export, a VIA 3 project,
-        VIA's attribute definitions, broken JSON, or JSON from another tool.
+        The file is not a VIA 1.x/2.x export or project: a COCO export, a VIA 3 project,
+        VIA's attribute definitions, broken JSON, JSON from another tool, or a CSV file
+        that is not VIA's (or was changed after VIA wrote it).
     ViaEmptyError
         The file lists no images.
     """
@@ -260,8 +264,10 @@ def load_via(path: str | os.PathLike) -> ViaProject:
     raw = path.read_bytes()
     text = raw.decode("utf-8-sig", errors="replace")
     head = text.lstrip()[:400]
-    if _CSV_HEADER.match(head) or (path.suffix.lower() == ".csv" and not head.startswith("{")):
-        raise _not_via(path, "a VIA CSV export ('Export Annotations (as csv)'), not VIA's JSON")
+    if (path.suffix.lower() == ".csv" and not head.startswith("{")) or _CSV_HEADER.match(head):
+        from helpers.via_csv import read_via_csv  # VIA's CSV export: one row per region
+
+        return read_via_csv(path, text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -169,8 +169,7 @@ def test_filename_comes_from_the_record_never_from_the_key(tmp_path):
 @pytest.mark.parametrize(
     ("content", "name", "words"),
     [
-        ("filename,file_size,file_attributes,region_count,region_id,"
-         "region_shape_attributes,region_attributes\n", "a.csv", "CSV export"),
+        ("name,size\na.png,3\n", "a.csv", "not VIA's CSV export"),
         (json.dumps({"images": [], "annotations": [], "categories": []}), "c.json", "COCO"),
         (json.dumps({"project": {}, "config": {}, "attribute": {}, "file": {}, "metadata": {},
                      "view": {}}), "v3.json", "VIA 3"),

@@ -24,8 +24,6 @@ pytestmark = pytest.mark.skipif(
 
 #: Files that must stop, with the error class and a phrase of its message.
 REFUSED = {
-    "ox-vgg_via1_unit_test_annotation1.csv": (via.ViaFormatError, "CSV export"),
-    "egutierrezc93_via2_export_csv.csv": (via.ViaFormatError, "CSV export"),
     "egutierrezc93_via2_export_coco.json": (via.ViaFormatError, "COCO"),
     "NEGATIVE_ericwdanielson_dsb2018_not_via.json": (via.ViaFormatError, "not a VIA export"),
     "ox-vgg_via2_basic_demo_attributes.json": (via.ViaFormatError, "attribute definitions"),
@@ -44,6 +42,13 @@ IMAGES = {
     "kudzu_train_via2_polygon.json": "kudzu/train",
     "kudzu_val_via2_polygon.json": "kudzu/val",
     "rice_leaf_val_via1_polygon_classes.json": "rice_leaf/val",
+}
+
+
+#: VIA CSV exports, and the JSON export of the same annotations next to them.
+CSV_TWINS = {
+    "egutierrezc93_via2_export_csv.csv": "egutierrezc93_via2_export_rect_receipts.json",
+    "ox-vgg_via1_unit_test_annotation1.csv": "ox-vgg_via1_unit_test_annotation2.json",
 }
 
 
@@ -80,6 +85,8 @@ def test_every_real_file_converts_or_stops_with_the_documented_error(name, tmp_p
         assert phrase in str(caught.value) and str(path) in str(caught.value)
         assert "Export Annotations (as json)" in str(caught.value)
         return
+    if name in CSV_TWINS:  # compared with its JSON twin below
+        return
     records = raw_records(name)
     project = via.load_via(path)
     assert [i.filename for i in project.images] == [r["filename"] for r in records.values()]
@@ -99,6 +106,26 @@ def test_every_real_file_converts_or_stops_with_the_documented_error(name, tmp_p
             assert mask.shape == displayed_size(images / Path(row.filename).name)
             assert set(np.unique(mask)) <= {0, 255}
             assert (mask.any()) == (row.drawn > 0)
+
+
+@pytest.mark.parametrize("name", sorted(CSV_TWINS))
+def test_a_real_csv_export_gives_what_its_json_export_gives(name, tmp_path):
+    twin = CSV_TWINS[name]
+    from_csv, from_json = via.load_via(REAL / name), via.load_via(REAL / twin)
+    assert from_csv.variant.endswith("CSV export")
+    assert len(from_csv.images) == len(from_json.images)
+    assert from_csv.region_count == from_json.region_count > 0
+    for a, b in zip(from_csv.images, from_json.images, strict=True):
+        assert (a.filename, a.size, a.regions, a.file_attributes) == (
+            b.filename, b.size, b.regions, b.file_attributes)
+    images = REAL / "images" / IMAGES[twin]
+    report_csv = via.masks_from_via(from_csv, images, tmp_path / "csv", attribute=None)
+    report_json = via.masks_from_via(from_json, images, tmp_path / "json", attribute=None)
+    assert report_csv.equals(report_json) and (report_csv["status"] == "ok").all()
+    made = sorted(p.name for p in (tmp_path / "csv").iterdir())
+    assert made == sorted(p.name for p in (tmp_path / "json").iterdir()) and made
+    for mask in made:
+        assert (tmp_path / "csv" / mask).read_bytes() == (tmp_path / "json" / mask).read_bytes()
 
 
 def test_records_json_region_counts_agree_with_the_reader():
