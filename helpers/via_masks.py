@@ -170,6 +170,9 @@ def _convert(entry: dict, *, attribute, classes, options) -> tuple[dict, np.ndar
     else:
         infos = check_regions(image.regions, **settings)[0]
     columns, region_problems = _region_columns(infos, image.null_regions, attribute)
+    if row["status"] != "ok":  # no mask is made for this image: none of its regions is drawn
+        columns = {k: v for k, v in columns.items() if not k.startswith("class:")}
+        columns["drawn"] = 0
     row.update(columns)
     problems = list(entry["problems"])
     if not image.regions and row["status"] == "ok":
@@ -216,7 +219,9 @@ def quality_report(
         Columns :data:`REPORT_COLUMNS` then ``class:<name>``. ``status`` is ``ok``,
         ``missing image``, ``unreadable image``, ``unsafe filename`` or ``duplicate``;
         the counts are regions; ``problems`` says, in words, what is off and where
-        (region numbers as VIA counts them, from 0).
+        (region numbers as VIA counts them, from 0). ``drawn`` and the ``class:``
+        columns count the regions drawn into the image's mask: 0 where no mask is made
+        (any status but ``ok``); without ``images_dir``, the regions that would be drawn.
     """
     project = _project(via)
     _check_attribute(project, attribute)

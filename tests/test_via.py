@@ -566,6 +566,20 @@ def test_missing_images_are_reported_and_all_missing_is_an_error(tmp_path):
         via.masks_from_via(lonely, tmp_path / "img", tmp_path / "m2")
 
 
+def test_drawn_counts_no_region_of_an_image_whose_file_is_missing(tmp_path):
+    grey_image(tmp_path / "img" / "here.png", size=(20, 20))
+    regions = [rect(1, 1, 5, 5, kind="cell"), rect(8, 8, 5, 5, kind="dust")]
+    path = write_via(tmp_path / "v.json", {"1": record("gone.png", regions),
+                                           "2": record("here.png", regions)})
+    for report in (via.quality_report(path, tmp_path / "img", attribute="kind"),
+                   via.masks_from_via(path, tmp_path / "img", tmp_path / "m", attribute="kind")):
+        assert list(report["status"]) == ["missing image", "ok"]
+        assert list(report["regions"]) == [2, 2] and list(report["drawn"]) == [0, 2]
+        assert list(report["class:cell"]) == [0, 1] and list(report["class:dust"]) == [0, 1]
+    without_images = via.quality_report(path)  # nothing known about the files: would be drawn
+    assert list(without_images["drawn"]) == [2, 2]
+
+
 def test_images_that_would_share_a_mask_name_are_reported_not_overwritten(tmp_path):
     grey_image(tmp_path / "img" / "x.png")
     Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(tmp_path / "img" / "x.jpg")
