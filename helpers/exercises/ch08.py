@@ -258,7 +258,8 @@ def _threshold_checker(answer, *, probabilities, masks) -> str:
     scores = np.array([_mean_iou(probabilities, masks, t) for t in THRESHOLDS])
     best = float(scores.max())
     got = _mean_iou(probabilities, masks, value)
-    if np.isclose(value, best, atol=1e-6) or np.isclose(value, scores, atol=1e-6).any():
+    off_grid = not np.isclose(value, THRESHOLDS).any()
+    if off_grid and np.isclose(value, scores, atol=5e-4).any():  # a score, perhaps rounded
         raise Wrong(f"{value:.3f} looks like a mean IoU, not a threshold: give the threshold "
                     "that scores best (thresholds[np.argmax(scores)]).")
     if got >= best - 0.002:
@@ -267,13 +268,13 @@ def _threshold_checker(answer, *, probabilities, masks) -> str:
                 "be used on the test images without flattering them.")
     if np.isclose(value, THRESHOLDS[int(np.argmin(scores))]):
         raise Wrong(f"threshold {value:g} gives the *lowest* mean IoU ({got:.3f}): use np.argmax.")
+    if np.isclose(value, 0.5):
+        raise Wrong(f"0.5 is the default, not a choice: here it gives mean IoU {got:.3f} and "
+                    f"another threshold gives {best:.3f}. Try each threshold and keep the best.")
     accuracy = [float(((probabilities >= t) == (masks == 1)).mean()) for t in THRESHOLDS]
     if np.isclose(value, THRESHOLDS[int(np.argmax(accuracy))]):
         raise Wrong(f"threshold {value:g} maximises pixel accuracy, not IoU (mean IoU {got:.3f}, "
                     f"the best is {best:.3f}): accuracy favours marking too little (chapter 4).")
-    if np.isclose(value, 0.5):
-        raise Wrong(f"0.5 is the default, not a choice: here it gives mean IoU {got:.3f} and "
-                    f"another threshold gives {best:.3f}. Try each threshold and keep the best.")
     raise Wrong(f"threshold {value:g} gives mean IoU {got:.3f}; another gives {best:.3f}. Score "
                 "each threshold of np.arange(0.05, 0.96, 0.05) and keep the best.")
 
