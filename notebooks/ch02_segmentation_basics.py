@@ -143,10 +143,11 @@ plt.show()
 # download), it is free to share (no patients, no licence), and its ground truth is
 # known exactly, because the generator knows where it put every organelle. The
 # learning module's own code reads image and mask patches from a
-# `data/generated_patches/` folder in its chapters 6 to 8 (its saved models are named
-# `mitochondria_...`), and in chapter 11 a folder of brain images with a VIA annotation
-# file from Google Drive; neither set comes with the module's text. Chapters 10 and 11
-# of this course show how to label and use your own images.
+# `data/generated_patches/` folder in its chapter 6 (chapters 7 and 8 train and test on
+# them; its saved models are named `mitochondria_...`), and in chapter 11 a folder of
+# images with a VIA annotation file (`Brain_Segmentation_Workshop_json_Fix.json`) from
+# Google Drive; neither set comes with the module's text. Chapters 10 and 11 of this
+# course show how to label and use your own images.
 #
 # ## The images we score on
 #
