@@ -21,7 +21,12 @@
 # [VGG Image Annotator (VIA)](https://www.robots.ox.ac.uk/~vgg/software/via/) is a free
 # labelling tool that runs in a web browser: you outline each object with a polygon, and
 # VIA saves the outlines as a JSON file. This notebook turns such a file into masks you
-# can train on, and checks it first. You will:
+# can train on, and checks it first.
+#
+# **You need:** chapter 6 (images and masks paired by file name); no GPU, nothing is
+# trained here; quick ~20 s, cpu ~20 s (measured on 2 shared cores).
+#
+# You will:
 #
 # 1. follow the labelling workflow in VIA 2, step by step;
 # 2. open the VIA JSON that ships with the course and see what it holds;
@@ -158,9 +163,19 @@ pd.set_option("display.max_colwidth", 200)
 # %% [markdown]
 # ## 2 · What the exported file holds
 #
-# The course ships a VIA export of the MRI-like slices in `data/mri/`, made exactly as
-# above: a polygon around each lesion, with `label = lesion`. Let us open it as plain
-# JSON first, to see what VIA wrote for one image:
+# The course ships 40 MRI-like head slices in `data/mri/` with a VIA 2.x export of their
+# outlines: a polygon around each lesion, with `label = lesion`, in exactly the format
+# step 7 writes. Nobody drew them: `helpers.synthetic` generates both. It imitates a
+# brain MRI slice in colour (scalp, skull, fluid, folded brain, two dark ventricles) with
+# bright, irregular lesions, and writes each lesion's outline as the polygon VIA would
+# store. Synthetic data keeps the course offline (nothing to download), free to share
+# (no patient data, public domain), and with a known truth: the outline *is* the
+# lesion's edge, because the image was painted from it. The module's chapter 11 works on
+# real brain MRI slices and their VIA export (`Brain_Segmentation_Workshop_json_Fix.json`),
+# read from the workshop's Google Drive folder (`.../4_Image_Segmentation/Dataset_Custom/`);
+# for your own project, your images and your export take their place.
+#
+# Let us open the file as plain JSON first, to see what VIA's format holds for one image:
 
 # %%
 via_path = config.data_dir("mri", "via_annotations.json")
@@ -533,3 +548,50 @@ print("lesion regions per image -> number of images:", lesion_counts)
 # The way back exists too: `via.masks_to_via` turns masks, or a model's predictions,
 # into a VIA file that you can import into VIA and correct, which is much quicker than
 # drawing from nothing. Chapter 11 goes from this VIA file to a trained U-Net.
+#
+# ## Try it yourself
+#
+# - Break the copy in a fifth way: give a region a shape name VIA does not have
+#   (`"name": "blob"`) or delete its `all_points_y`, and read what the quality report
+#   says in its `unknown_shape` and `invalid` columns.
+# - Open `data/mri/via_annotations.json` in VIA 2 itself (*Annotation > Import
+#   Annotations (from json)*, after adding the images of `data/mri/images`), move a few
+#   points of one outline, export, and convert your file with `via.masks_from_via`:
+#   compare the new mask with the old one pixel by pixel.
+# - Label three images of your own, one of them with nothing to outline, and run this
+#   notebook's sections 2 to 5 on your export.
+#
+# ## Exercises
+#
+# Each exercise has a skeleton to fill in and a check cell that says what is right or
+# wrong; `exercises.<name>.hint()` gives a hint and `exercises.<name>.solution()` shows
+# one solution.
+
+# %%
+from helpers.exercises import ch10 as exercises
+
+# %% [markdown]
+# **1 · One region as a mask.** Write `region_mask(region, shape)`: `region` is one entry
+# of a record's `regions` list (a polygon, as VIA exports it) and `shape` the image's
+# `(height, width)`. Return a boolean mask of that shape, `True` inside the outline, the
+# outline cut where it leaves the image.
+
+# %%
+def region_mask(region, shape):
+    ...  # your code: skimage.draw.polygon is imported above as polygon_pixels
+
+
+exercises.region_mask.check(region_mask)
+
+# %% [markdown]
+# **2 · Regions per image.** Write `count_regions(annotations)` for a VIA export as
+# `json.load` gives it (like `raw` in section 2): a dictionary `{filename: number of
+# regions}` with every image of the file. Try it on `raw` before checking it.
+
+# %%
+def count_regions(annotations):
+    ...  # your code
+
+
+exercises.count_regions.check(count_regions)
+
