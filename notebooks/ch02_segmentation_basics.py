@@ -709,7 +709,7 @@ plt.show()
 # the check below it. The check runs your function on images of its own and says what
 # is wrong, in plain words. `exercises.best_level.hint()` gives a hint (call it again for
 # the next), `exercises.best_level.solution()` shows one solution; the same works for
-# every exercise.
+# every exercise. Until you write something, a check prints "Not answered yet".
 
 # %%
 from helpers.exercises import ch02 as exercises

@@ -320,7 +320,7 @@ widgets.interact(show_threshold, threshold=widgets.IntSlider(value=110, min=0, m
 # the check below it, which tries your function on cases of its own and says what is
 # wrong in plain words. `exercises.pick_device.hint()` gives a hint (again for the
 # next), `exercises.pick_device.solution()` shows one solution; the same works for every
-# exercise.
+# exercise. Until you write something, a check prints "Not answered yet".
 
 # %%
 from helpers.exercises import ch03 as exercises
