@@ -85,6 +85,8 @@ def test_the_blank_skeleton_is_unanswered_and_the_switch_fills_it(name, monkeypa
         assert exercise.feedback(lambda *a, **k: None, **context).status == "unanswered"
     monkeypatch.setenv("COURSE_SOLUTIONS", "1")
     assert exercise.feedback(None, **context).status == "correct"
+    if exercise.answer_is_function:  # the skeleton `def ...: ...` as given
+        assert exercise.feedback(lambda *a, **k: None, **context).status == "correct"
 
 
 # The machinery itself, on a toy exercise -------------------------------------------------

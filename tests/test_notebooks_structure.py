@@ -5,6 +5,7 @@
 
 import importlib.util
 import re
+import sys
 
 import nbformat
 import pytest
@@ -17,6 +18,7 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("ch[0-9][0-9]_*.ipynb"))
 
 _spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "scripts" / "notebooks.py")
 notebook_tools = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = notebook_tools  # dataclasses look their module up there
 _spec.loader.exec_module(notebook_tools)
 
 COLAB = "https://colab.research.google.com/github/"
@@ -62,3 +64,24 @@ def test_every_chapter_has_the_same_set_up_cell():
     }
     reference = setups[NOTEBOOKS[0].stem]
     assert [stem for stem, source in setups.items() if source != reference] == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_says_what_it_needs_and_ends_with_summary_try_it_and_exercises(path):
+    cells = nbformat.read(path, as_version=4).cells
+    assert "**You need:**" in cells[0].source, "the title cell says what the chapter needs"
+    headings = [
+        line.strip() for c in cells if c.cell_type == "markdown" for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
+    ending = [h for h in headings if h in ("## Summary", "## Try it yourself", "## Exercises")]
+    assert ending == ["## Summary", "## Try it yourself", "## Exercises"], headings
+    start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
+    code = "\n".join(c.source for c in cells[start:] if c.cell_type == "code")
+    chapter = path.stem[:4]
+    assert f"from helpers.exercises import {chapter} as exercises" in "\n".join(
+        c.source for c in cells if c.cell_type == "code"
+    )
+    checked = set(re.findall(r"exercises\.(\w+)\.check\(", code))
+    module = importlib.import_module(f"helpers.exercises.{chapter}")
+    assert 2 <= len(checked) <= 4 and checked <= set(module.__all__), checked

@@ -147,12 +147,9 @@ class Exercise:
 
     def feedback(self, answer: Any, **context: Any) -> Feedback:
         """Like :meth:`check`, without printing."""
-        if _is_blank(answer) and solutions_shown():
-            try:
-                answer = self.reference_answer(**context)
-            except Exception as error:
-                return Feedback("wrong", f"the reference solution needs the chapter's data: {error}")
         if _is_blank(answer):
+            if solutions_shown():
+                return self._reference_feedback(context)
             return Feedback(
                 "unanswered",
                 f"Not answered yet: {self.expects}. `.hint()` helps, `.solution()` shows one.",
@@ -161,7 +158,9 @@ class Exercise:
             return Feedback("correct", "Correct. " + self.checker(answer, **context))
         except Wrong as wrong:
             return Feedback("wrong", str(wrong))
-        except _Unanswered as blank:
+        except _Unanswered as blank:  # the skeleton function, still returning None
+            if solutions_shown():
+                return self._reference_feedback(context)
             return Feedback("unanswered", f"Not answered yet: {blank}")
         except Exception as error:  # an answer of a shape or type no checker foresaw
             return Feedback(
@@ -169,6 +168,16 @@ class Exercise:
                 f"your answer could not be checked ({type(error).__name__}: {error}); "
                 f"expected {self.expects}.",
             )
+
+    def _reference_feedback(self, context: dict) -> Feedback:
+        """The solutions switch: check the reference solution in place of a blank answer."""
+        try:
+            answer = self.reference_answer(**context)
+        except Exception as error:
+            return Feedback("wrong", f"the reference solution needs the chapter's data: {error}")
+        if _is_blank(answer):
+            return Feedback("wrong", "the reference solution gave no answer for this data.")
+        return self.feedback(answer, **context)
 
     def check(self, answer: Any = None, **context: Any) -> Feedback:
         """Check ``answer`` and print what is right or wrong with it. Never raises."""
