@@ -6,10 +6,12 @@ which :mod:`helpers.metrics` accepts as it is. The filters are scikit-image's an
 SciPy's; this module only fixes the conventions:
 
 - **Grey first.** A grey image ``(H, W)`` or ``(H, W, 1)`` is used as it is; an RGB
-  image ``(H, W, 3)`` is turned to grey by luminance (``0.2125 R + 0.7154 G + 0.0721 B``,
-  scikit-image's ``rgb2gray`` weights); RGBA drops its alpha channel first. Grey values
-  stay in the image's own units (0-255 for an 8-bit image), so a threshold you read off
-  a histogram means what it says (:func:`as_grey`).
+  image ``(H, W, 3)`` is turned to grey by the course's one formula,
+  ``0.299 R + 0.587 G + 0.114 B`` (:func:`helpers.conventions.grey_from_rgb`, what
+  OpenCV and Pillow compute; scikit-image's ``rgb2gray`` weighs green more); RGBA drops
+  its alpha channel first. Grey values stay in the image's own units (0-255 for an
+  8-bit image), so a threshold you read off a histogram means what it says
+  (:func:`as_grey`).
 - **Bright or dark objects.** Objects are brighter than the background unless
   ``dark_objects=True`` (the bundled mito images: dark organelles on a light
   background). For thresholds, ``dark_objects=True`` gives exactly the complement.
@@ -30,9 +32,10 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from skimage import color, feature, filters, segmentation
+from skimage import feature, filters, segmentation
 from skimage.morphology import disk
 
+from helpers.conventions import grey_from_rgb
 from helpers.errors import ClassicalInputError
 
 __all__ = [
@@ -52,15 +55,14 @@ def as_grey(image) -> np.ndarray:
     Returns
     -------
     ndarray of float64, shape (H, W)
-        RGB is combined by luminance (scikit-image's ``rgb2gray`` weights) without
+        RGB is combined by :func:`helpers.conventions.grey_from_rgb` without
         rescaling: an 8-bit image stays in 0-255.
     """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
     if image.ndim == 3 and image.shape[-1] in (3, 4):
-        # rgb2gray keeps float input as it is (no rescaling), so the units survive.
-        return color.rgb2gray(image[..., :3].astype(np.float64))
+        return grey_from_rgb(image, error=ClassicalInputError)  # in the image's own units
     if image.ndim != 2 or image.size == 0:
         raise ClassicalInputError(
             f"Expected one image of shape (H, W), (H, W, 3) or (H, W, 4), got {image.shape}. "

@@ -14,7 +14,8 @@ Every chapter gets its data through here, so the rules below hold everywhere:
   training and prediction alike.
 * **Masks become labels**: 0/255 and 0/1 give 0/1; small class indices stay as they
   are; anything else (a JPEG-compressed mask, a colour mask) is an error that says
-  what to do.
+  what to do. These rules, and the grey formula, are :mod:`helpers.conventions`,
+  shared with ``metrics``, ``plots`` and ``classical``.
 * **Splits without leakage**: :func:`split_stems` puts every stem in exactly one of
   train, validation and test, the same way for the same seed.
 * **Streaming**: :func:`helpers.datasets.from_files` decodes files as training asks for them,
@@ -38,7 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.errors import ConfigError, DataError, PixelTypeError
+from helpers.conventions import float_image, grey_from_rgb, mask_labels
+from helpers.errors import ConfigError, DataError
 
 #: File extensions read as images or masks; matched case-insensitively (``.PNG``, ``.Tif``).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -286,9 +288,8 @@ def _to_array(image, path: Path, palette_as_indices: bool) -> np.ndarray:
 
 
 def _rgb_to_grey(rgb: np.ndarray) -> np.ndarray:
-    """ITU-R 601-2 luma (Pillow's ``convert("L")`` weights), for 8 and 16-bit alike."""
-    grey = rgb[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    return np.rint(grey).astype(rgb.dtype)[..., None]
+    """Grey pixels of the file's dtype: :func:`helpers.conventions.grey_from_rgb`, rounded."""
+    return np.rint(grey_from_rgb(rgb)).astype(rgb.dtype)[..., None]
 
 
 def read_image(path: _PathLike, *, channels: int | None = None) -> np.ndarray:
@@ -300,7 +301,9 @@ def read_image(path: _PathLike, *, channels: int | None = None) -> np.ndarray:
         A PNG, JPEG, TIFF or BMP file.
     channels : {None, 1, 3}
         ``None`` keeps the file's kind: grey gives 1 channel, colour 3. ``1`` converts
-        colour to grey (ITU-R 601-2 luma), ``3`` repeats grey into RGB.
+        colour to grey (the course's one formula, BT.601 luma, as Pillow's
+        ``convert("L")``: :func:`helpers.conventions.grey_from_rgb`), ``3`` repeats grey
+        into RGB.
 
     Returns
     -------
@@ -325,29 +328,9 @@ def read_image(path: _PathLike, *, channels: int | None = None) -> np.ndarray:
     return array
 
 
-def _distinct(pixels: np.ndarray) -> np.ndarray:
-    """The sorted distinct values; a histogram for 8/16-bit, several times faster than np.unique."""
-    if pixels.dtype in (np.uint8, np.uint16):
-        return np.flatnonzero(np.bincount(pixels.ravel(), minlength=1))
-    return np.unique(pixels)
-
-
 def _mask_labels(pixels: np.ndarray, path: Path, max_label: int) -> np.ndarray:
-    values = _distinct(pixels)
-    if values.size == 0:  # an image of no pixels
-        return pixels.astype(np.uint8)
-    top = np.iinfo(pixels.dtype).max
-    if values[-1] == top and (len(values) == 1 or (len(values) == 2 and values[0] == 0)):
-        return (pixels == top).astype(np.uint8)  # 0/255 (or 0/65535)
-    if values[-1] <= max_label:  # 0/1 or class indices
-        return pixels.astype(np.uint8)
-    shown = ", ".join(str(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
-    raise DataError(
-        f"{path} is not a label mask: it has {len(values)} different values ({shown}). "
-        f"A mask holds 0/255 or 0/1 (background/object) or class indices 0..{max_label}. "
-        "A mask saved as JPEG gets extra grey levels from the compression: save masks as "
-        "PNG. A mask that codes classes as grey levels: map each level to 0, 1, 2, ... first."
-    )
+    """The course's one rule (:func:`helpers.conventions.mask_labels`), as uint8."""
+    return mask_labels(pixels, what=str(path), max_label=max_label).astype(np.uint8)
 
 
 def read_mask(path: _PathLike, *, max_label: int = MAX_LABEL) -> np.ndarray:
@@ -396,7 +379,8 @@ def normalize_image(image: np.ndarray) -> np.ndarray:
 
     uint8 is divided by 255 and uint16 by 65535 (the dtype's maximum, not the image's, so
     that brightness means the same in every image). A float array already in [0, 1] is
-    returned as float32, so normalising twice changes nothing.
+    returned as float32, so normalising twice changes nothing. The rule is
+    :func:`helpers.conventions.float_image`, which ``plots`` uses too.
 
     Parameters
     ----------
@@ -405,25 +389,15 @@ def normalize_image(image: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of float32, same shape
+
+    Raises
+    ------
+    DataError
+        Floats outside [0, 1], NaN or infinity.
+    PixelTypeError
+        Other dtypes (``int64`` ...), whose scale is unknown.
     """
-    image = np.asarray(image)
-    if image.dtype == np.uint8:
-        return image.astype(np.float32) / np.float32(255)
-    if image.dtype == np.uint16:
-        return image.astype(np.float32) / np.float32(65535)
-    if image.dtype == np.bool_:
-        return image.astype(np.float32)
-    if np.issubdtype(image.dtype, np.floating):
-        if image.size and (np.nanmin(image) < 0 or np.nanmax(image) > 1):
-            raise DataError(
-                "A float image must already be in [0, 1]; pass the uint8 or uint16 pixels "
-                "(as read_image gives them) to normalize_image instead."
-            )
-        return image.astype(np.float32)
-    raise PixelTypeError(
-        f"normalize_image takes uint8 or uint16 pixels (as read_image gives them), got "
-        f"{image.dtype}; convert with .astype(np.uint8) or .astype(np.uint16) if the values fit."
-    )
+    return float_image(image)
 
 
 def _size_hw(size: int | Sequence[int]) -> tuple[int, int]:

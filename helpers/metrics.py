@@ -1,8 +1,10 @@
 """Segmentation metrics on label arrays, vectorised over a batch, with one rule for empty masks.
 
 Every score function takes ``y_true`` and ``y_pred`` as label arrays of shape ``(N, H, W)``
-(a batch) or ``(H, W)`` (one image): bool, integers, or floats holding whole numbers. A
-trailing channel of size 1 (``(N, H, W, 1)``, what Keras models give) is dropped.
+(a batch) or ``(H, W)`` (one image): bool, integers, or floats holding whole numbers;
+a mask of only 0 and 255 (an 8-bit mask image) counts as 0/1, the course's one rule
+(:func:`helpers.conventions.mask_labels`). A trailing channel of size 1
+(``(N, H, W, 1)``, what Keras models give) is dropped.
 Probabilities are refused: threshold them with :func:`binarize` (one sigmoid channel) or
 take the most likely class with :func:`to_labels` (softmax channels) first.
 
@@ -60,6 +62,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from scipy import ndimage
 
+from helpers.conventions import mask_labels
 from helpers.errors import MetricInputError, ProbabilitiesError
 
 if TYPE_CHECKING:  # pandas is imported where a table is made
@@ -125,28 +128,7 @@ def _as_labels(y, name: str) -> np.ndarray:
             f"{name} has shape {y.shape}; the metrics take label masks of shape (H, W) or "
             f"(N, H, W). Class probabilities of shape (N, H, W, C)? Use to_labels(probs)."
         )
-    if y.dtype == bool:
-        return y
-    if y.dtype.kind == "f":
-        finite = bool(np.isfinite(y).all())
-        if not finite or not np.equal(np.mod(y, 1), 0).all():
-            if finite and y.min() >= 0 and y.max() <= 1:
-                raise ProbabilitiesError(
-                    f"{name} holds values between 0 and 1 that are not whole numbers: "
-                    "probabilities, not labels. Threshold them first with "
-                    "binarize(probs, threshold=0.5), or for softmax outputs use to_labels(probs)."
-                )
-            raise MetricInputError(
-                f"{name} holds values that are not whole numbers (min {np.nanmin(y):g}, max "
-                f"{np.nanmax(y):g}): pass integer class labels (0 = background)."
-            )
-    elif y.dtype.kind not in "iu":
-        raise MetricInputError(f"{name} has dtype {y.dtype}; pass bool or integer labels.")
-    if y.min() < 0:
-        raise MetricInputError(f"{name} holds negative labels (min {y.min()}); labels start at 0.")
-    if y.dtype.kind == "f":
-        y = y.astype(np.min_scalar_type(int(y.max())))
-    return y
+    return mask_labels(y, what=name, error=MetricInputError)  # 0/255 becomes 0/1
 
 
 def _prepare(y_true, y_pred, num_classes: int | None) -> tuple[np.ndarray, np.ndarray, int, bool]:
@@ -161,19 +143,13 @@ def _prepare(y_true, y_pred, num_classes: int | None) -> tuple[np.ndarray, np.nd
     t, p = (t[None], p[None]) if single else (t, p)
     top = max(int(t.max()), int(p.max()))
     if num_classes is None:
-        for a, name in ((t, "y_true"), (p, "y_pred")):
-            if a.dtype != bool and a.max() == 255 and np.isin(a, (0, 255)).all():
-                raise MetricInputError(
-                    f"{name} holds only 0 and 255: an 8-bit mask image. Use "
-                    f"{name} > 0 (or divide by 255) to get 0/1 labels."
-                )
         num_classes = max(2, top + 1)
     elif num_classes < 2:
         raise MetricInputError(f"num_classes={num_classes}: segmentation needs at least 2 classes.")
     elif top >= num_classes:
         raise MetricInputError(
             f"Labels go up to {top} but num_classes={num_classes}: pass num_classes={top + 1} "
-            "or check the masks (an 8-bit 0/255 mask needs mask > 0)."
+            "or check the masks."
         )
     return t, p, num_classes, single
 

@@ -8,8 +8,10 @@ or end the line with ``;`` so that Jupyter shows the figure once.
 Inputs are the arrays the rest of ``helpers`` produces:
 
 - images: float in [0, 1], or uint8 / uint16, shape (H, W), (H, W, 1) or (H, W, 3)
-  (an alpha channel is dropped);
-- masks: bool or 0/1 labels (0/255 is accepted too), shape (H, W) or (H, W, 1);
+  (an alpha channel is dropped), scaled by :func:`helpers.conventions.float_image`
+  (the rule ``io.normalize_image`` uses);
+- masks: bool or 0/1 labels (0/255 is 0/1, :func:`helpers.conventions.mask_labels`),
+  shape (H, W) or (H, W, 1);
 - predictions: masks as above, or probabilities (float in [0, 1]), which are turned
   into masks at ``threshold`` (``p >= threshold``, the rule of
   :func:`helpers.metrics.binarize`);
@@ -36,6 +38,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from helpers.conventions import float_image, mask_labels
 from helpers.errors import PlotInputError
 
 __all__ = [
@@ -90,33 +93,12 @@ def _display_image(image: Any, *, what: str = "image") -> np.ndarray:
             f"The {what} has shape {array.shape}; expected (H, W), (H, W, 1) or (H, W, 3). "
             "To draw one image of a batch, pass images[i]."
         )
-    if array.dtype == bool:
-        return array.astype(np.float32)
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / 255.0
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / 65535.0
-    if np.issubdtype(array.dtype, np.integer):
-        if array.size and (array.min() < 0 or array.max() > 255):
-            raise PlotInputError(
-                f"The {what} holds integers from {array.min()} to {array.max()}; expected "
-                "uint8 (0..255). Convert it with np.clip(x, 0, 255).astype(np.uint8)."
-            )
-        return array.astype(np.float32) / 255.0
-    if not np.issubdtype(array.dtype, np.floating):
-        raise PlotInputError(f"The {what} has dtype {array.dtype}; expected float or uint8 pixels.")
-    array = array.astype(np.float32)
-    finite = array[np.isfinite(array)]
-    if finite.size and (finite.min() < -1e-3 or finite.max() > 1 + 1e-3):
-        raise PlotInputError(
-            f"The {what} holds floats from {finite.min():.3g} to {finite.max():.3g}; expected "
-            "[0, 1]. Divide 8-bit pixels by 255 (as the course's loaders do) before drawing."
-        )
-    return np.clip(array, 0.0, 1.0)
+    return float_image(array, what=f"The {what}", error=PlotInputError)  # io's rule
 
 
 def _mask(mask: Any, *, what: str = "mask", threshold: float = 0.5) -> np.ndarray:
-    """bool (H, W). Probabilities are binarized as helpers.metrics.binarize does."""
+    """bool (H, W): probabilities by :func:`helpers.metrics.binarize`, labels by
+    :func:`helpers.conventions.mask_labels` (0/255 is 0/1), one class only."""
     array = np.asarray(mask)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
@@ -127,30 +109,24 @@ def _mask(mask: Any, *, what: str = "mask", threshold: float = 0.5) -> np.ndarra
         )
     if array.dtype == bool:
         return array
-    values = np.unique(array)
-    if np.issubdtype(array.dtype, np.number) and np.isin(values, (0, 1)).all():
-        return array.astype(bool)
-    if np.issubdtype(array.dtype, np.integer):
-        if np.isin(values, (0, 255)).all():
-            return array > 0
-        raise PlotInputError(
-            f"The {what} holds the labels {values[:6].tolist()}...; expected 0/1 (or 0/255). "
-            "For one class of a class-index mask, pass (mask == k)."
-        )
     if (
-        np.issubdtype(array.dtype, np.floating)
-        and values.size
-        and values[0] >= 0
-        and values[-1] <= 1
+        array.dtype.kind == "f"
+        and array.size
+        and np.isfinite(array).all()
+        and array.min() >= 0
+        and array.max() <= 1
+        and not np.isin(array, (0, 1)).all()
     ):
-        # helpers.metrics.binarize's rule (p >= threshold; a test checks they agree), written
-        # here so that drawing does not import helpers.metrics, which loads TensorFlow.
-        return array >= threshold
-    raise PlotInputError(
-        f"The {what} has dtype {array.dtype} and values from {values.min() if values.size else '-'} "
-        f"to {values.max() if values.size else '-'}; expected a bool or 0/1 mask or probabilities "
-        "in [0, 1]. If these are logits, apply a sigmoid first."
-    )
+        from helpers.metrics import binarize  # the one threshold rule (p >= threshold)
+
+        return binarize(array, threshold)  # probabilities
+    labels = mask_labels(array, what=f"The {what}", error=PlotInputError)  # 0/255 gives 0/1
+    if labels.size and labels.max() > 1:
+        raise PlotInputError(
+            f"The {what} holds the labels {np.unique(labels)[:6].tolist()}...; expected 0/1 "
+            "(or 0/255). For one class of a class-index mask, pass (mask == k)."
+        )
+    return labels.astype(bool)
 
 
 def _is_probability_map(array: Any) -> bool:

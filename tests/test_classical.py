@@ -202,13 +202,13 @@ def test_watershed_splits_two_touching_disks_and_covers_them():
 def test_rgb_is_turned_to_grey_by_luminance():
     rng = np.random.default_rng(5)
     rgb = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
-    luminance = rgb @ np.array([0.2125, 0.7154, 0.0721])  # scikit-image's rgb2gray weights
-    np.testing.assert_allclose(classical.as_grey(rgb), luminance, atol=1e-9)
+    luma = rgb @ np.array([0.299, 0.587, 0.114])  # BT.601, the course's one grey formula
+    np.testing.assert_allclose(classical.as_grey(rgb), luma, atol=1e-9)
     red_and_black = np.zeros((4, 4, 3), np.uint8)
-    red_and_black[:2, :, 0] = 255  # luminance 54.2 above, 0 below
-    np.testing.assert_array_equal(classical.global_threshold_mask(red_and_black, 50)[:, 0],
+    red_and_black[:2, :, 0] = 255  # luma 76.2 above, 0 below
+    np.testing.assert_array_equal(classical.global_threshold_mask(red_and_black, 70)[:, 0],
                                   [True, True, False, False])
-    assert not classical.global_threshold_mask(red_and_black, 60).any()
+    assert not classical.global_threshold_mask(red_and_black, 80).any()
 
 
 def test_rgba_ignores_alpha_and_a_single_channel_is_grey():

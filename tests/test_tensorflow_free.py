@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TENSORFLOW_FREE = ("metrics", "classical", "io", "via", "via_csv", "plots")
+TENSORFLOW_FREE = ("conventions", "metrics", "classical", "io", "via", "via_csv", "plots")
 
 CHECK = (
     "import sys\n"
