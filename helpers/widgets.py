@@ -71,7 +71,7 @@ def threshold_scores(probabilities: Any, truth: Any | None, threshold: float) ->
         ``truth`` also ``IoU``, ``Dice``, ``precision`` and ``recall`` of the foreground,
         computed by :mod:`helpers.metrics`.
     """
-    from helpers import metrics  # lazily: the module may pull in Keras
+    from helpers import metrics  # lazily: SciPy loads only when a widget scores
 
     predicted = np.asarray(metrics.binarize(_probabilities(probabilities), threshold)).astype(bool)
     scores = {"threshold": float(threshold), "foreground": float(predicted.mean())}
