@@ -9,6 +9,7 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ``predict``     masks for one image or a folder (tiled for large images)
 ``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
 ``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
+``objects``     one row per object of each mask (count, size, shape), as CSV
 ==============  ==================================================================
 
 Exit status: 0 on success, 2 on bad input, with a one-line reason on standard error
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 from helpers.errors import CourseError, one_line
 
 #: Modules that add sub-commands: each has ``add_commands(subparsers)``.
-COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via")
+COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via", "helpers.cli_objects")
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@
     ``predict`` read back from the model's folder.
 ``evaluate --model M --images D --masks D --out CSV``
     One row of metrics per image (:func:`helpers.evaluation.evaluate`); ``--split
-    DIR/split.json`` scores only its ``test`` stems.
+    DIR/split.json`` scores only its ``test`` stems; ``--objects`` adds object counts
+    and object-level scores (:func:`helpers.cli_objects.add_object_columns`).
 ``predict --model M --input FILE_OR_DIR --out DIR``
     A mask PNG per image (0/255 for one class, class indices otherwise), at the input's
     own size; ``--tile N`` predicts large images in overlapping tiles.
@@ -95,6 +96,10 @@ def _evaluate(args: argparse.Namespace) -> int:
             model, dataset, names=[image.stem for image, _ in pairs],
             threshold=args.threshold, progress=True,
         )
+        if args.objects:  # object counts and object-level scores (helpers.cli_objects)
+            from helpers.cli_objects import add_object_columns
+
+            table = add_object_columns(table, model, dataset, threshold=args.threshold)
     except Exception as error:  # a file damaged past its header surfaces inside tf.data
         if isinstance(error, CourseError):
             raise
@@ -196,6 +201,8 @@ def add_commands(subparsers) -> None:
     evaluate.add_argument("--size", type=int, help="image side (default: from run.json or the model)")
     evaluate.add_argument("--batch-size", type=int, default=16)
     evaluate.add_argument("--threshold", type=float, default=0.5)
+    evaluate.add_argument("--objects", action="store_true",
+                          help="add object counts and object-level scores (helpers.objects)")
     evaluate.add_argument("--overwrite", action="store_true")
     evaluate.set_defaults(run=_evaluate)
 

@@ -21,7 +21,7 @@ from scipy import ndimage
 from skimage.draw import disk, ellipse
 
 from helpers import objects
-from helpers.files import CourseError
+from helpers.errors import CourseError
 from helpers.objects import (
     DEFAULT_THRESHOLDS,
     ObjectInputError,
