@@ -17,6 +17,9 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch04_evaluation_metrics.ipynb)
 #
+# **You need:** chapter 2 (its Otsu and Canny masks are scored here; this notebook
+# recomputes them); no GPU; quick ~25 s, cpu ~25 s (`full` scores the same 60 images as `cpu`).
+#
 # A segmentation is only as good as the number that says so, and a badly chosen number
 # can call a useless model good. Every metric here compares a predicted mask with the
 # ground truth, pixel by pixel. In this notebook you will:
@@ -31,7 +34,8 @@
 #    high accuracy and a "mean IoU" near 0.5;
 # 5. see why throwing away perfect scores biases a mean, and decide what an image with
 #    nothing to find should score;
-# 6. measure how far apart two outlines are, with HD95.
+# 6. measure how far apart two outlines are, with HD95;
+# 7. write IoU, Dice, precision and recall yourself in the exercises at the end.
 
 # %% [markdown]
 # ## Set-up
@@ -130,6 +134,11 @@ print(f"TP {tp}, FP {fp}, FN {fn}, TN {tn} (total {tp + fp + fn + tn} pixels)")
 print("helpers.metrics.confusion_counts:", metrics.confusion_counts(truth, prediction))
 
 # %% [markdown]
+# 4 true positives (the 2 x 2 overlap), 4 false alarms (the bar's right half), 5 missed
+# object pixels (the rest of the square) and 23 true negatives: 36 pixels in all. The
+# helper returns the same four counts (as NumPy integers).
+
+# %% [markdown]
 # ## 2 · The formulas, in NumPy
 #
 # Every metric of this chapter is a ratio of these four counts.
@@ -142,6 +151,10 @@ print("helpers.metrics.confusion_counts:", metrics.confusion_counts(truth, predi
 # %%
 iou = np.sum(truth & prediction) / np.sum(truth | prediction)
 print(f"IoU = {tp} / {tp + fp + fn} = {iou:.3f}")
+
+# %% [markdown]
+# 0.308: the two masks share 4 of the 13 pixels that either marks. Notice that IoU never
+# looks at the 23 true negatives.
 
 # %% [markdown]
 # **Dice coefficient**: twice the overlap, divided by the sizes of the two masks added up.
@@ -162,6 +175,10 @@ accuracy = np.mean(truth == prediction)
 print(f"accuracy = ({tp} + {tn}) / {truth.size} = {accuracy:.3f}")
 
 # %% [markdown]
+# 0.750 looks respectable next to an IoU of 0.308: 23 of the 27 correct pixels are
+# background that nobody marked. Keep that in mind for section 4.
+
+# %% [markdown]
 # **Precision**: of the pixels the model marked, the share that are object (few false
 # alarms). **Recall** (sensitivity): of the object's pixels, the share the model marked
 # (few misses). **F1**: their harmonic mean, high only when both are.
@@ -174,6 +191,10 @@ precision = tp / (tp + fp)
 recall = tp / (tp + fn)
 f1 = 2 * precision * recall / (precision + recall)
 print(f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = {recall:.3f}, F1 = {f1:.3f}")
+
+# %% [markdown]
+# Half of what the model marked is object (precision 0.500), and it found 4 of the 9
+# object pixels (recall 0.444). F1 is 0.471, the same as Dice above: see below why.
 
 # %% [markdown]
 # `helpers.metrics` has one function per metric. They take a single mask or a whole
@@ -192,7 +213,8 @@ assert np.allclose(check["by hand"], check["helpers.metrics"])
 check.round(3)
 
 # %% [markdown]
-# Two things to notice:
+# Every row agrees to the last digit, and the `assert` above stops the notebook if a
+# later change to `helpers.metrics` ever makes them differ. Two things to notice:
 #
 # - **F1 and Dice are the same number.** Write precision and recall in counts and F1
 #   simplifies to 2 TP / (2 TP + FP + FN). Two names, one metric.
@@ -202,6 +224,9 @@ check.round(3)
 
 # %%
 print(f"2 IoU / (1 + IoU) = {2 * iou / (1 + iou):.3f}, Dice = {dice:.3f}")
+
+# %% [markdown]
+# Both print 0.471: the formula turns the IoU of 0.308 into the Dice of the same masks.
 
 # %% [markdown]
 # ## 3 · Scoring real masks
@@ -221,6 +246,10 @@ canny = np.stack([classical.regions_from_edges(classical.canny_edges(image)) for
 print(f"{len(images)} images, masks of shape {truths.shape}")
 
 # %% [markdown]
+# In the `cpu` (and `full`) profile: 60 images, masks of shape (60, 256, 256), the
+# bundled images at their own size. The `quick` profile, a smoke run, takes 24.
+
+# %% [markdown]
 # The formulas work on a whole batch at once: sum over the height and width axes
 # (`axis=(1, 2)`) and you get one count, and one IoU, per image.
 
@@ -233,6 +262,11 @@ print("IoU of the first 4 images:", iou_per_image[:4].round(3))
 print("same as metrics.iou:", np.allclose(iou_per_image, metrics.iou(truths, canny)))
 
 # %% [markdown]
+# Four images, four quite different scores (cpu profile: 0.578, 0.540, 0.226, 0.476):
+# the same method does well on one image and badly on the next. `True` says the
+# one-liner and the helper agree on every image.
+
+# %% [markdown]
 # `metrics.per_image_table` puts every metric of every image in a table, one row per
 # image; `metrics.summary` gives the mean, spread and median of each column. Keep the
 # per-image table: the mean hides the images that fail.
@@ -242,8 +276,24 @@ table = metrics.per_image_table(truths, canny, names=names)
 table.to_csv(out / "canny_per_image.csv")
 table.head().round(3)
 
+# %% [markdown]
+# One row per image. In the cpu run, four of these five images have a recall of 0.999 or
+# 1.000 with a precision between 0.54 and 0.58: the filled Canny regions cover the
+# organelles and about as much again besides. `mito_002` is the odd one out: recall
+# 0.312, most of its organelles missed. The accuracy column (0.92 to 0.97) hardly moves
+# between the good and the bad image.
+#
+# `metrics.summary` then gives each metric's mean, standard deviation and median over
+# the images, how many images were scored, and how many were left out (section 5):
+
 # %%
 metrics.summary(table).round(3)
+
+# %% [markdown]
+# cpu profile: mean IoU 0.414 (standard deviation 0.129, median 0.411) and mean Dice
+# 0.574 over 60 images, none left out; precision 0.482 against recall 0.751, so false
+# alarms are the larger problem. Mean accuracy is 0.930 for a method that gets less
+# than half of the overlap right.
 
 # %% [markdown]
 # ### The confusion matrix
@@ -259,7 +309,9 @@ fig = plots.plot_confusion_matrix(matrix, labels=classes, title=f"Canny, filled:
 plt.show()
 
 # %% [markdown]
-# The background row dwarfs the rest: most pixels are background. Dividing each row by
+# cpu profile: 3,463,945 background pixels were left unmarked, 208,676 were marked by
+# mistake (false alarms), 64,971 organelle pixels were missed and 194,568 found. The
+# background row dwarfs the rest: most pixels are background. Dividing each row by
 # its total shows the share of each true class that ended up in each column; the
 # bottom-right cell is then the recall of the organelles:
 
@@ -267,6 +319,12 @@ plt.show()
 fig = plots.plot_confusion_matrix(matrix, labels=classes, normalize="true", title="Canny, filled: each row sums to 1")
 plt.show()
 print(f"recall from the matrix: {matrix[1, 1] / matrix[1].sum():.3f}")
+
+# %% [markdown]
+# 94.3 % of the background stays background and 75.0 % of the organelle pixels are found
+# (cpu profile). The recall read from the matrix, 0.750, pools all pixels of all images;
+# the mean of the per-image recalls above, 0.751, weighs every image the same. Here they
+# nearly agree; with images of very different object sizes they need not.
 
 # %% [markdown]
 # The two methods side by side, mean over the images:
@@ -279,8 +337,10 @@ compared = pd.DataFrame({
 compared.round(3)
 
 # %% [markdown]
-# Otsu marks nearly every organelle pixel (recall close to 1) and far too much besides
-# (precision low); Canny is better balanced. IoU and Dice reward the balance.
+# Otsu marks nearly every organelle pixel (recall 0.999 in the cpu run) and far too much
+# besides (precision 0.154), so its IoU is 0.154; Canny is better balanced (precision
+# 0.482, recall 0.751, IoU 0.414). IoU and Dice reward the balance. Otsu's accuracy,
+# 0.622, is the only one that looks as bad as it is.
 #
 # ## 4 · The class-imbalance trap
 #
@@ -293,8 +353,10 @@ print(f"organelle pixels: {truths.mean():.1%}")
 print(f"pixel accuracy of marking nothing: {metrics.pixel_accuracy(truths, nothing, pooled=True):.3f}")
 
 # %% [markdown]
-# Above 0.9, for a mask that finds nothing. Pixel accuracy counts the easy background
-# pixels as successes, and there are many of them.
+# In the cpu run 6.6 % of the pixels are organelle, so marking nothing is right on the
+# other 93.4 %: an accuracy of 0.934, higher than Canny's 0.930, for a mask that finds
+# nothing. Pixel accuracy counts the easy background pixels as successes, and there are
+# many of them.
 #
 # Keras offers `MeanIoU`: with `num_classes=2` it computes the IoU of the background
 # class and the IoU of the object class, and averages the two:
@@ -306,9 +368,10 @@ print(f"keras MeanIoU(num_classes=2) of marking nothing: {float(keras_mean_iou.r
 print("per class (background, organelle):", metrics.iou(truths, nothing, per_class=True, pooled=True).round(3))
 
 # %% [markdown]
-# The background IoU is high (nearly every background pixel is right) and the organelle
-# IoU is 0; their mean looks like "halfway there". The helpers' default is the object's
-# IoU, the number that says whether the objects were found:
+# cpu profile: 0.467, the mean of a background IoU of 0.934 (every background pixel is
+# right, and it equals the accuracy here because nothing was marked) and an organelle
+# IoU of 0.000; their mean looks like "halfway there". The helpers' default is the
+# object's IoU, the number that says whether the objects were found:
 
 # %%
 trap = pd.DataFrame({
@@ -320,12 +383,18 @@ trap = pd.DataFrame({
 trap.round(3)
 
 # %% [markdown]
+# In the cpu run, by accuracy the empty mask (0.934) beats Canny (0.930); by the
+# two-class mean it scores 0.467 against 0.671; only the organelle IoU (0.000 against
+# 0.416) says plainly that it found nothing.
+#
 # > **Common mistake.** The learning module compiles its U-Net with
-# > `MeanIoU(num_classes=2)` and reports the result as "IoU". That number includes the
-# > background: a model that predicts only background scores close to 0.5 by it (0.457
-# > when we tried the module's own set-up) while its IoU on the objects is 0.0, and its
-# > accuracy (0.91 there) looks better still. Report the object's IoU (or Dice), per
-# > image; if you report a mean over classes, say that the background is in it.
+# > `metrics=['accuracy']` (its section 5.6); a second compile line with
+# > `MeanIoU(num_classes=2)` is there but commented out, and section 5.5 recommends
+# > MeanIoU as an improvement. Its chapter 11 then scores every test image with
+# > `MeanIoU(num_classes=2)` and stores the result in a column called "IoU". Both numbers
+# > flatter a model that finds little: the table above shows what they give for a mask
+# > that finds nothing. Report the object's IoU (or Dice), per image; if you report a
+# > mean over classes, say that the background is in it.
 #
 # `metrics.iou(..., include_background=True)` gives the two-class number when you need
 # to compare with Keras; it equals Keras's `MeanIoU` here.
@@ -335,8 +404,9 @@ trap.round(3)
 #
 # ### Never drop the perfect scores
 #
-# > **Common mistake.** The module computes a score per test image, then keeps only the
-# > images that did *not* score 1.0 (`df[df.IoU != 1.0]`) before taking the mean.
+# > **Common mistake.** The module's chapter 11 computes a score per test image, then
+# > keeps only the images that did *not* score 1.0 (`df[df.IoU != 1.0]`) before taking
+# > the mean, calling a 1.0 a possible outlier.
 #
 # A score of 1.0 is not an outlier: it is an image the model got right. Leaving those
 # out changes the mean, and can even swap the order of two models. Four test images,
@@ -361,10 +431,11 @@ means.round(3)
 #
 # ### Images with nothing to find
 #
-# Why would the module want to drop 1.0s? Its test set has images **without any
-# object**. When the model rightly predicts nothing there, the IoU's denominator is zero,
-# 0 / 0, and each library decides on its own what that means; Keras's `MeanIoU` gives 1.0
-# through the perfect background class.
+# Where do scores of exactly 1.0 come from? Rarely from a pixel-perfect outline; most
+# often from images **without any object**, where the model rightly predicts nothing.
+# There the IoU's denominator is zero, 0 / 0, and each library decides on its own what
+# that means; Keras's `MeanIoU`, which the module's chapter 11 uses, gives 1.0 through
+# the perfect background class.
 #
 # `helpers.metrics` has one explicit rule, the `empty=` argument: an image where *both*
 # masks are empty scores `empty`, by default 1.0 (nothing to find, nothing found: a
@@ -382,6 +453,12 @@ for rule in (1.0, np.nan):
     per_image = metrics.iou(empty_truth, guesses, empty=rule)
     print(f"empty={rule}: IoU per image {per_image.round(3)}, mean {np.nanmean(per_image):.3f}")
 metrics.summary(metrics.per_image_table(empty_truth, guesses, empty=np.nan)).loc[["iou", "dice"]].round(3)
+
+# %% [markdown]
+# With `empty=1.0` the three images score 1.0 (nothing to find, nothing found), 0.0 (a
+# false alarm where there was nothing) and 0.308 (the bar of section 1): mean 0.436.
+# With `empty=np.nan` the first image is left out and the mean is 0.154, over 2 images;
+# the summary's `left_out` column says 1.
 
 # %% [markdown]
 # Which rule to choose depends on the question. If images without objects are part of
@@ -402,7 +479,7 @@ with warnings.catch_warnings():
 binary_iou = keras.metrics.BinaryIoU(target_class_ids=[1])
 binary_iou.update_state(blank, blank)
 mean_iou = keras.metrics.MeanIoU(num_classes=2)
-mean_iou.update_state(blank, blank)
+_ = mean_iou.update_state(blank, blank)  # `_ =`: update_state returns a tensor we do not need
 
 # %% [markdown]
 # The same two empty masks, as each library scores them:
@@ -418,9 +495,13 @@ agreement = pd.Series({
 agreement.round(3).to_frame()
 
 # %% [markdown]
-# Two more that the course does not install: MONAI's `DiceMetric` gives NaN whenever the
-# truth is empty (its default `ignore_empty=True`), and MedPy 0.5.2 gives 1.0 for its
-# Jaccard `jc` but NaN for its Dice `dc`. Five libraries, three answers.
+# The helpers and Keras's `MeanIoU` give 1.0; scikit-learn's `jaccard_score` (with a
+# warning), Keras's `BinaryIoU` for the object class and one minus Keras's Dice loss give
+# 0.0, the worst possible score for a perfect answer. Two more that the notebooks do not
+# use: MONAI's `DiceMetric` gives NaN whenever the truth is empty (its default
+# `ignore_empty=True`), and MedPy 0.5.2 (in the course's test requirements, where we
+# checked it) gives 1.0 for its Jaccard `jc` but NaN for its Dice `dc`. Five libraries,
+# three answers.
 
 # %% [markdown]
 # ## 6 · Boundary distance: HD95
@@ -450,8 +531,13 @@ hd95 = np.percentile(distances, 95)
 print(f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from helpers")
 
 # %% [markdown]
+# 38.6 px for `mito_000` in the cpu run, by hand and from the helper: 5 % of the
+# boundary pixels are more than 38.6 pixels away from the other outline, on a
+# 256-pixel image.
+
+# %% [markdown]
 # The picture: the two outlines over the image, and how far each boundary pixel is from
-# the other outline. The stray vesicles and the membrane make the long tail.
+# the other outline.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
@@ -469,6 +555,13 @@ axes[1].legend()
 plt.show()
 
 # %% [markdown]
+# Most boundary pixels sit in the tall bar at 0 to 1 pixel: where Canny found an
+# organelle it traced the outline closely (red on green). The low, flat tail out to
+# about 50 pixels comes from red outlines with no green one near them: the round
+# distractors and the stretch of membrane that Canny filled. The dashed line, HD95, sits
+# in that tail: it measures the false alarms, which IoU only counts.
+
+# %% [markdown]
 # `per_image_table(..., hd95=True)` adds the column for every image. Where one mask is
 # empty and the other is not there is no distance to measure: HD95 is `inf`, so read
 # the median rather than the mean.
@@ -476,6 +569,12 @@ plt.show()
 # %%
 with_distance = metrics.per_image_table(truths, canny, names=names, hd95=True)
 metrics.summary(with_distance).loc[["iou", "dice", "hd95"]].round(3)
+
+# %% [markdown]
+# cpu profile: HD95 has a mean of 77.3 px (standard deviation 24.6, median 73.2) over
+# the 60 images, none infinite. `mito_000`'s 38.6 px is one of the better ones: on most
+# images some false alarm lies far from every organelle. IoU and Dice are the same as in
+# the summary before.
 
 # %% [markdown]
 # ## Summary
@@ -494,3 +593,57 @@ metrics.summary(with_distance).loc[["iou", "dice", "hd95"]].round(3)
 #
 # The per-image table is saved in `outputs/ch04/<profile>/`. Next, chapter 5 builds the
 # U-Net, and chapter 8 scores it with exactly these functions.
+#
+# ## Try it yourself
+#
+# - Score the Otsu masks instead of Canny in section 3 (`table = metrics.per_image_table(truths, otsu, ...)`)
+#   and draw their confusion matrix: which cell grows, and which metric shows it first?
+# - Make the 6 x 6 prediction of section 1 one pixel wider or shift it by a pixel, and
+#   watch IoU, Dice and accuracy: which one barely moves?
+# - In section 5, give image 1 a larger false alarm (`guesses[1, :3, :3] = True`): does
+#   its IoU change? Why not, and which metric of this chapter would notice the size?
+#
+# ## Exercises
+#
+# Each exercise has a cell for your answer, then a check that says what is right or
+# wrong in plain words. Stuck? `exercises.iou_and_dice.hint()` gives a hint (call it
+# again for the next) and `exercises.iou_and_dice.solution()` shows one solution; the
+# same works for every exercise.
+
+# %%
+from helpers.exercises import ch04 as exercises
+
+# %% [markdown]
+# **1. IoU and Dice from scratch.** Write `iou_and_dice(y_true, y_pred)` for two boolean
+# masks of the same shape, returning `(iou, dice)`. Follow this chapter's rule for two
+# empty masks. The check runs it on five pairs, the 6 x 6 example among them.
+
+# %%
+def iou_and_dice(y_true, y_pred):
+    ...  # your code here
+
+
+exercises.iou_and_dice.check(iou_and_dice)
+
+# %% [markdown]
+# **2. Precision and recall from a confusion matrix.** The matrix is laid out as in
+# section 3: rows are the true class, columns the predicted class, class 1 the object,
+# so `[[TN, FP], [FN, TP]]`. Write `precision_recall(matrix)` returning
+# `(precision, recall)` of the object.
+
+# %%
+def precision_recall(matrix):
+    ...  # your code here
+
+
+exercises.precision_recall.check(precision_recall)
+
+# %% [markdown]
+# **3. The trap.** For a model that predicts nothing on all of `truths` (the masks of
+# section 3), compute its pixel accuracy and its organelle IoU over all pixels of all
+# images, and give both as `(accuracy, iou)`.
+
+# %%
+answer = ...  # (accuracy, iou)
+
+exercises.trap.check(answer, truths=truths)
