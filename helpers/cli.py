@@ -12,8 +12,9 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ``objects``     one row per object of each mask (count, size, shape), as CSV
 ==============  ==================================================================
 
-Exit status: 0 on success, 2 on bad input, with a one-line reason on standard error
-and no traceback. Commands register themselves from their own modules
+Exit status: 0 on success, 2 on bad input (any :class:`helpers.errors.CourseError`, or a
+path the file system refuses), with a one-line reason on standard error (what, where,
+what to do) and no traceback. Commands register themselves from their own modules
 (``cli_model``, ``cli_via``) so that each stays next to the code it drives; they
 import TensorFlow only when they run.
 """
@@ -70,6 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except CourseError as error:
         print(f"error: {one_line(error)}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if not error.filename:  # not about a path the user gave: a bug, show the traceback
+            raise
+        # The file system refused a path: a file where a folder is needed, no permission,
+        # a full disk.
+        print(f"error: {error.filename}: {error.strerror or error}. Check the path, and that "
+              "you may write there.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished files are kept; run the same command to go on.", file=sys.stderr)

@@ -92,14 +92,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     dataset = datasets.from_files(pairs, size=size, batch_size=args.batch_size,
                                     channels=channels, num_classes=model.outputs[0].shape[-1])
     try:
-        table = evaluation.evaluate(
-            model, dataset, names=[image.stem for image, _ in pairs],
-            threshold=args.threshold, progress=True,
-        )
-        if args.objects:  # object counts and object-level scores (helpers.cli_objects)
-            from helpers.cli_objects import add_object_columns
+        with datasets.unwrap_data_errors():  # a damaged file: the DataError that names it
+            table = evaluation.evaluate(
+                model, dataset, names=[image.stem for image, _ in pairs],
+                threshold=args.threshold, progress=True,
+            )
+            if args.objects:  # object counts and object-level scores (helpers.cli_objects)
+                from helpers.cli_objects import add_object_columns
 
-            table = add_object_columns(table, model, dataset, threshold=args.threshold)
+                table = add_object_columns(table, model, dataset, threshold=args.threshold)
     except Exception as error:  # a file damaged past its header surfaces inside tf.data
         if isinstance(error, CourseError):
             raise
@@ -135,6 +136,8 @@ def _predict(args: argparse.Namespace) -> int:
             f"{len(existing)} mask(s) already in {out} (e.g. {existing[0]}); use --overwrite "
             "or another --out."
         )
+    for path in inputs:  # a damaged image stops the command before any mask is written
+        io.read_image(path)
     model_path = Path(args.model)
     model = load_model(model_path)
     settings = _run_settings(model_path)

@@ -398,6 +398,22 @@ def _write_json_once(path: Path, content: dict, *, overwrite: bool) -> None:
     write_text(path, json.dumps(content, indent=1) + "\n", overwrite=True)
 
 
+def _check_files(pairs, num_classes: int) -> None:
+    """Decode every image and mask once, so that a damaged file or a mask that is not
+    labels stops the run before anything is written (not in the middle of an epoch).
+
+    Raises
+    ------
+    DataError
+        Naming the file and saying what to do.
+    """
+    from helpers import datasets, io
+
+    for image, mask in pairs:
+        io.read_image(image)
+        datasets._check_labels(io.read_mask(mask), num_classes, str(mask))
+
+
 def train_on_folder(
     image_dir: str | os.PathLike,
     mask_dir: str | os.PathLike,
@@ -441,6 +457,19 @@ def train_on_folder(
     -------
     pandas.DataFrame
         The history, one row per epoch.
+
+    Raises
+    ------
+    ConfigError
+        An unknown profile name (in ``profile`` or ``$COURSE_PROFILE``).
+    DataError
+        A missing or empty folder, an image or mask without its partner, a damaged file,
+        or a mask that is not labels: before anything is written.
+    FileExistsRefusedError
+        ``out_dir`` holds a run with other data or settings and ``overwrite`` is false.
+    TrainingError
+        A size the U-Net cannot halve, fewer than 3 pairs, or a resume state that does
+        not fit.
     """
     from helpers import config, datasets, io
     from helpers.unet import DEFAULTS, build_unet, required_multiple
@@ -472,6 +501,7 @@ def train_on_folder(
         "profile": profile.name, "images": str(Path(image_dir).resolve()),
         "masks": str(Path(mask_dir).resolve()),
     }
+    _check_files(pairs, num_classes)  # before anything is written
     if overwrite:
         for name in (SPLIT_FILE, RUN_FILE):
             (out_dir / name).unlink(missing_ok=True)

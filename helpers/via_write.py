@@ -172,13 +172,12 @@ def _regions(mask, *, classes, attribute, threshold, tolerance, min_pixels, imag
 
 
 def _read_mask(path: Path) -> np.ndarray:
-    from PIL import Image
+    """The mask's labels by the course's one rule (:func:`helpers.io.read_mask`): 0/255
+    and 0/1 are binary, small integers are classes, anything else is refused with a
+    :class:`~helpers.errors.DataError` that names the file and says what to do."""
+    from helpers.io import read_mask
 
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image)
-    except OSError as error:
-        raise ViaError(f"{path} cannot be read as a mask image ({error}).") from None
+    return read_mask(path)
 
 
 def _images_by_stem(images_dir: Path) -> dict[str, Path]:
