@@ -2,10 +2,12 @@
 
 VIA writes one row per region, with the region's JSON inside CSV cells::
 
-    filename,file_size,file_attributes,region_count,region_id,region_shape_attributes,region_attributes
-    a.png,1234,"{}",2,0,"{""name"":""rect"",""x"":1,""y"":2,""width"":3,""height"":4}","{""class"":""cell""}"
+    filename,file_size,file_attributes,region_count,region_id,region_shape_attributes,...
+    a.png,1234,"{}",2,0,"{""name"":""rect"",""x"":1,""y"":2,...}","{""class"":""cell""}"
     a.png,1234,"{}",2,1,"{""name"":""circle"",""cx"":9,""cy"":9,""r"":2}","{""class"":""dust""}"
     b.png,5678,"{}",0,0,"{}","{}"
+
+(the header ends with ``region_attributes``; the ``...`` are cut here to fit the page)
 
 - the header starts with ``#filename`` in VIA 1.x and ``filename`` in VIA 2.x;
 - the JSON cells are quoted, with each ``"`` doubled (standard CSV quoting);

@@ -378,7 +378,8 @@ def test_an_8_bit_mask_of_0_and_255_scores_as_0_1_in_any_dtype(batch):
     for dtype in (np.uint8, np.int64, np.float32):
         np.testing.assert_array_equal(metrics.iou(truth.astype(dtype) * 255, pred), expected)
         np.testing.assert_array_equal(metrics.iou(truth, pred.astype(dtype) * 255), expected)
-    np.testing.assert_array_equal(metrics.dice(truth * np.uint16(65535), pred), metrics.dice(truth, pred))
+    sixteen_bit = truth * np.uint16(65535)
+    np.testing.assert_array_equal(metrics.dice(sixteen_bit, pred), metrics.dice(truth, pred))
     assert metrics.confusion_matrix(truth * np.uint8(255), pred).shape == (len(truth), 2, 2)
 
 
