@@ -132,6 +132,7 @@ fn = np.sum(truth & ~prediction)  # object, but not marked: missed
 tn = np.sum(~truth & ~prediction)  # background, and not marked
 print(f"TP {tp}, FP {fp}, FN {fn}, TN {tn} (total {tp + fp + fn + tn} pixels)")
 print("helpers.metrics.confusion_counts:", metrics.confusion_counts(truth, prediction))
+assert tuple(metrics.confusion_counts(truth, prediction)) == (tp, fp, fn, tn)
 
 # %% [markdown]
 # 4 true positives (the 2 x 2 overlap), 4 false alarms (the bar's right half), 5 missed
@@ -260,6 +261,7 @@ fn = np.sum(truths & ~canny, axis=(1, 2))
 iou_per_image = tp / (tp + fp + fn)
 print("IoU of the first 4 images:", iou_per_image[:4].round(3))
 print("same as metrics.iou:", np.allclose(iou_per_image, metrics.iou(truths, canny)))
+np.testing.assert_allclose(iou_per_image, metrics.iou(truths, canny))
 
 # %% [markdown]
 # Four images, four quite different scores (cpu profile: 0.578, 0.540, 0.226, 0.476):
@@ -529,6 +531,7 @@ to_truth = ndimage.distance_transform_edt(~truth_edge)[predicted_edge]
 distances = np.concatenate([to_prediction, to_truth])
 hd95 = np.percentile(distances, 95)
 print(f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from helpers")
+np.testing.assert_allclose(hd95, metrics.hd95(truths[k], canny[k]))
 
 # %% [markdown]
 # 38.6 px for `mito_000` in the cpu run, by hand and from the helper: 5 % of the

@@ -89,10 +89,11 @@ print(profile)
 # %% [markdown]
 # ## The building block: two convolutions
 #
-# The module shows its network twice. The walkthrough of its section 5.3.2 has a single
-# 3x3 convolution per level and no dropout; the complete code of section 5.6, the one
-# the later chapters import, has two convolutions per level with a **dropout** layer
-# between them, and sets `kernel_initializer='he_uniform'` on them. We build the 5.6
+# The module shows its network twice. The walkthrough of its section 5.3.2 has one 3x3
+# convolution per encoder level, none after each concatenation in the decoder, and no
+# dropout; the complete code of section 5.6, the one its later chapters import, has two
+# convolutions per level on both sides with a **dropout** layer between them, and sets
+# `kernel_initializer='he_uniform'` on them. We build the 5.6
 # version. Dropout switches off a random share of the features during training, so the
 # network cannot lean on any single one.
 #
