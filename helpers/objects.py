@@ -390,9 +390,10 @@ def iou_matrix(true_labels, pred_labels) -> np.ndarray:
 def _matched_pairs(iou: np.ndarray, threshold: float) -> int:
     """Most pairs with IoU >= threshold that a one-to-one assignment can make."""
     ok = iou >= threshold
-    rows, cols = np.flatnonzero(ok.any(axis=1)), np.flatnonzero(ok.any(axis=0))
-    if len(rows) == 0:
-        return 0
+    per_row, per_col = ok.sum(axis=1), ok.sum(axis=0)
+    if per_row.size == 0 or per_col.size == 0 or (per_row.max() <= 1 and per_col.max() <= 1):
+        return int(per_row.sum())  # no object has two candidates: every candidate pairs up
+    rows, cols = np.flatnonzero(per_row), np.flatnonzero(per_col)
     sub_ok, sub_iou = ok[np.ix_(rows, cols)], iou[np.ix_(rows, cols)]
     # Each pair above the threshold is worth 1; the IoU (scaled below 1 in total) only
     # breaks ties between assignments with as many pairs (as StarDist's `matching`).
@@ -440,10 +441,11 @@ def count_splits_and_merges(true_labels, pred_labels, *, fraction: float = 0.5) 
     return _splits_merges(*_overlaps(true_labels, pred_labels), fraction)
 
 
-def _ratio(num: int, den: int, both_empty: bool, empty: float) -> float:
+def _ratio(num: np.ndarray, den: np.ndarray, both_empty: bool, empty: float) -> np.ndarray:
+    """``num / den`` where ``den > 0``, else 0; ``empty`` everywhere when both images are empty."""
     if both_empty:
-        return float(empty)
-    return num / den if den else 0.0
+        return np.full(len(num), float(empty))
+    return np.divide(num, den, out=np.zeros(len(num)), where=den > 0)
 
 
 def _check_thresholds(thresholds) -> tuple[float, ...]:
@@ -460,7 +462,9 @@ def match(true_labels, pred_labels, thresholds: Sequence[float] = DEFAULT_THRESH
     At each IoU threshold, true and predicted objects are paired by an *optimal
     one-to-one assignment*: the most pairs whose IoU is at least the threshold, found
     with ``scipy.optimize.linear_sum_assignment`` on the IoU matrix (ties between
-    assignments with as many pairs go to the larger total IoU). This is the matching
+    assignments with as many pairs go to the larger total IoU; where no object has two
+    candidates at the threshold, the candidates are the answer and the solver is
+    skipped). This is the matching
     of StarDist's ``matching`` and of the Data Science Bowl 2018 scoring (which counts
     a pair from IoU *above* the threshold; they differ only at an IoU exactly equal to
     it). From 0.5 up, an object has at most one partner above the threshold, so the
@@ -516,18 +520,15 @@ def match(true_labels, pred_labels, thresholds: Sequence[float] = DEFAULT_THRESH
     iou = _iou(inter, true_area, pred_area)
     n_true, n_pred = len(true_area), len(pred_area)
     both_empty = n_true == 0 and n_pred == 0
-    rows = []
-    for threshold in thresholds:
-        tp = _matched_pairs(iou, threshold)
-        fp, fn = n_pred - tp, n_true - tp
-        rows.append({
-            "threshold": threshold, "tp": tp, "fp": fp, "fn": fn,
-            "precision": _ratio(tp, tp + fp, both_empty, empty),
-            "recall": _ratio(tp, tp + fn, both_empty, empty),
-            "f1": _ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty),
-            "ap": _ratio(tp, tp + fp + fn, both_empty, empty),
-        })
-    table = pd.DataFrame(rows, columns=["threshold", "tp", "fp", "fn", "precision", "recall", "f1", "ap"])
+    tp = np.array([_matched_pairs(iou, threshold) for threshold in thresholds], np.int64)
+    fp, fn = n_pred - tp, n_true - tp
+    table = pd.DataFrame({
+        "threshold": np.asarray(thresholds, np.float64), "tp": tp, "fp": fp, "fn": fn,
+        "precision": _ratio(tp, tp + fp, both_empty, empty),
+        "recall": _ratio(tp, tp + fn, both_empty, empty),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty),
+        "ap": _ratio(tp, tp + fp + fn, both_empty, empty),
+    })
     splits, merges = _splits_merges(inter, true_area, pred_area, 0.5)
     table.attrs.update(n_true=n_true, n_pred=n_pred, mean_ap=float(table["ap"].mean()),
                        splits=splits, merges=merges)
