@@ -89,7 +89,7 @@ def _check_pairs(answer) -> str:
                     "orphans from both lists."
                 )
             raise Wrong(f"{shown} the orphans are {want_orphans}, you gave {orphans}.")
-    return ("pairs are matched by stem, whatever the order and the extension, and every file "
+    return ("Pairs are matched by stem, whatever the order and the extension, and every file "
             "without a partner is named (io.pair_images_and_masks stops on them).")
 
 
@@ -189,7 +189,7 @@ def _check_split(answer) -> str:
                 "the same names and seed in another order gave another test set: sort the "
                 "names (or the slices) before shuffling, so the split is the same every run."
             )
-    return ("no slice has tiles on both sides, and the split depends only on the names and the "
+    return ("No slice has tiles on both sides, and the split depends only on the names and the "
             "seed (sklearn's GroupShuffleSplit does the same with groups=).")
 
 
