@@ -19,6 +19,7 @@ an existing ``--out`` is kept unless ``--overwrite`` is given.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -77,6 +78,8 @@ def measure_folder(masks, images=None, *, pixel_size: float | None = None,
     from helpers import io
     from helpers.objects import label_objects, measure
 
+    if not Path(masks).is_dir():
+        raise DataError(f"The mask folder {masks} does not exist (or is not a folder). Check the path.")
     if images is not None:
         pairs = io.pair_images_and_masks(images, masks)
     else:

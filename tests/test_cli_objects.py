@@ -90,7 +90,8 @@ def test_objects_refuses_to_overwrite_its_csv(folders, tmp_path, capsys):
 
 
 def test_missing_mask_folder_is_a_one_line_error(tmp_path, capsys):
-    _fails(["objects", "--masks", str(tmp_path / "nope"), "--out", str(tmp_path / "o.csv")], capsys, "nope")
+    _fails(["objects", "--masks", str(tmp_path / "nope"), "--out", str(tmp_path / "o.csv")], capsys,
+           "mask folder", "nope")
     assert not (tmp_path / "o.csv").exists()
 
 
