@@ -180,6 +180,11 @@ plain = regionprops_table(
 pd.DataFrame(plain).round(2)
 
 # %% [markdown]
+# In the cpu profile the four organelles of mito_007 cover 164 to 277 pixels; they are
+# 19 to 32 pixels long and 11 to 12 wide, with eccentricities from 0.79 to 0.94
+# (elongated) and solidities of 0.95 to 0.97 (nearly convex). They are darker than the
+# background (0.58 on average here): mean intensities 0.24 to 0.35 on the 0-1 scale.
+#
 # `objects.measure` calls the same function and gives the columns names that carry
 # their unit: `_px` in pixels, or, when you give the size of a pixel
 # (`pixel_size=` in microns), `_um` and `area_um2`. The values agree:
