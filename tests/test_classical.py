@@ -2,14 +2,11 @@
 
 import numpy as np
 import pytest
-from PIL import Image
 from scipy import ndimage
 from skimage.draw import disk as draw_disk
 
 from helpers import classical, config, metrics
-from helpers.files import CourseError
-
-SHARED = config.repo_root().parent / "shared" / "data"
+from helpers.errors import CourseError
 
 MASK_MAKERS = {
     "global": lambda image, dark: classical.global_threshold_mask(image, 100, dark_objects=dark),
@@ -40,12 +37,12 @@ def _noisy(mask, *, object_level=60, background_level=180, noise=12, seed=0):
 # --------------------------------------------------------------------------------------
 
 
-def test_otsu_scores_at_most_0_6_on_bundled_mito():
+def test_otsu_scores_at_most_0_6_on_bundled_mito(read_png):
     folder = config.data_dir("mito")
     names = sorted(p.name for p in (folder / "images").glob("*.png"))
     assert len(names) >= 20, f"bundled images missing under {folder}"
-    images = np.stack([np.asarray(Image.open(folder / "images" / n)) for n in names])
-    truth = np.stack([np.asarray(Image.open(folder / "masks" / n)) > 0 for n in names])
+    images = np.stack([read_png(folder / "images" / n) for n in names])
+    truth = np.stack([read_png(folder / "masks" / n) > 0 for n in names])
     # The organelles are dark on a light background.
     guesses = np.stack([classical.otsu_mask(image, dark_objects=True) for image in images])
     mean_iou = metrics.iou(truth, guesses).mean()
@@ -57,12 +54,10 @@ def test_otsu_scores_at_most_0_6_on_bundled_mito():
     assert metrics.iou(truth, ~guesses, pooled=True) <= pooled_iou
 
 
-def test_dark_objects_find_isbi_membranes_better_than_marking_everything():
-    folder = SHARED / "isbi2012"
-    if not folder.is_dir():
-        pytest.skip(f"real data not found at {folder} (see ../shared/data/README.md)")
-    image = np.asarray(Image.open(folder / "image" / "0.png"))
-    membrane = np.asarray(Image.open(folder / "label" / "0.png")) <= 127  # 0 = membrane
+def test_dark_objects_find_isbi_membranes_better_than_marking_everything(read_png, shared_data):
+    folder = shared_data("isbi2012")
+    image = read_png(folder / "image" / "0.png")
+    membrane = read_png(folder / "label" / "0.png") <= 127  # 0 = membrane
     everything = metrics.iou(membrane, np.ones_like(membrane))
     for name, make in MASK_MAKERS.items():
         mask = make(image, True)

@@ -22,7 +22,6 @@ from helpers import config
 from helpers import io as hio
 from helpers.files import CourseError
 
-SHARED_DATA = config.repo_root().parent / "shared" / "data"
 MITO_IMAGES = config.data_dir("mito", "images")
 MITO_MASKS = config.data_dir("mito", "masks")
 
@@ -451,10 +450,8 @@ def test_load_folder_keeps_the_first_pairs_in_stem_order():
     assert images.shape == (5, 32, 32, 1) and masks.shape == (5, 32, 32, 1)
 
 
-def test_isbi2012_pairs_and_loads_at_128_pixels():
-    folder = SHARED_DATA / "isbi2012"
-    if not folder.is_dir():
-        pytest.skip(f"the real ISBI 2012 data is not at {folder}")
+def test_isbi2012_pairs_and_loads_at_128_pixels(shared_data):
+    folder = shared_data("isbi2012")
     pairs = hio.pair_images_and_masks(folder / "image", folder / "label")
     assert len(pairs) == 30
     assert sorted(int(i.stem) for i, _ in pairs) == list(range(30))

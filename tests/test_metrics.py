@@ -14,13 +14,12 @@ from hypothesis.extra.numpy import arrays
 from scipy import ndimage
 from sklearn import metrics as skm
 
-from helpers import config, metrics
+from helpers import metrics
 from helpers.files import CourseError
 
 keras = pytest.importorskip("keras")
 medpy_binary = pytest.importorskip("medpy.metric.binary")
 
-SHARED = config.repo_root().parent / "shared" / "data"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -181,13 +180,8 @@ def test_hd95_matches_medpy(batch, connectivity):
         assert ours[i] == pytest.approx(expected, abs=1e-9)
 
 
-def test_hd95_matches_medpy_on_isbi_cell_labels():
-    folder = SHARED / "isbi2012" / "label"
-    if not folder.is_dir():
-        pytest.skip(f"real data not found at {folder} (see ../shared/data/README.md)")
-    from PIL import Image
-
-    label = np.asarray(Image.open(folder / "0.png")) > 127
+def test_hd95_matches_medpy_on_isbi_cell_labels(read_png, shared_data):
+    label = read_png(shared_data("isbi2012", "label") / "0.png") > 127
     shifted = ndimage.binary_erosion(np.roll(label, (3, -2), axis=(0, 1)), iterations=2)
     expected = medpy_binary.hd95(shifted, label)
     assert metrics.hd95(label, shifted) == pytest.approx(expected, abs=1e-9)

@@ -2,47 +2,25 @@
 
 from __future__ import annotations
 
-import os
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")  # before pyplot: no window, no display needed
+from helpers import plots
+from helpers.errors import CourseError
 
-from pathlib import Path  # noqa: E402
-
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from helpers import plots  # noqa: E402
-from helpers.files import CourseError  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-SHARED = ROOT.parent / "shared" / "data"
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _read(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image)
+matplotlib.use("Agg")  # conftest sets MPLBACKEND too; this makes sure
 
 
 @pytest.fixture(scope="module")
-def mito():
+def mito(read_png, bundled_data):
     """Five bundled grey images (uint8) and their masks as 0/1 uint8."""
     stems = [f"mito_{i:03d}" for i in range(5)]
-    images = np.stack([_read(DATA / "mito" / "images" / f"{s}.png") for s in stems])
-    masks = np.stack([_read(DATA / "mito" / "masks" / f"{s}.png") // 255 for s in stems])
+    folder = bundled_data / "mito"
+    images = np.stack([read_png(folder / "images" / f"{s}.png") for s in stems])
+    masks = np.stack([read_png(folder / "masks" / f"{s}.png") // 255 for s in stems])
     return images, masks.astype(np.uint8), stems
 
 
@@ -89,8 +67,8 @@ def test_overlay_alpha_one_paints_the_mask_in_the_colour_and_alpha_zero_changes_
     )
 
 
-def test_overlay_keeps_the_colours_of_an_rgb_image():
-    image = _read(DATA / "mri" / "images" / "mri_000.png")[..., :3]
+def test_overlay_keeps_the_colours_of_an_rgb_image(read_png, bundled_data):
+    image = read_png(bundled_data / "mri" / "images" / "mri_000.png")[..., :3]
     mask = np.zeros(image.shape[:2], bool)
     mask[100:140, 90:150] = True
     result = plots.overlay(image, mask)
@@ -212,20 +190,18 @@ def test_results_figure_is_the_two_by_two_layout(mito):
     assert axes[2].collections, "the ground truth outline is drawn on the overlay"
 
 
-def test_results_figure_without_ground_truth_says_so():
-    image = _read(DATA / "mito" / "external" / "external_000.png")
+def test_results_figure_without_ground_truth_says_so(read_png, bundled_data):
+    image = read_png(bundled_data / "mito" / "external" / "external_000.png")
     prediction = image < 100
     fig = plots.results_figure(image, None, prediction)
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert any("no ground truth" in t for t in texts)
 
 
-def test_results_figure_on_isbi_2012_labels():
-    folder = SHARED / "isbi2012"
-    if not folder.is_dir():
-        pytest.skip(f"real data not found at {folder} (optional: see ../shared/data/README.md)")
-    image = _read(folder / "image" / "0.png")
-    label = _read(folder / "label" / "0.png")  # 255 = cell interior, 0 = membrane
+def test_results_figure_on_isbi_2012_labels(read_png, shared_data):
+    folder = shared_data("isbi2012")
+    image = read_png(folder / "image" / "0.png")
+    label = read_png(folder / "label" / "0.png")  # 255 = cell interior, 0 = membrane
     membrane = label == 0
     fig = plots.results_figure(image, membrane, membrane)
     tinted = fig.axes[2].images[0].get_array()

@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import os
+import sys
 
-os.environ.setdefault("MPLBACKEND", "Agg")  # before pyplot: no window, no display needed
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_score
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+from helpers import metrics, plots, widgets
 
-import matplotlib  # noqa: E402
+matplotlib.use("Agg")  # conftest sets MPLBACKEND too; this makes sure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_score  # noqa: E402
-
-from helpers import metrics, plots, widgets  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _read(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image)
-
-
 @pytest.fixture(scope="module")
-def scene():
+def scene(read_png, bundled_data):
     """A bundled image (downsampled, to keep renders quick), its mask, and noisy probabilities."""
-    image = _read(ROOT / "data" / "mito" / "images" / "mito_003.png")[::2, ::2]
-    truth = _read(ROOT / "data" / "mito" / "masks" / "mito_003.png")[::2, ::2] > 0
+    image = read_png(bundled_data / "mito" / "images" / "mito_003.png")[::2, ::2]
+    truth = read_png(bundled_data / "mito" / "masks" / "mito_003.png")[::2, ::2] > 0
     rng = np.random.default_rng(3)
     probs = np.clip(0.6 * truth + rng.normal(0.2, 0.2, truth.shape), 0, 1).astype(np.float32)
     return image, truth, probs

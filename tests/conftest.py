@@ -1,0 +1,75 @@
+"""Fixtures shared by the test files (pytest finds them here; no import needed).
+
+``close_figures``
+    (automatic) closes every matplotlib figure after each test, so that figure counts
+    and memory do not carry over from one test to the next.
+``read_png``
+    a function ``read_png(path) -> ndarray``: the pixels of an image file as Pillow
+    stores them (no EXIF turn, no conversion), read plainly so that a test does not
+    check ``helpers.io`` with ``helpers.io``.
+``bundled_data``
+    the repository's ``data/`` folder (the synthetic datasets, always there).
+``shared_data``
+    a function ``shared_data("isbi2012", ...) -> Path``: a folder of the real datasets in
+    ``../shared/data`` (next to the repository, not part of it); the test is skipped
+    when it is absent, as on a learner's machine or in the public CI.
+
+Matplotlib draws with the Agg backend in every test (no window, no display needed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # before any test imports pyplot
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def _read_png(path: str | os.PathLike) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close the figures a test leaves open (only where matplotlib is in use)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+@pytest.fixture(scope="session")
+def read_png() -> Callable[[str | os.PathLike], np.ndarray]:
+    """``read_png(path)``: an image file's pixels as Pillow stores them."""
+    return _read_png
+
+
+@pytest.fixture(scope="session")
+def bundled_data() -> Path:
+    """The repository's ``data/`` folder."""
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Callable[..., Path]:
+    """``shared_data(*parts)``: a folder under ``../shared/data``; skips the test if absent."""
+
+    def folder(*parts: str) -> Path:
+        path = SHARED_DATA.joinpath(*parts)
+        if not path.exists():
+            pytest.skip(f"real data not found at {path} (optional: see ../shared/data/README.md)")
+        return path
+
+    return folder
