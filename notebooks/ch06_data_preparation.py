@@ -309,6 +309,7 @@ axes[2].plot(factor)
 axes[2].set(title="factor per column, image 0", xlabel="column", ylabel="multiplied by")
 for ax in axes[:2]:
     ax.axis("off")
+fig.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -456,8 +457,10 @@ fig = plots.show_samples(x_train, y_train, n=4, names=split["train"], seed=0)
 plt.show()
 
 # %% [markdown]
-# Each mask's white shapes should sit exactly on the dark, rounded mitochondria of the
-# image above it. A mask that fits another image, or is shifted, is a pairing mistake.
+# In the bottom row each red shape should sit exactly on an elongated, striped
+# mitochondrion. The round dark dots and the thin curved lines are not labelled: they
+# are other structures the network must learn to ignore. A mask that fits another
+# image, or is shifted, is a pairing mistake.
 #
 # ## Streaming with augmentation
 #
@@ -480,8 +483,8 @@ plt.show()
 
 # %% [markdown]
 # A batch is 4 images of `image_size` pixels with one channel, and their masks. The
-# pictures are turned or mirrored versions of training images, and each mask still
-# covers its mitochondria: augmentation moved both together.
+# pictures are turned or mirrored versions of training images, and each red shape
+# still covers its mitochondrion: augmentation moved both together.
 #
 # ## Summary
 #
