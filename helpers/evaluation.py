@@ -11,6 +11,9 @@ with a perfect score (the module's ``df[df.IoU != 1.0]``) biases the mean downwa
 
 Example
 -------
+(Not run by ``--doctest-modules``: it needs a trained model; ``tests/test_evaluation.py``
+runs the same calls on a small one.)
+
 >>> from helpers import evaluation                            # doctest: +SKIP
 >>> table = evaluation.evaluate(model, test_images, test_masks, names=stems)  # doctest: +SKIP
 >>> evaluation.summary(table).loc["iou", "mean"]              # doctest: +SKIP

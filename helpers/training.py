@@ -24,6 +24,9 @@ are derived from it (``tests/test_training.py`` kills a run with SIGKILL to chec
 
 Example
 -------
+(Not run by ``--doctest-modules``: it trains a network for minutes; ``tests/test_training.py``
+runs the same calls on a tiny one.)
+
 >>> from helpers import training, unet                          # doctest: +SKIP
 >>> history = training.train(lambda: unet.build_unet((128, 128, 1)), train_ds, val_ds,
 ...                          epochs=25, out_dir="outputs/run1")  # doctest: +SKIP
