@@ -550,7 +550,7 @@ plt.show()
 # %% [markdown]
 # Otsu separates head from air, the edges outline the whole head, and even a level
 # chosen for the lesion keeps the bright skull with it: the IoUs in the panel titles
-# run from 0.021 (Canny, filled: the whole head) to 0.137 (the fixed level). The lesion is 1 % of the image, and every method is dominated by something
+# run from 0.021 (Canny, filled: the whole head) to 0.136 (the fixed level). The lesion is 1 % of the image, and every method is dominated by something
 # bigger that is just as bright.
 #
 # ## 6 · Scoring every method on every image
