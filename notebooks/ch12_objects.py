@@ -29,7 +29,7 @@
 # 3. compare object counts and sizes, true against predicted, for every test image;
 # 4. pair true and predicted objects one to one and score them as the cell-segmentation
 #    community does (the Data Science Bowl 2018 score), next to the pixel IoU;
-# 5. see on purpose-made example why both scores matter: a high pixel IoU with merged
+# 5. see, on an example made on purpose, why both scores matter: a high pixel IoU with merged
 #    objects.
 #
 # **You need:** chapter 7's model (trained here if missing, as chapter 8 does); no GPU;
