@@ -1,12 +1,15 @@
 """helpers: the plumbing behind the U-Net image segmentation course.
 
 Each module does one thing: ``config`` (profiles, paths, seeds), ``env`` (versions,
-devices, distribution strategy), ``files`` (safe, atomic writing), ``synthetic`` (the
-bundled datasets), ``io`` (image/mask pairs, reading, resizing, splitting),
-``datasets`` (streaming tf.data pipelines with augmentation), ``via`` (VIA
-annotations to masks and back), ``classical`` (thresholds, edges, watershed),
-``metrics``, ``unet``, ``losses``, ``training``, ``inference``, ``evaluation``,
-``plots`` and ``widgets``; ``cli`` runs the pipeline as ``python -m helpers``.
+devices, distribution strategy), ``errors`` (the one family of input errors), ``files``
+(safe, atomic writing), ``conventions`` (what a mask or an image array means),
+``synthetic`` (the bundled datasets), ``io`` (image/mask pairs, reading, resizing,
+splitting), ``datasets`` (tf.data pipelines with augmentation), ``via`` and ``via_csv``
+(VIA annotations to masks and back), ``classical`` (thresholds, edges, watershed),
+``metrics``, ``objects`` (counting, measuring and matching objects), ``unet``,
+``losses``, ``training``, ``inference``, ``evaluation``, ``plots``, ``widgets``,
+``colab`` (your own data on Colab) and ``exercises`` (checked exercises per chapter);
+``cli`` runs the pipeline as ``python -m helpers``.
 
 Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
 and TensorFlow loads only where a module needs it.

@@ -16,7 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TENSORFLOW_FREE = ("conventions", "metrics", "classical", "io", "via", "via_csv", "plots")
+TENSORFLOW_FREE = (
+    "conventions", "metrics", "classical", "io", "via", "via_csv", "plots", "objects", "colab", "exercises",
+)
 
 CHECK = (
     "import sys\n"
