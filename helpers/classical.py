@@ -57,6 +57,11 @@ def as_grey(image) -> np.ndarray:
     ndarray of float64, shape (H, W)
         RGB is combined by :func:`helpers.conventions.grey_from_rgb` without
         rescaling: an 8-bit image stays in 0-255.
+
+    Raises
+    ------
+    ClassicalInputError
+        When the array is not one image of shape (H, W), (H, W, 3) or (H, W, 4).
     """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[-1] == 1:
@@ -140,6 +145,12 @@ def adaptive_mask(image, *, block_size: int = 51, offset: float = 0.0,
     Returns
     -------
     ndarray of bool, shape (H, W); empty for a constant image.
+
+    Raises
+    ------
+    ClassicalInputError
+        When ``block_size`` is not an odd number >= 3, or the image is not one grey or
+        colour image.
     """
     if block_size < 3 or block_size % 2 == 0:
         raise ClassicalInputError(f"block_size must be an odd number >= 3, got {block_size}.")
@@ -212,6 +223,11 @@ def regions_from_edges(edges, *, closing_radius: int = 2, min_size: int = 30) ->
     Returns
     -------
     ndarray of bool, shape (H, W)
+
+    Raises
+    ------
+    ClassicalInputError
+        When the edge map is not one (H, W) array.
     """
     edges = np.asarray(edges, bool)
     if edges.ndim != 2:

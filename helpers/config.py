@@ -118,7 +118,13 @@ def profile_name(name: str | None = None) -> str:
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """The run profile named ``name`` (default: from ``$COURSE_PROFILE``, see module doc)."""
+    """The run profile named ``name`` (default: from ``$COURSE_PROFILE``, see module doc).
+
+    Raises
+    ------
+    ConfigError
+        When the name (or ``$COURSE_PROFILE``) is not one of :data:`PROFILES`.
+    """
     return PROFILES[profile_name(name)]
 
 

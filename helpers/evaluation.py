@@ -102,6 +102,11 @@ def evaluate(
     pandas.DataFrame
         Index ``image``; columns ``iou``, ``dice``, ``precision``, ``recall``, ``f1``,
         ``accuracy`` (and ``hd95``), as :func:`helpers.metrics.per_image_table`.
+
+    Raises
+    ------
+    EvaluationError
+        When there are no images, or ``names`` does not give one name per image.
     """
     classes = model.outputs[0].shape[-1]
     tables, seen = [], 0

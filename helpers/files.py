@@ -40,7 +40,13 @@ def _umask() -> int:
 
 def check_writable(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """The path as a ``Path``; raises :class:`FileExistsRefusedError` if it exists and
-    ``overwrite`` is false."""
+    ``overwrite`` is false.
+
+    Raises
+    ------
+    FileExistsRefusedError
+        When ``path`` exists and ``overwrite`` is false.
+    """
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsRefusedError(
@@ -82,6 +88,11 @@ def png_bytes(array: np.ndarray) -> bytes:
 
     The encoding is deterministic for a given Pillow build: the same array gives the
     same bytes.
+
+    Raises
+    ------
+    PixelTypeError
+        For pixels that are not uint8 or uint16 (the message says how to convert).
     """
     from PIL import Image
 

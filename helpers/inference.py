@@ -83,6 +83,12 @@ def predict_proba(model, images: np.ndarray, *, batch_size: int = 16) -> np.ndar
     Returns
     -------
     ndarray of float32, shape (N, H, W, K) (or (H, W, K) for one image)
+
+    Raises
+    ------
+    InferenceError
+        For images that are not (N, H, W, C), or of another size than a fixed-size model
+        takes.
     """
     images = np.asarray(images, dtype=np.float32)
     single = images.ndim == 3
@@ -194,6 +200,12 @@ def predict_tiled(
     Returns
     -------
     ndarray of float32, shape (H, W, K)
+
+    Raises
+    ------
+    InferenceError
+        For more than one image, an ``overlap`` outside [0, tile), or a ``tile`` the model
+        cannot take.
     """
     image = np.asarray(image, dtype=np.float32)
     if image.ndim == 2:

@@ -455,6 +455,11 @@ def resize_mask(mask: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
     -------
     ndarray, same dtype, shape (height, width[, 1])
         Each output pixel takes the label of the input pixel under its centre.
+
+    Raises
+    ------
+    DataError
+        For labels that do not fit in int32.
     """
     import cv2
 
@@ -660,6 +665,13 @@ def split_stems(
     Returns
     -------
     dict with keys ``"train"``, ``"val"``, ``"test"``: lists of stems, each sorted
+
+    Raises
+    ------
+    DataError
+        When a stem is repeated.
+    ConfigError
+        When the fractions are outside [0, 1) or add up to 1 or more.
     """
     stems = sorted(stems)
     if len(set(stems)) != len(stems):

@@ -111,7 +111,13 @@ LOSSES = {
 
 
 def get_loss(name_or_loss):
-    """A loss from its name in :data:`LOSSES` (or the loss itself, passed through)."""
+    """A loss from its name in :data:`LOSSES` (or the loss itself, passed through).
+
+    Raises
+    ------
+    ConfigError
+        For a name that is not in :data:`LOSSES`.
+    """
     if callable(name_or_loss) or not isinstance(name_or_loss, str):
         return name_or_loss
     if name_or_loss in LOSSES:

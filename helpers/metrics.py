@@ -98,7 +98,13 @@ def binarize(probs, threshold: float = THRESHOLD) -> np.ndarray:
 
 
 def to_labels(probs) -> np.ndarray:
-    """Most likely class along the last axis of softmax outputs ``(..., C)``, as uint8 labels."""
+    """Most likely class along the last axis of softmax outputs ``(..., C)``, as uint8 labels.
+
+    Raises
+    ------
+    MetricInputError
+        For one channel (binarize a sigmoid output instead) or a shape without a class axis.
+    """
     probs = np.asarray(probs)
     if probs.ndim < 3 or probs.shape[-1] < 2:
         raise MetricInputError(
@@ -388,6 +394,12 @@ def hd95(y_true, y_pred, *, connectivity: int = 1) -> np.ndarray | float:
     -------
     ndarray of float64, shape (N,) (a float for one image): ``nan`` where both masks
     are empty, ``inf`` where only one is.
+
+    Raises
+    ------
+    MetricInputError
+        For masks that are not binary, or that the metrics cannot score (see
+        :func:`confusion_counts`).
     """
     t, p, c, single = _prepare(y_true, y_pred, None)
     if c != 2:
@@ -433,6 +445,12 @@ def per_image_table(y_true, y_pred, names=None, *, hd95: bool = False, empty: fl
     pandas.DataFrame
         Index ``image``, float64 columns in the order above. Write it with
         ``table.to_csv(path)``; summarise it with :func:`summary`.
+
+    Raises
+    ------
+    MetricInputError
+        When ``names`` does not give one name per image, or for masks the metrics cannot
+        score.
     """
     import pandas as pd
 

@@ -183,6 +183,11 @@ def overlay(
     ``skimage.color.label2rgb(kind="overlay")`` turns colour images grey before it
     tints them, which would lose the colour of the MRI-like slices; the blend here is
     two lines and keeps it.
+
+    Raises
+    ------
+    PlotInputError
+        When the mask's size differs from the image's, or ``alpha`` is outside [0, 1].
     """
     picture = _display_image(image)
     truth = _mask(mask)
@@ -309,6 +314,11 @@ def show_samples(
     -------
     matplotlib.figure.Figure
         Rows image / mask / overlay (or one row), one column per sample.
+
+    Raises
+    ------
+    PlotInputError
+        When there are no images, or ``n`` is below 1.
     """
     picture_list = _as_list(images, what="images")
     mask_list = None if masks is None else _as_list(masks, what="masks")
@@ -403,6 +413,11 @@ def plot_history(history: Any, *, metrics: Sequence[str] | None = None) -> Figur
     -------
     matplotlib.figure.Figure
         One axes per metric found; x is the epoch counted from 1.
+
+    Raises
+    ------
+    PlotInputError
+        When the history holds none of the metrics asked for.
     """
     frame = _history_frame(history)
     wanted = list(metrics) if metrics is not None else _metric_names(frame)
@@ -461,6 +476,11 @@ def plot_history_combined(history: Any) -> Figure:
     -------
     matplotlib.figure.Figure
         One axes: solid lines for training, dashed for validation, one colour per metric.
+
+    Raises
+    ------
+    PlotInputError
+        When the history has no metric columns.
     """
     frame = _history_frame(history)
     names = _metric_names(frame)
@@ -534,6 +554,11 @@ def show_predictions(
     -------
     matplotlib.figure.Figure
         ``min(n, N)`` rows of 4 axes (3 without ground truth).
+
+    Raises
+    ------
+    PlotInputError
+        When there are no images.
     """
     picture_list = _as_list(images, what="images")
     truth_list = None if masks is None else _as_list(masks, what="masks")
@@ -641,6 +666,12 @@ def plot_confusion_matrix(
     -------
     matplotlib.figure.Figure
         One axes (and its colour bar).
+
+    Raises
+    ------
+    PlotInputError
+        For a matrix that is not square, labels that do not match it, or an unknown
+        ``normalize``.
     """
     from sklearn.metrics import ConfusionMatrixDisplay  # the well-kept drawing, not our own
 
@@ -706,6 +737,11 @@ def show_thresholds(
     -------
     matplotlib.figure.Figure
         ``1 + (truth given) + len(results)`` axes, at most four per row.
+
+    Raises
+    ------
+    PlotInputError
+        When a method's result has another size than the image.
     """
     picture = _display_image(image)
     panels: list[tuple[str, Any]] = [("image", None)]

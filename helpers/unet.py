@@ -170,6 +170,12 @@ def build_unet(
     keras.Model
         Input ``(batch, H, W, C)`` float32 in [0, 1]; output ``(batch, H, W, K)`` float32
         probabilities, ``K = num_classes``.
+
+    Raises
+    ------
+    UNetConfigError
+        For an unknown preset, a depth, width or class count below 1, an input shape that is
+        not (height, width, channels), or a size that is not a multiple of 2**depth.
     """
     import keras
     from keras import layers

@@ -243,6 +243,11 @@ def check_regions(
 
     The image-free half of :func:`draw_regions` (the quality report uses it alone when
     an image is missing). Geometry is ``None`` for regions that will not be drawn.
+
+    Raises
+    ------
+    ConfigError
+        When ``line_width`` is not positive or ``point_radius`` is negative.
     """
     if line_width <= 0 or point_radius < 0:
         raise ConfigError(
@@ -292,7 +297,15 @@ def draw_regions(
     skip_points: bool = False,
     fill_polylines: bool = False,
 ) -> tuple[np.ndarray, list[RegionInfo]]:
-    """:func:`rasterize_regions`, and what became of each region (for the report)."""
+    """:func:`rasterize_regions`, and what became of each region (for the report).
+
+    Raises
+    ------
+    DataError
+        For an image shape without positive height and width.
+    ConfigError
+        As :func:`check_regions`.
+    """
     height, width = int(shape[0]), int(shape[1])
     if height <= 0 or width <= 0:
         raise DataError(f"An image shape needs positive height and width, got {shape}.")

@@ -70,6 +70,11 @@ def threshold_scores(probabilities: Any, truth: Any | None, threshold: float) ->
         ``threshold`` and ``foreground`` (share of pixels predicted foreground); with
         ``truth`` also ``IoU``, ``Dice``, ``precision`` and ``recall`` of the foreground,
         computed by :mod:`helpers.metrics`.
+
+    Raises
+    ------
+    PlotInputError
+        When the ground truth and the probabilities differ in shape.
     """
     from helpers import metrics  # lazily: SciPy loads only when a widget scores
 
@@ -177,6 +182,11 @@ def threshold_explorer(
         (Image) and ``update(threshold) -> dict`` (what :func:`threshold_scores` returns,
         after drawing it). The static figure shows the thresholds in
         :data:`STATIC_THRESHOLDS` and ``threshold`` side by side, with their scores.
+
+    Raises
+    ------
+    PlotInputError
+        When the image and the probabilities differ in size.
     """
     probs = _probabilities(probabilities)
     picture = plots._display_image(image)
@@ -297,6 +307,11 @@ def prediction_browser(
     ipywidgets.VBox or matplotlib.figure.Figure
         The box holds ``slider`` (IntSlider 0..N-1), ``numbers``, ``picture`` and
         ``update(index) -> dict`` (``index``, ``name`` and, with masks, ``IoU``, ``Dice``).
+
+    Raises
+    ------
+    PlotInputError
+        When there are no images.
     """
     picture_list = plots._as_list(images, what="images")
     truth_list = None if masks is None else plots._as_list(masks, what="masks")
