@@ -187,6 +187,11 @@ def unwrap_data_errors() -> Iterator[None]:
     -------
     >>> with unwrap_data_errors():                                # doctest: +SKIP
     ...     model.fit(from_files(pairs, size=128, batch_size=8))
+
+    Raises
+    ------
+    DataError
+        In place of a TensorFlow error that carries one.
     """
     marker = "DataError: "
     try:
@@ -226,6 +231,14 @@ def from_arrays(
     ------
     image : float32, shape (B, H, W, C)
     mask : float32 (num_classes=1) or int32, shape (B, H, W, 1)
+
+    Raises
+    ------
+    DataError
+        When images and masks do not have the shapes above, or a mask's labels do not fit
+        ``num_classes``.
+    ConfigError
+        When ``num_classes`` is below 1.
     """
     import tensorflow as tf
 

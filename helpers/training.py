@@ -298,6 +298,15 @@ def train(
     pandas.DataFrame
         The history: one row per finished epoch (of this and earlier runs), ``epoch``
         from 0, then the loss and metrics.
+
+    Raises
+    ------
+    TrainingError
+        For a model without an input shape, a monitored value that training does not log, or
+        a resume state that cannot be read or belongs to another model.
+    FileExistsRefusedError
+        When ``out_dir`` holds files of a run that cannot be resumed and ``overwrite`` is
+        false.
     """
     out_dir = Path(out_dir)
     history_path, model_path = out_dir / HISTORY_FILE, out_dir / MODEL_FILE
@@ -377,7 +386,13 @@ def train(
 
 
 def load_history(out_dir: str | os.PathLike) -> pd.DataFrame:
-    """The ``history.csv`` of a run folder as a DataFrame."""
+    """The ``history.csv`` of a run folder as a DataFrame.
+
+    Raises
+    ------
+    TrainingError
+        When ``out_dir`` holds no history file.
+    """
     path = Path(out_dir) / HISTORY_FILE
     if not path.exists():
         raise TrainingError(f"No {HISTORY_FILE} in {out_dir}: train into this folder first.")
