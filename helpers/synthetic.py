@@ -34,7 +34,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.draw import polygon as draw_polygon
 
-from helpers.files import FileExistsRefusedError, png_bytes, write_bytes, write_text
+from helpers.errors import FileExistsRefusedError
+from helpers.files import png_bytes, write_bytes, write_text
 
 SIZE = 256
 MITO_COUNT = 60
@@ -340,7 +341,7 @@ def write_mri(out: Path, *, count: int = MRI_COUNT, overwrite: bool = False) -> 
 def write_all(out: str | Path, *, overwrite: bool = False) -> list[Path]:
     """Write both datasets under ``out`` (``out/mito``, ``out/mri``); returns the files written.
 
-    Raises :class:`helpers.files.FileExistsRefusedError` before replacing any existing
+    Raises :class:`helpers.errors.FileExistsRefusedError` before replacing any existing
     file unless ``overwrite=True``.
     """
     out = Path(out)

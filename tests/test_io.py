@@ -20,7 +20,7 @@ from PIL import Image, ImageOps
 
 from helpers import config
 from helpers import io as hio
-from helpers.files import CourseError
+from helpers.errors import CourseError
 
 MITO_IMAGES = config.data_dir("mito", "images")
 MITO_MASKS = config.data_dir("mito", "masks")

@@ -15,7 +15,7 @@ keras = pytest.importorskip("keras")
 from sklearn.metrics import f1_score, jaccard_score  # noqa: E402
 
 from helpers import losses, metrics  # noqa: E402
-from helpers.files import CourseError  # noqa: E402
+from helpers.errors import CourseError  # noqa: E402
 
 # TensorFlow's tensors meet NumPy 2's copy protocol inside Keras: harmless, not ours
 pytestmark = pytest.mark.filterwarnings(

@@ -15,7 +15,7 @@ from scipy import ndimage
 from sklearn import metrics as skm
 
 from helpers import metrics
-from helpers.files import CourseError
+from helpers.errors import CourseError
 
 keras = pytest.importorskip("keras")
 medpy_binary = pytest.importorskip("medpy.metric.binary")

@@ -21,7 +21,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from helpers import datasets, io, training  # noqa: E402
-from helpers.files import FileExistsRefusedError  # noqa: E402
+from helpers.errors import FileExistsRefusedError  # noqa: E402
 from helpers.inference import load_model  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
 

@@ -25,7 +25,7 @@ from skimage.draw import polygon as sk_polygon
 from sklearn.metrics import jaccard_score
 
 from helpers import cli, config, via
-from helpers.files import FileExistsRefusedError
+from helpers.errors import FileExistsRefusedError
 from helpers.via_draw import draw_regions
 from helpers.via_read import safe_relative_path
 
