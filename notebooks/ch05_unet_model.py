@@ -89,13 +89,14 @@ print(profile)
 # %% [markdown]
 # ## The building block: two convolutions
 #
-# The module shows its network twice. The walkthrough of its section 5.3.2 has one 3x3
-# convolution per encoder level, none after each concatenation in the decoder, and no
-# dropout; the complete code of section 5.6, the one its later chapters import, has two
-# convolutions per level on both sides with a **dropout** layer between them, and sets
-# `kernel_initializer='he_uniform'` on them. We build the 5.6
-# version. Dropout switches off a random share of the features during training, so the
-# network cannot lean on any single one.
+# The module shows its network in two versions. The walkthrough of its section 5.3.2
+# has one 3x3 convolution per encoder level, none after each concatenation in the
+# decoder, and no dropout; the complete code of section 5.6 (which its chapter 11
+# writes out again, with `learning_rate=` for `lr=`) has two convolutions per level on
+# both sides with a **dropout** layer between them, and sets
+# `kernel_initializer='he_uniform'` on them. We build the 5.6 version. Dropout switches
+# off a random share of the features during training, so the network cannot lean on any
+# single one.
 #
 # Every level does the same thing, so we write the block once as a function: a 3x3
 # convolution followed by a ReLU, dropout, and a second 3x3 convolution with ReLU.
@@ -211,7 +212,8 @@ plt.show()
 # Chapter 4 showed why accuracy, and a mean IoU that includes the background, flatter
 # a model that finds little.)
 #
-# > **Common mistake.** The module writes `Adam(lr=1e-3)`. Keras 3 removed the `lr`
+# > **Common mistake.** The module's chapter 5 writes `Adam(lr=1e-3)` (its chapter 11
+# > already has `learning_rate=`). Keras 3 removed the `lr`
 # > argument: it is `learning_rate`, and the old spelling stops with an error. Likewise,
 # > save models as `.keras` files, not `.hdf5` (chapter 7).
 

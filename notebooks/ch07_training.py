@@ -314,8 +314,8 @@ plt.show()
 # What the `cpu` runs show (the plots count epochs from 1, the table from 0):
 #
 # - the **validation** curves lag in the first 4 to 5 epochs: the validation loss even
-#   rises at first (to 1.82 at epoch 3 in one run) and the validation Dice stays below
-#   0.2, while the training curves already improve. After that, validation follows
+#   rises at first (to 1.82 at epoch 3 in one run) and the validation Dice stays at
+#   0.2 or below, while the training curves already improve. After that, validation follows
 #   training closely;
 # - the **loss** then falls steadily for both, to 0.55 in one run and 0.76 in the
 #   other at epoch 25, and is still falling: more epochs would still help a little;
@@ -332,7 +332,8 @@ plt.show()
 # > never computed (it was compiled with accuracy only), so that cell stops with a
 # > `KeyError`. A curve can only show what was compiled as a metric.
 #
-# The module draws its curves on one chart; here is that view of the same history:
+# The module's chapter 7 draws loss and accuracy on separate charts; its chapter 11
+# (section 11.15) also puts them all on one chart. Here is that view of the same history:
 
 # %%
 fig = plots.plot_history_combined(history)
