@@ -123,11 +123,14 @@ def _predict(args: argparse.Namespace) -> int:
     if source.is_dir():
         inputs = io.list_images(source)
         if not inputs:
-            raise CommandError(f"No images ({', '.join(io.IMAGE_EXTENSIONS)}) in {source}.")
+            raise CommandError(
+                f"No images ({', '.join(io.IMAGE_EXTENSIONS)}) in {source}: put them there or "
+                "pass another --input."
+            )
     elif source.is_file():
         inputs = [source]
     else:
-        raise CommandError(f"{source} is neither an image file nor a folder.")
+        raise CommandError(f"{source} is neither an image file nor a folder: check the --input path.")
     out = Path(args.out)
     targets = [out / f"{path.stem}.png" for path in inputs]
     existing = [str(t) for t in targets if t.exists()]

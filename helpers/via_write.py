@@ -249,10 +249,15 @@ def masks_to_via(
     else:
         folder = Path(masks)
         if not folder.is_dir():
-            raise ViaNotFoundError(f"The masks folder {folder} does not exist.")
+            raise ViaNotFoundError(
+                f"The masks folder {folder} does not exist: check the path (--masks DIR)."
+            )
         items = [(p.stem, p) for p in sorted(folder.glob("*.png"))]
         if not items:
-            raise ViaNotFoundError(f"There is no mask PNG in {folder}.")
+            raise ViaNotFoundError(
+                f"There is no mask PNG in {folder}: pass the folder of the <image stem>.png "
+                "masks (via2masks or predict writes them)."
+            )
     orphans = [stem for stem, _ in items if stem not in images]
     if orphans:
         raise ViaNotFoundError(
