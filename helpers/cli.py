@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "you may write there.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: finished files are kept; run the same command to go on.", file=sys.stderr)
+        print("interrupted: finished files are kept; run the same command to go on.",
+              file=sys.stderr)
         return 130
 
 

@@ -74,7 +74,8 @@ def sync(only: list[str] | None = None) -> int:
         if only and not script.stem.startswith(tuple(only)):
             continue
         ipynb = script.with_suffix(".ipynb")
-        source = ipynb if ipynb.exists() and ipynb.stat().st_mtime > script.stat().st_mtime else script
+        newer = ipynb.exists() and ipynb.stat().st_mtime > script.stat().st_mtime
+        source = ipynb if newer else script
         notebook = strip(_read(source))
         jupytext.write(notebook, script, fmt="py:percent")
         nbformat.write(notebook, ipynb)
@@ -341,7 +342,9 @@ def run(timeout: int | None = None, only: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["sync", "check", "run"])
-    parser.add_argument("chapters", nargs="*", help="sync, run: only chapters starting with these names")
+    parser.add_argument(
+        "chapters", nargs="*", help="sync, run: only chapters starting with these names"
+    )
     parser.add_argument(
         "--timeout", type=int,
         help="seconds one cell may run (run; default by profile: "

@@ -68,7 +68,8 @@ def _bad_folders(kind: str, data: Path, where: Path) -> tuple[Path, Path]:
         png.write_bytes(png.read_bytes()[:200])  # an interrupted copy: header, no pixels
     elif kind == "wrong mask values":
         mask = np.asarray(Image.open(masks / "mito_002.png"))
-        noisy = np.clip(mask.astype(int) + np.random.default_rng(0).integers(-3, 4, mask.shape), 0, 255)
+        jitter = np.random.default_rng(0).integers(-3, 4, mask.shape)
+        noisy = np.clip(mask.astype(int) + jitter, 0, 255)
         Image.fromarray(noisy.astype(np.uint8)).save(masks / "mito_002.png")  # JPEG-like levels
     else:
         raise AssertionError(kind)

@@ -135,7 +135,9 @@ def test_a_kernel_that_dies_is_one_line_naming_the_cell(quick, tmp_path):
     assert len(line.splitlines()) == 1
 
 
-def test_a_failing_cell_is_named_and_the_run_goes_on_and_exits_1(quick, tmp_path, monkeypatch, capsys):
+def test_a_failing_cell_is_named_and_the_run_goes_on_and_exits_1(
+    quick, tmp_path, monkeypatch, capsys
+):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     for name, sources in [("ch01_a", ["import os\nos._exit(1)"]), ("ch02_b", ["1 / 0"]),
