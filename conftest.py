@@ -33,8 +33,9 @@ def _ipc_manager(base):
             super().__init__(**kwargs)
             self._socket_folder = folder
 
-        def cleanup_resources(self, restart: bool = False) -> None:
-            super().cleanup_resources(restart=restart)
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            # shutdown_kernel calls this one (cleanup_resources is its sync wrapper)
+            await super()._async_cleanup_resources(restart=restart)
             if not restart:
                 shutil.rmtree(self._socket_folder, ignore_errors=True)
 
