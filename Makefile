@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test lab sync lint data clean venv
+.PHONY: course test book lab sync lint data clean venv
 
 venv: $(STAMP)
 
@@ -22,12 +22,20 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 course: $(STAMP)
 	$(PY) scripts/notebooks.py run
 
-## Unit tests, the examples in the helpers' docstrings, then every notebook executed by
-## nbval in the quick profile (kernels over Unix sockets: see conftest.py).
+## The course site (quick profile), then the unit tests (the site's pages among them, in
+## headless Chromium), the examples in the helpers' docstrings, and every notebook executed
+## by nbval in the quick profile (kernels over Unix sockets: see conftest.py).
 test: $(STAMP)
+	$(PY) scripts/book.py --profile quick
 	COURSE_PROFILE=quick $(PY) -m pytest tests helpers notebooks --doctest-modules \
 		--ignore-glob='notebooks/*.py' --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=300 -p no:cacheprovider
+
+## The course site with every chapter's outputs, in outputs/book/ (BOOK_PROFILE=cpu by default;
+## quick in CI). Open outputs/book/index.html in a browser.
+BOOK_PROFILE ?= cpu
+book: $(STAMP)
+	$(PY) scripts/book.py --profile $(BOOK_PROFILE)
 
 ## JupyterLab on the notebooks (installs JupyterLab into .venv the first time).
 lab: $(STAMP)

@@ -38,6 +38,8 @@ ROOT_ENV = "COURSE_ROOT"
 #: Colab set-up cells all use it (a test checks that they agree).
 REPO_SLUG = "unet-course/unet-segmentation-course"
 REPO_URL = f"https://github.com/{REPO_SLUG}"
+#: Where GitHub Pages publishes the course site (``.github/workflows/pages.yml``).
+SITE_URL = "https://{}.github.io/{}/".format(*REPO_SLUG.split("/"))
 
 DEFAULT_SEED = 42
 

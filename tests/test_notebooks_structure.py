@@ -49,6 +49,7 @@ def test_notebook_follows_the_chapter_skeleton(path):
 
 def test_readme_links_every_chapter_to_colab_with_the_one_repository():
     readme = (ROOT / "README.md").read_text()
+    assert config.SITE_URL in readme, "the README links to the published site"
     for link in re.findall(rf"{re.escape(COLAB)}([^)\s]+)", readme):
         assert link.startswith(f"{config.REPO_SLUG}/blob/main/notebooks/"), link
     for path in NOTEBOOKS:
