@@ -432,6 +432,60 @@ def _check_files(pairs, num_classes: int) -> None:
         datasets._check_labels(io.read_mask(mask), num_classes, str(mask))
 
 
+def foreground_share(pairs, *, limit: int = 200) -> float:
+    """The share of foreground (non-zero) pixels in the masks of ``pairs``.
+
+    At most ``limit`` masks are read, spread evenly over the list (the share of a large
+    folder without reading all of it)."""
+    from helpers import io
+
+    pairs = list(pairs)
+    if not pairs:
+        return 0.0
+    step = max(1, -(-len(pairs) // limit))
+    counts = [(int(np.count_nonzero(mask)), mask.size)
+              for mask in (io.read_mask(m) for _, m in pairs[::step])]
+    return sum(c for c, _ in counts) / max(sum(n for _, n in counts), 1)
+
+
+#: Weight updates an epoch should make at least (see :func:`small_set_batch`).
+MIN_UPDATES_PER_EPOCH = 7
+
+
+def small_set_batch(train_images: int, batch_size: int) -> int:
+    """The profile's ``batch_size``, made smaller for a small training set so that an epoch
+    makes at least :data:`MIN_UPDATES_PER_EPOCH` weight updates (never below 2).
+
+    A profile's epochs are counted for a few dozen training images or more: with 28
+    images in batches of 8 (``data/mri``), 25 epochs are 100 updates, too few to draw
+    the lesions' edges (``cpu`` profile, with :func:`set_output_prior`: lesion IoU 0.78,
+    precision 0.78; batches of 4, same images per epoch, so about the same time: 0.89 and
+    0.92, lesion-free image empty)."""
+    return int(min(batch_size, max(2, train_images // MIN_UPDATES_PER_EPOCH)))
+
+
+def set_output_prior(model, share: float):
+    """Start a one-class model's sigmoid at the foreground share: its bias = logit(share).
+
+    A freshly built U-Net outputs about 0.5 everywhere. With lesions of 1 % of the pixels,
+    Adam (steps of about the learning rate per weight) needs hundreds of steps only to
+    bring the background down, and a short run stops with a background near 0.2 and a
+    rim around each object above 0.5: masks drawn too wide (``data/mri``, ``cpu`` profile:
+    recall 1.0, precision 0.63-0.67, lesion IoU the same; with the prior 0.86 IoU,
+    precision 0.89, recall 0.97). Starting at the prior (RetinaNet's trick) removes that
+    phase. Returns the model; a model with several classes, or without a layer
+    ``probabilities``, is returned unchanged."""
+    try:
+        layer = model.get_layer("probabilities")
+    except ValueError:
+        return model
+    if layer.bias is None or layer.bias.shape[-1] != 1:
+        return model
+    share = float(np.clip(share, 1e-4, 1 - 1e-4))
+    layer.bias.assign(np.full(layer.bias.shape, np.log(share / (1 - share)), dtype="float32"))
+    return model
+
+
 def train_on_folder(
     image_dir: str | os.PathLike,
     mask_dir: str | os.PathLike,
@@ -467,7 +521,9 @@ def train_on_folder(
         Default size, epochs, batch size, image limit and U-Net width (default: the
         current profile, :func:`helpers.config.get_profile`).
     size, epochs, batch_size, max_images : int, optional
-        Override the profile's values. ``size`` must be a multiple of 16.
+        Override the profile's values. ``size`` must be a multiple of 16. Without
+        ``batch_size``, a small training set gets smaller batches than the profile's
+        (:func:`small_set_batch`).
     num_classes : int
         1 for binary masks, else the number of classes (0 is background).
 
@@ -502,7 +558,6 @@ def train_on_folder(
             f"{DEFAULTS['depth']} times): use e.g. {max(multiple, size // multiple * multiple)}."
         )
     epochs = epochs or profile.epochs
-    batch_size = batch_size or profile.batch_size
     out_dir = Path(out_dir)
     pairs = io.pair_images_and_masks(image_dir, mask_dir)
     limit = max_images if max_images is not None else profile.max_images
@@ -512,9 +567,13 @@ def train_on_folder(
                            val_fraction=val_fraction, test_fraction=test_fraction)
     if not split["val"]:
         raise TrainingError(f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test).")
+    batch_size = batch_size or small_set_batch(len(split["train"]), profile.batch_size)
+    source_size = list(io.read_image(pairs[0][0]).shape[:2])
+    share = foreground_share(io.select_pairs(pairs, split["train"])) if num_classes == 1 else None
     run = {
         "size": size, "channels": channels, "num_classes": num_classes,
-        "source_size": list(io.read_image(pairs[0][0]).shape[:2]), "epochs": epochs,
+        "source_size": source_size, "scale": [size / source_size[0], size / source_size[1]],
+        "foreground_share": None if share is None else round(share, 6), "epochs": epochs,
         "batch_size": batch_size, "base_filters": profile.base_filters, "seed": seed,
         "profile": profile.name, "images": str(Path(image_dir).resolve()),
         "masks": str(Path(mask_dir).resolve()),
@@ -538,9 +597,13 @@ def train_on_folder(
         print(f"Training on {len(split['train'])} images, validating on {len(split['val'])} "
               f"({size} px, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
               "images kept aside.")
+    def build():
+        model = build_unet((None, None, channels), num_classes=num_classes,
+                           base_filters=profile.base_filters)
+        return model if share is None else set_output_prior(model, share)
+
     return train(
-        lambda: build_unet((None, None, channels), num_classes=num_classes,
-                           base_filters=profile.base_filters),
+        build,
         batches("train", augment=True), batches("val", augment=False),
         epochs=epochs, out_dir=out_dir, early_stopping=early_stopping,
         overwrite=overwrite, verbose=verbose,
