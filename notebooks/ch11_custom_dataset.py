@@ -158,7 +158,7 @@ plt.show()
 
 # %% [markdown]
 # The yellow outline and the white pixels cover the same two blobs; everything else is
-# 0. Lesions in this set cover about 0.5 to 3 % of an image.
+# 0. Lesions in this set cover 0.4 to 3.4 % of an image (1.7 % in this one).
 #
 # > **Common mistake.** The module fills each polygon *without* the image's shape and
 # > then clamps the coordinates into the image, so an outline that leaves the image
@@ -329,6 +329,11 @@ print("streamed batches == loaded arrays:", x_streamed.shape, y_streamed.shape)
 # %%
 fig = plots.show_samples(x_train, y_train, n=4, names=split["train"], seed=3)
 plt.show()
+
+# %% [markdown]
+# Each red patch (bottom row) sits on a bright blob of the image (top row), one or two
+# per slice, and nothing red lies elsewhere: these pairs belong together. A shifted
+# pairing would put red on plain brain tissue.
 
 # %% [markdown]
 # ## 6 · The U-Net, shaped by the data
@@ -724,6 +729,11 @@ print("saved", predictions_via.relative_to(config.repo_root()), "|", exported["r
 exported
 
 # %% [markdown]
+# In the `cpu` run: 6 polygons for the 6 test images, one per lesion found (two for
+# `mri_037`) and none for the lesion-free `mri_018`. `holes_filled` counts holes inside
+# a predicted region, which VIA's polygons cannot hold and which are therefore filled;
+# there were none.
+#
 # Read back with `via.load_via`, it is a VIA file like any other. The predicted polygons
 # (yellow) over the full-size image, with the outlines of the VIA file we started from
 # (cyan):
@@ -743,6 +753,10 @@ ax.set(title=f"{filename}: predicted polygons, in image pixels", xlabel="x (colu
 plt.show()
 
 # %% [markdown]
+# In the `cpu` run the yellow polygon follows the cyan one within a pixel or two all
+# round `mri_004`, traced from a 128 px prediction and scaled back to 256 px: a first
+# draft that needs little correcting.
+#
 # To correct them: open VIA 2, add the same images (*Project > Add local files*), then
 # *Annotation > Import Annotations (from json)* and choose `predictions_via.json`. The
 # model's outlines appear on the images; drag the points that are off, delete false
