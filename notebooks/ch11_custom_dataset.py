@@ -26,8 +26,8 @@
 # with exactly the recipe of `python -m helpers train`.
 #
 # **You need:** chapter 10 (VIA files) and chapters 6-8 (data, training, scores); no GPU
-# (one helps); quick ~30 s, cpu ~3 min (training ~2.5 min), measured on 2 shared CPU
-# cores; full (256 px, 60 epochs) not measured here, it wants a GPU.
+# (one helps); quick ~30 s, cpu ~1.5 min (training ~1 min) on 2 CPU cores, ~3 min when
+# other work shares them; full (256 px, 60 epochs) not measured here, it wants a GPU.
 #
 # You will:
 #
