@@ -91,7 +91,11 @@ def _members(name: str, data: bytes) -> list[tuple[str, bytes]]:
 
 
 def unpack_uploads(
-    uploads: Mapping[str, bytes], dest: str | os.PathLike, *, overwrite: bool = False
+    uploads: Mapping[str, bytes],
+    dest: str | os.PathLike,
+    *,
+    require_via: bool = False,
+    overwrite: bool = False,
 ) -> UploadedData:
     """Lay uploaded files out as ``dest/images/`` plus the VIA file in ``dest``.
 
@@ -102,6 +106,8 @@ def unpack_uploads(
         ``.zip`` (its folders do not matter), an image or a VIA ``.json`` / ``.csv``.
     dest : path
         The folder to fill.
+    require_via : bool
+        An upload without a VIA file is an error (the chapters that convert annotations).
     overwrite : bool
         Replace files of the same name already there (an upload made again).
 
@@ -114,7 +120,8 @@ def unpack_uploads(
     ------
     DataError
         A zip that cannot be read, an upload with no image, two images of the same name,
-        two annotation files (the message lists them).
+        two annotation files (the message lists them), or no annotation file where
+        ``require_via`` is true.
     FileExistsRefusedError
         A file of the same name is already there and ``overwrite`` is false.
     """
@@ -147,6 +154,12 @@ def unpack_uploads(
             f"the upload holds {len(annotations)} annotation files ({', '.join(sorted(annotations))}); "
             "keep only the VIA export you want to use and upload again."
         )
+    if require_via and not annotations:
+        raise DataError(
+            f"the upload holds {len(images)} images but no VIA file (.json or .csv): "
+            "export your annotations from VIA (Annotation > Export Annotations (as json)) "
+            "and upload them with the images."
+        )
     if others:
         print(f"Left aside (neither an image nor a VIA file): {', '.join(others)}")
     for base, (_, content) in images.items():
@@ -157,7 +170,9 @@ def unpack_uploads(
     return UploadedData(images=dest / "images", via=via)
 
 
-def upload_data(dest: str | os.PathLike = UPLOAD_DIR, *, overwrite: bool = True) -> UploadedData:
+def upload_data(
+    dest: str | os.PathLike = UPLOAD_DIR, *, require_via: bool = False, overwrite: bool = True
+) -> UploadedData:
     """Ask for files in the browser (Colab only) and unpack them with :func:`unpack_uploads`.
 
     An upload made again replaces the files of the same name (``overwrite=False`` refuses).
@@ -174,7 +189,7 @@ def upload_data(dest: str | os.PathLike = UPLOAD_DIR, *, overwrite: bool = True)
     uploads = files.upload()
     if not uploads:
         raise DataError("nothing was uploaded: run the cell again and choose your zip or files.")
-    return unpack_uploads(uploads, dest, overwrite=overwrite)
+    return unpack_uploads(uploads, dest, require_via=require_via, overwrite=overwrite)
 
 
 def mount_drive(folder: str = "unet-course") -> Path:

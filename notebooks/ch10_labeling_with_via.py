@@ -85,7 +85,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import config, io, plots, via
+from helpers import colab, config, io, plots, via
 
 profile = config.get_profile()
 print(profile)
@@ -95,8 +95,11 @@ pd.set_option("display.max_colwidth", 200)
 # %% [markdown]
 # ## 1 · Labelling in VIA, step by step
 #
-# The module shows this part as seven screenshots. Here are the same seven steps in
-# words, precise enough to follow with VIA 2 open next to this notebook.
+# The module shows this part as seven screenshots. Here are the same seven steps, each in
+# words precise enough to follow with VIA 2 open next to this notebook, and each with a
+# screenshot of the real VIA 2.0.10 on this course's images (an instructor re-makes them
+# with `scripts/via_screenshots.py`, which drives VIA in a headless browser; its step 7
+# export is checked to give the very mask of the outline drawn in step 4).
 #
 # **Before you start.** Download VIA 2 from its
 # [project page](https://www.robots.ox.ac.uk/~vgg/software/via/) (the *VIA 2* zip, not
@@ -104,19 +107,60 @@ pd.set_option("display.max_colwidth", 200)
 # nothing to install, it works offline, and your images never leave your computer. Put
 # all the images in one folder, with plain and unique names: each mask will be called
 # `<image name>.png`, so `scan1.png` and `scan1.jpg` would fight over one mask.
-#
+
+# %%
+from IPython.display import Image, display
+
+VIA_SHOTS = config.repo_root() / "notebooks" / "figures" / "via"
+
+
+SHOWN = {
+    1: "VIA as it opens: menus on top; Region Shape, Project and Attributes on the left",
+    2: "Project > Add local files",
+    3: "four images in the Project panel; the selected one is shown, zoomed in",
+    4: "the polygon tool, the lesion's outline half drawn (one click per corner)",
+    5: "Enter has closed the outline: one region",
+    6: "the region's label set to 'lesion' in the annotation editor (a text attribute here)",
+    7: "Annotation > Export Annotations (as json)",
+}
+
+
+def show_via_step(step: int) -> None:
+    """Show the screenshot of one labelling step, with what it shows and its credit."""
+    shot = next(VIA_SHOTS.glob(f"via_{step}_*.png"))
+    display(Image(filename=str(shot), width=760))
+    print(f"Step {step}: {SHOWN[step]}.\nScreenshot of the VGG Image Annotator 2.0.10 (Visual "
+          "Geometry Group, University of Oxford; BSD-2 licence) on the course's images.")
+
+
+# %% [markdown]
 # 1. **The start screen.** A menu bar on top (*Project*, *Annotation*, *View*, *Help*),
 #    a row of icons under it, and a sidebar on the left with the panels *Region Shape*,
 #    *Project*, *Attributes* and *Keyboard Shortcuts*. Type a name into the *Project*
 #    panel's *Name* box: VIA names the files it saves after it.
+
+# %%
+show_via_step(1)
+
+# %% [markdown]
 # 2. **Add the images.** *Project > Add local files* (or the *Add Files* button in the
 #    *Project* panel), and select all your images at once. VIA 2's file picker takes
 #    `.jpg`, `.jpeg`, `.png` and `.bmp`. VIA remembers only each file's **name and
 #    size**, never its pixels: that is why the converter below asks for the images
 #    folder as well as the JSON.
+
+# %%
+show_via_step(2)
+
+# %% [markdown]
 # 3. **Check they loaded.** The first image appears and the *Project* panel lists every
 #    file; the ← and → keys move between images. The list's filter *Files that could not
 #    be loaded* should show nothing.
+
+# %%
+show_via_step(3)
+
+# %% [markdown]
 # 4. **Define a class attribute, then draw.**
 #    - Open *Attributes*, keep *Region Attributes* selected, type `label` into the
 #      *attribute name* box and press **+**. As its type choose *dropdown* (or *radio*)
@@ -129,13 +173,28 @@ pd.set_option("display.max_colwidth", 200)
 #    - Click a region to select it: drag its points to correct them, or remove it with
 #      the toolbar's *Delete Region* button (the ×). **Space** opens the annotation
 #      editor, a table where you set each region's `label`.
+
+# %%
+show_via_step(4)
+
+# %% [markdown]
 # 5. **The image is done** when every object has its own outline and every outline has
 #    a `label`. The *Project* panel's filter *Show files missing region annotations*
 #    finds regions you forgot to label. An image with nothing to outline simply gets no
 #    region: leave it in the project.
+
+# %%
+show_via_step(5)
+
+# %% [markdown]
 # 6. **Review.** *View > Toggle image grid view* shows all images with their outlines:
 #    the quickest way to spot a missed object or a stray point.
 #    *Annotation > Preview Annotations* shows the data itself.
+
+# %%
+show_via_step(6)
+
+# %% [markdown]
 # 7. **Save and export.** These are two different files:
 #    - *Project > Save* writes the **project file**: your annotations plus VIA's settings
 #      and your attribute definitions. *Project > Load* opens it again, to go on
@@ -145,10 +204,15 @@ pd.set_option("display.max_colwidth", 200)
 #      `<project name>_json.json`.
 #
 #    The course's converter reads both (and VIA 1.x files). **Prefer the export**: it is
-#    the file made for other programs, and it holds nothing but the annotations. The
-#    *csv* and *COCO* exports are other formats: the converter recognises them and asks
-#    for the JSON instead.
-#
+#    the file made for other programs, and it holds nothing but the annotations. It also
+#    reads the *csv* export (one row per region), which gives exactly the masks of the
+#    JSON export; the *COCO* export is another format, which it recognises and asks for
+#    the JSON instead.
+
+# %%
+show_via_step(7)
+
+# %% [markdown]
 # **Tips that save a re-do**
 #
 # - One region per object: two lesions are two polygons, never one around both.
@@ -529,6 +593,33 @@ print(via.summarize(class_report))
 print("classes.json:", json.loads((class_dir / "classes.json").read_text()))
 lesion_counts = class_report["class:lesion"].value_counts().sort_index().to_dict()
 print("lesion regions per image -> number of images:", lesion_counts)
+
+# %% [markdown]
+# ## 8 · Your own images and VIA file
+#
+# On your computer, everything above works on your own folders: give
+# `via.quality_report` and `via.masks_from_via` the path of your VIA export and of your
+# images folder (or, from a terminal, `python -m helpers via2masks --via my_export.json
+# --images my_images --out my_masks --report report.csv`).
+#
+# On **Colab** your files are not on the runtime yet. Make a zip of your images folder
+# with your VIA export inside it, set `UPLOAD_MY_DATA = True` and run the cell: a file
+# dialog opens under it, the zip lands in `/content/my_data/` (images in `images/`, the
+# VIA file next to it), and the cell writes the report and the masks. A Colab runtime
+# forgets its files when it ends: `colab.download_folder` sends the masks to your
+# computer as a zip (or use `colab.mount_drive`, as chapter 11 does, to write them into
+# your Google Drive). Elsewhere the cell only says what to do.
+
+# %%
+UPLOAD_MY_DATA = False  # Colab only: True opens a file dialog for your zip
+if colab.in_colab() and UPLOAD_MY_DATA:
+    mine = colab.upload_data(require_via=True)
+    print(via.summarize(via.quality_report(mine.via, mine.images)))
+    my_masks = via.masks_from_via(mine.via, mine.images, out / "my_masks", overwrite=True)
+    print("masks written to", out / "my_masks")
+    colab.download_folder(out / "my_masks")  # a zip of the masks, to your computer
+else:
+    print("Bundled data used. With your own: UPLOAD_MY_DATA = True on Colab, or your paths here.")
 
 # %% [markdown]
 # ## Summary

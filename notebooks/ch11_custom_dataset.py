@@ -87,7 +87,7 @@ import pandas as pd
 from PIL import Image
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import config, datasets, evaluation, files, inference, io, metrics, plots, training, unet, via
+from helpers import colab, config, datasets, evaluation, files, inference, io, metrics, plots, training, unet, via
 
 profile = config.get_profile()
 print(profile)
@@ -108,6 +108,27 @@ via_path = config.data_dir("mri", "via_annotations.json")  # your VIA export
 mask_dir = out / "masks"  # made below
 image_files = io.list_images(images_dir)
 print(len(image_files), "images, e.g.", [p.name for p in image_files[:3]], "| VIA file:", via_path.name)
+
+# %% [markdown]
+# **Your own data.** On your computer, put your paths in the cell above. On **Colab**,
+# the next cell can do it: `UPLOAD_MY_DATA = True` opens a file dialog for a zip of your
+# images folder with your VIA export inside (it lands in `/content/my_data/`), and
+# `DRIVE_FOLDER = "unet-course"` mounts your Google Drive (Colab asks for permission)
+# and writes this chapter's masks, model, history and metrics to
+# `MyDrive/unet-course/ch11/<profile>/`, where they outlive the runtime. Elsewhere the
+# cell changes nothing.
+
+# %%
+UPLOAD_MY_DATA = False  # Colab only: True asks for a zip of your images and VIA export
+DRIVE_FOLDER = ""  # Colab only: e.g. "unet-course" keeps the results in your Google Drive
+if colab.in_colab() and UPLOAD_MY_DATA:
+    mine = colab.upload_data(require_via=True)
+    images_dir, via_path = mine.images, mine.via
+    image_files = io.list_images(images_dir)
+if colab.in_colab() and DRIVE_FOLDER:
+    out = colab.mount_drive(DRIVE_FOLDER) / "ch11" / profile.name
+    mask_dir = out / "masks"
+print("images:", images_dir, "| VIA file:", via_path, "| results:", out)
 
 # %% [markdown]
 # ## 2 · From polygons to masks
@@ -763,6 +784,17 @@ plt.show()
 # alarms, draw what it missed, and export again. Those corrected annotations are new
 # training data: the loop of chapters 10 and 11, faster each round.
 #
+# Everything this chapter made is in one folder: the masks, the run (`model.keras`,
+# `history.csv`, `split.json`, `run.json`), the metrics and the predictions. On Colab
+# without a Drive folder, the next cell sends it to your computer as a zip before the
+# runtime forgets it; with `DRIVE_FOLDER` set it is already in your Drive.
+
+# %%
+if colab.in_colab() and not DRIVE_FOLDER:
+    colab.download_folder(out)  # out.zip, with everything below
+print(out.name, "holds:", sorted(p.name for p in out.iterdir()))
+
+# %% [markdown]
 # ## Summary
 #
 # - The VIA loop is short: for every record an empty mask of the image's size, every

@@ -78,6 +78,12 @@ def test_two_images_of_one_name_or_two_via_files_are_named(tmp_path):
         colab.unpack_uploads({"i.png": b"i", "a.json": b"{}", "b.json": b"{}"}, tmp_path)
 
 
+def test_a_chapter_that_needs_annotations_says_so_when_there_are_none(tmp_path):
+    with pytest.raises(DataError, match=r"2 images but no VIA file.*Export Annotations"):
+        colab.unpack_uploads({"a.png": b"a", "b.png": b"b"}, tmp_path, require_via=True)
+    assert not any(tmp_path.iterdir())
+
+
 def test_unpacking_again_refuses_to_replace_files_unless_asked(tmp_path):
     colab.unpack_uploads({"a.png": b"old"}, tmp_path)
     with pytest.raises(FileExistsRefusedError):
