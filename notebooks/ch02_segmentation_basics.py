@@ -54,19 +54,20 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's C++ start-up notes out
 REPO_URL = "https://github.com/unet-course/unet-segmentation-course"
+COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
-    if not os.path.isdir("/content/course"):
-        try:
-            for command in (
-                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, "/content/course"],
-                [sys.executable, "-m", "pip", "install", "--quiet", "-e", "/content/course"],
-            ):
-                subprocess.run(command, check=True, capture_output=True, text=True)
-        except subprocess.CalledProcessError as error:
-            print("Set-up failed:", (error.stderr or "").strip()[-400:])
-            print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
-    sys.path.insert(0, "/content/course")
-    os.chdir("/content/course/notebooks")
+    try:
+        if not os.path.isdir(COURSE_DIR):
+            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                           check=True, capture_output=True, text=True)
+        # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+                       check=True, capture_output=True, text=True)
+        sys.path.insert(0, COURSE_DIR)
+        os.chdir(os.path.join(COURSE_DIR, "notebooks"))
+    except (subprocess.CalledProcessError, OSError) as error:
+        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
+        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
 
 # %% [markdown]
 # ## Imports and run profile
