@@ -7,7 +7,7 @@ image, sets them in a full-size uint8 mask of its own and adds that mask to the
 image's mask; the sum times 255 is saved.
 
 helpers.via reads only the image header for the shape and draws every region of an
-image at once, as runs of pixels per row (``helpers.via_scanline``). A third column,
+image at once, as runs of pixels per row (``helpers.via._scanline``). A third column,
 ``skimage.draw.polygon`` *with* the shape into one mask per image, shows how much of
 the gain is the drawing itself rather than the decoding and the per-region masks.
 

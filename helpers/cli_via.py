@@ -39,21 +39,23 @@ def _not_negative(text: str) -> float:
 
 
 def _via2masks(args: argparse.Namespace) -> int:
-    from helpers.via_masks import NO_REGIONS, masks_from_via, summarize
-    from helpers.via_read import load_via
+    from helpers import via
 
     if args.report:
         check_writable(args.report, overwrite=args.overwrite)  # before any mask is written
-    project = load_via(args.via)
-    print(f"{args.via}: {project.variant}, {len(project.images)} images, "
-          f"{project.region_count} regions.")
-    report = masks_from_via(
-        project, args.images, args.out, attribute=args.attribute, overwrite=args.overwrite,
+    options = via.DrawOptions(
         line_width=args.line_width, point_radius=args.point_radius,
         skip_points=args.skip_points, fill_polylines=args.fill_polylines,
     )
-    print(f"Masks in {args.out}: {summarize(report)}")
-    flagged = report[(report["problems"] != "") & (report["problems"] != NO_REGIONS)]
+    project = via.load_via(args.via)
+    print(f"{args.via}: {project.variant}, {len(project.images)} images, "
+          f"{project.region_count} regions.")
+    report = via.masks_from_via(
+        project, args.images, args.out, attribute=args.attribute, overwrite=args.overwrite,
+        options=options,
+    )
+    print(f"Masks in {args.out}: {via.summarize(report)}")
+    flagged = report[(report["problems"] != "") & (report["problems"] != via.NO_REGIONS)]
     for row in flagged.head(SHOWN_PROBLEMS).itertuples():
         print(f"  {row.filename}: {row.problems}")
     if len(flagged) > SHOWN_PROBLEMS:
@@ -81,7 +83,7 @@ def _read_classes(path: Path) -> dict[str, int]:
 
 
 def _masks2via(args: argparse.Namespace) -> int:
-    from helpers.via_write import masks_to_via
+    from helpers import via
 
     classes = None
     if args.classes:
@@ -89,7 +91,7 @@ def _masks2via(args: argparse.Namespace) -> int:
     elif (Path(args.masks) / "classes.json").is_file():
         classes = _read_classes(Path(args.masks) / "classes.json")
         print(f"Class names from {Path(args.masks) / 'classes.json'}.")
-    table = masks_to_via(
+    table = via.masks_to_via(
         args.masks, args.images, args.out, classes=classes, attribute=args.attribute,
         tolerance=args.tolerance, min_pixels=args.min_pixels, overwrite=args.overwrite,
     )

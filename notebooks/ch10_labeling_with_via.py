@@ -86,7 +86,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import colab, config, io, plots, via
+from helpers import colab, config, errors, io, plots, via
 
 profile = config.get_profile()
 print(profile)
@@ -559,7 +559,7 @@ print("class mask of mri_001.png:", class_mask.dtype, "values", np.unique(class_
 # %%
 try:
     via.project_classes(project, "class")
-except via.ViaAttributeError as error:
+except errors.ViaAttributeError as error:
     print(f"ViaAttributeError: {error}")
 
 # %% [markdown]

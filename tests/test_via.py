@@ -24,10 +24,10 @@ from skimage.draw import ellipse as sk_ellipse
 from skimage.draw import polygon as sk_polygon
 from sklearn.metrics import jaccard_score
 
-from helpers import cli, config, via
+from helpers import cli, config, errors, via
 from helpers.errors import FileExistsRefusedError
-from helpers.via_draw import draw_regions
-from helpers.via_read import safe_relative_path
+from helpers.via._draw import draw_regions
+from helpers.via._read import safe_relative_path
 
 ROOT = Path(__file__).resolve().parent.parent
 MRI_VIA = config.data_dir("mri", "via_annotations.json")
@@ -186,7 +186,7 @@ def test_files_that_are_not_via_json_stop_with_what_they_are_and_what_to_do(
 ):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(via.ViaFormatError) as caught:
+    with pytest.raises(errors.ViaFormatError) as caught:
         via.load_via(path)
     message = str(caught.value)
     assert words in message and str(path) in message
@@ -195,12 +195,12 @@ def test_files_that_are_not_via_json_stop_with_what_they_are_and_what_to_do(
 
 @pytest.mark.parametrize("content", [{}, {"_via_img_metadata": {}, "_via_settings": {}}])
 def test_a_file_without_images_is_an_empty_via_error(tmp_path, content):
-    with pytest.raises(via.ViaEmptyError, match="no images"):
+    with pytest.raises(errors.ViaEmptyError, match="no images"):
         via.load_via(write_via(tmp_path / "e.json", content))
 
 
 def test_a_missing_via_file_is_a_not_found_error(tmp_path):
-    with pytest.raises(via.ViaNotFoundError, match="does not exist"):
+    with pytest.raises(errors.ViaNotFoundError, match="does not exist"):
         via.load_via(tmp_path / "nope.json")
 
 
@@ -410,7 +410,7 @@ def test_polylines_cover_the_pixels_within_half_their_width(points, line_width):
     xs, ys = (list(v) for v in zip(*points, strict=True))
     size = (40, 50)
     region = shape("polyline", all_points_x=xs, all_points_y=ys)
-    ours = via.rasterize_regions([region], size, line_width=line_width)
+    ours = via.rasterize_regions([region], size, options=via.DrawOptions(line_width=line_width))
     distance = distance_to_polyline(np.array(xs), np.array(ys), size)
     ties = np.abs(distance - line_width / 2) < 1e-6
     assert ((distance <= line_width / 2) != ours)[~ties].sum() == 0
@@ -421,15 +421,17 @@ def test_a_one_pixel_polyline_is_one_pixel_thick():
     mask = via.rasterize_regions([region], (20, 40))
     assert mask.sum() == 26 and mask[10, 5:31].all()
     filled = shape("polyline", all_points_x=[2, 12, 12, 2], all_points_y=[2, 2, 12, 12])
-    assert via.rasterize_regions([filled], (20, 20), fill_polylines=True).sum() == 121
+    filled_options = via.DrawOptions(fill_polylines=True)
+    assert via.rasterize_regions([filled], (20, 20), options=filled_options).sum() == 121
 
 
 def test_points_are_disks_of_the_given_radius_or_left_out():
     point = shape("point", cx=20, cy=20)
     offsets = sum(dx * dx + dy * dy <= 9 for dx in range(-3, 4) for dy in range(-3, 4))
     assert via.rasterize_regions([point], (40, 40)).sum() == offsets
-    assert via.rasterize_regions([point], (40, 40), point_radius=0).sum() == 1
-    assert not via.rasterize_regions([point], (40, 40), skip_points=True).any()
+    radius0, skip = via.DrawOptions(point_radius=0), via.DrawOptions(skip_points=True)
+    assert via.rasterize_regions([point], (40, 40), options=radius0).sum() == 1
+    assert not via.rasterize_regions([point], (40, 40), options=skip).any()
 
 
 def test_unknown_degenerate_and_invalid_regions_are_reported_not_fatal():
@@ -518,7 +520,7 @@ def test_class_masks_come_with_classes_json_and_only_listed_values(tmp_path):
 def test_an_attribute_that_no_region_has_is_an_error_naming_the_ones_there(tmp_path):
     grey_image(tmp_path / "img" / "a.png")
     path = write_via(tmp_path / "v.json", {"k": record("a.png", [rect(1, 1, 2, 2, name="x")])})
-    with pytest.raises(via.ViaAttributeError, match="'name'"):
+    with pytest.raises(errors.ViaAttributeError, match="'name'"):
         via.masks_from_via(path, tmp_path / "img", tmp_path / "m", attribute="class")
     assert not (tmp_path / "m").exists()
 
@@ -562,7 +564,7 @@ def test_missing_images_are_reported_and_all_missing_is_an_error(tmp_path):
     assert list(report["status"]) == ["missing image", "ok"]
     assert "differs in letter case" in report.loc[0, "problems"]
     lonely = write_via(tmp_path / "w.json", {"1": record("zzz.png", [])})
-    with pytest.raises(via.ViaNotFoundError, match="None of the 1 images"):
+    with pytest.raises(errors.ViaNotFoundError, match="None of the 1 images"):
         via.masks_from_via(lonely, tmp_path / "img", tmp_path / "m2")
 
 
@@ -594,7 +596,7 @@ def test_images_that_would_share_a_mask_name_are_reported_not_overwritten(tmp_pa
 def test_the_masks_folder_may_not_be_the_images_folder(tmp_path):
     grey_image(tmp_path / "a.png")
     path = write_via(tmp_path / "v.json", {"1": record("a.png", [])})
-    with pytest.raises(via.ViaError, match="images folder"):
+    with pytest.raises(errors.ViaError, match="images folder"):
         via.masks_from_via(path, tmp_path, tmp_path, overwrite=True)
 
 
@@ -671,7 +673,7 @@ def test_holes_are_filled_and_counted(tmp_path):
 
 def test_masks_without_an_image_of_the_same_stem_are_an_error(tmp_path):
     grey_image(tmp_path / "img" / "a.png")
-    with pytest.raises(via.ViaNotFoundError, match="'nope'"):
+    with pytest.raises(errors.ViaNotFoundError, match="'nope'"):
         via.masks_to_via({"nope": np.ones((30, 40), bool)}, tmp_path / "img", tmp_path / "o.json")
 
 

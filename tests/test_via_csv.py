@@ -20,7 +20,7 @@ from PIL import Image
 
 from helpers import cli, config, via
 from helpers.errors import ViaEmptyError, ViaFormatError
-from helpers.via_csv import read_via_csv
+from helpers.via._csv import read_via_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 MRI_VIA = config.data_dir("mri", "via_annotations.json")

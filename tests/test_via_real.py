@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from helpers import via
+from helpers import errors, via
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "via-real"
 pytestmark = pytest.mark.skipif(
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.skipif(
 
 #: Files that must stop, with the error class and a phrase of its message.
 REFUSED = {
-    "egutierrezc93_via2_export_coco.json": (via.ViaFormatError, "COCO"),
-    "NEGATIVE_ericwdanielson_dsb2018_not_via.json": (via.ViaFormatError, "not a VIA export"),
-    "ox-vgg_via2_basic_demo_attributes.json": (via.ViaFormatError, "attribute definitions"),
-    "camfi_empty_project.json": (via.ViaEmptyError, "no images"),
+    "egutierrezc93_via2_export_coco.json": (errors.ViaFormatError, "COCO"),
+    "NEGATIVE_ericwdanielson_dsb2018_not_via.json": (errors.ViaFormatError, "not a VIA export"),
+    "ox-vgg_via2_basic_demo_attributes.json": (errors.ViaFormatError, "attribute definitions"),
+    "camfi_empty_project.json": (errors.ViaEmptyError, "no images"),
 }
 
 #: Files whose images are under via-real/images/ (folder per file).
@@ -173,7 +173,9 @@ def test_closed_outlines_drawn_as_polylines_can_be_filled():
     project = via.load_via(REAL / "masking_image10139.json")
     regions = project.images[0].regions
     lines = via.rasterize_regions(regions, (1100, 800))
-    filled = via.rasterize_regions(regions, (1100, 800), fill_polylines=True)
+    filled = via.rasterize_regions(
+        regions, (1100, 800), options=via.DrawOptions(fill_polylines=True)
+    )
     assert filled.sum() > 5 * lines.sum() and (filled | lines).sum() <= filled.sum() + lines.sum()
 
 
@@ -220,4 +222,5 @@ def test_point_files_draw_disks_or_nothing():
     ys = [r.geometry["cy"] for r in image.regions]
     size = (int(max(ys)) + 10, int(max(xs)) + 10)
     assert via.rasterize_regions(image.regions, size).sum() > len(image.regions)
-    assert not via.rasterize_regions(image.regions, size, skip_points=True).any()
+    skip = via.DrawOptions(skip_points=True)
+    assert not via.rasterize_regions(image.regions, size, options=skip).any()

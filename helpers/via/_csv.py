@@ -15,9 +15,9 @@ VIA writes one row per region, with the region's JSON inside CSV cells::
 - ``region_id`` is the region's position in VIA's list (what VIA shows and what the
   quality report calls "region 2").
 
-:func:`read_via_csv` turns such a file into the same :class:`~helpers.via_read.ViaProject`
-that :func:`~helpers.via_read.load_via` makes of the JSON export of the same annotations,
-so masks, quality report and classes come out identical. :func:`~helpers.via_read.load_via`
+:func:`read_via_csv` turns such a file into the same :class:`~helpers.via.ViaProject`
+that :func:`~helpers.via.load_via` makes of the JSON export of the same annotations,
+so masks, quality report and classes come out identical. :func:`~helpers.via.load_via`
 calls it for a file that looks like CSV; there is no need to call it directly.
 
 A file that has been changed after VIA wrote it (rows lost, cells cut, re-saved by a
@@ -48,9 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers.errors import ViaEmptyError, ViaFormatError, ViaNotFoundError
-from helpers.via_read import ViaImage, ViaProject, ViaRegion, _read_size
 
-__all__ = ["CSV_COLUMNS", "read_via_csv", "looks_like_via_csv"]
+from ._read import ViaImage, ViaProject, ViaRegion, _read_size
 
 #: The columns of VIA's CSV export, in VIA's order.
 CSV_COLUMNS = (
@@ -120,7 +119,7 @@ def _whole_number(path: Path, line: int, column: str, text: str) -> int:
 
 
 def read_via_csv(path: str | os.PathLike, text: str | None = None) -> ViaProject:
-    """Read VIA's CSV export (VIA 1.x or 2.x) as a :class:`~helpers.via_read.ViaProject`.
+    """Read VIA's CSV export (VIA 1.x or 2.x) as a :class:`~helpers.via.ViaProject`.
 
     Parameters
     ----------

@@ -12,7 +12,7 @@ VIA 2.x project     ``{"_via_settings", "_via_img_metadata": {...}, "_via_attrib
 ``size`` may be a number, a string or ``-1`` (unknown), and the key is not always
 ``filename + size``: the filename is always taken from the record, never from the key.
 VIA's CSV export ('Export Annotations (as csv)', one row per region) is read too, by
-:func:`helpers.via_csv.read_via_csv`, into the same :class:`ViaProject` as the JSON
+:mod:`helpers.via._csv`, into the same :class:`ViaProject` as the JSON
 export of the same annotations. Files that are neither (a COCO export, a VIA 3 project,
 VIA's attribute definitions, JSON from another tool) stop with a :class:`ViaFormatError`
 that says what the file is and which VIA export to use instead.
@@ -265,7 +265,7 @@ def load_via(path: str | os.PathLike) -> ViaProject:
     text = raw.decode("utf-8-sig", errors="replace")
     head = text.lstrip()[:400]
     if (path.suffix.lower() == ".csv" and not head.startswith("{")) or _CSV_HEADER.match(head):
-        from helpers.via_csv import read_via_csv  # VIA's CSV export: one row per region
+        from ._csv import read_via_csv  # VIA's CSV export: one row per region
 
         return read_via_csv(path, text)
     try:

@@ -1,10 +1,14 @@
 """VGG Image Annotator (VIA) files: read every 1.x/2.x variant, draw masks, write back.
 
 The course's chapters 10 and 11 start from annotations that learners draw in VIA. This
-module is the whole path from such a file to training masks, and back again:
+package is the whole path from such a file to training masks, and back again. Its
+public names are the ones below (``from helpers import via; via.load_via(...)``); the
+``_read``, ``_csv``, ``_draw``, ``_scanline``, ``_masks`` and ``_write`` modules are
+its implementation. Errors are the ``Via*Error`` classes of :mod:`helpers.errors`.
 
 =========================  ================================================================
-:func:`load_via`           read a VIA 1.x or 2.x export, or a VIA 2.x project file
+:func:`load_via`           read a VIA 1.x or 2.x export (JSON or CSV), or a VIA 2.x project
+:class:`DrawOptions`       how polylines and points are drawn (one value for all below)
 :func:`rasterize_regions`  draw regions (every VIA shape) into a binary or class mask
 :func:`quality_report`     one row per image: missing images, regions outside the image,
                            degenerate or unknown shapes, ``null`` regions, class counts
@@ -30,33 +34,26 @@ Example
 >>> mask = via.rasterize_regions(image.regions, (256, 256))
 >>> mask.shape, mask.dtype
 ((256, 256), dtype('bool'))
+>>> thick = via.rasterize_regions(image.regions, (256, 256), options=via.DrawOptions(line_width=3))
 """
 
-from helpers.errors import (
-    ViaAttributeError,
-    ViaEmptyError,
-    ViaError,
-    ViaFormatError,
-    ViaNotFoundError,
+from ._draw import DrawOptions, class_indices, rasterize_regions, region_class
+from ._masks import (
+    NO_REGIONS,
+    REPORT_COLUMNS,
+    masks_from_via,
+    project_classes,
+    quality_report,
+    summarize,
 )
-from helpers.via_draw import class_indices, rasterize_regions, region_class
-from helpers.via_masks import masks_from_via, project_classes, quality_report, summarize
-from helpers.via_read import (
-    ViaImage,
-    ViaProject,
-    ViaRegion,
-    image_shape,
-    load_via,
-)
-from helpers.via_write import mask_to_regions, masks_to_via
+from ._read import ViaImage, ViaProject, ViaRegion, image_shape, load_via
+from ._write import mask_to_regions, masks_to_via
 
 __all__ = [
-    "ViaAttributeError",
-    "ViaEmptyError",
-    "ViaError",
-    "ViaFormatError",
+    "NO_REGIONS",
+    "REPORT_COLUMNS",
+    "DrawOptions",
     "ViaImage",
-    "ViaNotFoundError",
     "ViaProject",
     "ViaRegion",
     "class_indices",

@@ -33,8 +33,16 @@ import pandas as pd
 
 from helpers.errors import FileExistsRefusedError, ViaAttributeError, ViaError, ViaNotFoundError
 from helpers.files import write_png, write_text
-from helpers.via_draw import check_regions, class_indices, draw_regions, region_class
-from helpers.via_read import (
+
+from ._draw import (
+    DEFAULT_DRAWING,
+    DrawOptions,
+    check_regions,
+    class_indices,
+    draw_regions,
+    region_class,
+)
+from ._read import (
     ViaProject,
     find_image,
     image_shape,
@@ -163,7 +171,7 @@ def _plan(project: ViaProject, images_dir: Path | None) -> list[dict]:
 def _convert(entry: dict, *, attribute, classes, options) -> tuple[dict, np.ndarray | None]:
     """The finished report row of one planned image, and its mask when it has a shape."""
     image, row, shape = entry["image"], dict(entry["row"]), entry["shape"]
-    settings = dict(attribute=attribute, classes=classes, **options)
+    settings = dict(attribute=attribute, classes=classes, options=options)
     mask = None
     if shape is not None:
         mask, infos = draw_regions(image.regions, shape, **settings)
@@ -194,10 +202,7 @@ def quality_report(
     images_dir: str | os.PathLike | None = None,
     *,
     attribute: str | None = None,
-    line_width: float = 1.0,
-    point_radius: float = 3.0,
-    skip_points: bool = False,
-    fill_polylines: bool = False,
+    options: DrawOptions = DEFAULT_DRAWING,
 ) -> pd.DataFrame:
     """One row per image of a VIA file: what converting it would meet.
 
@@ -210,8 +215,8 @@ def quality_report(
     attribute : str, optional
         Region attribute holding the class name: adds ``unlabelled`` counts and one
         ``class:<name>`` column per class.
-    line_width, point_radius, skip_points, fill_polylines
-        As in :func:`~helpers.via_draw.rasterize_regions`.
+    options : DrawOptions
+        How polylines and points are drawn, as in :func:`~helpers.via.rasterize_regions`.
 
     Returns
     -------
@@ -226,8 +231,6 @@ def quality_report(
     project = _project(via)
     _check_attribute(project, attribute)
     classes = project_classes(project, attribute) if attribute is not None else None
-    options = dict(line_width=line_width, point_radius=point_radius, skip_points=skip_points,
-                   fill_polylines=fill_polylines)
     folder = Path(images_dir) if images_dir is not None else None
     rows = [
         _convert(entry, attribute=attribute, classes=classes, options=options)[0]
@@ -244,17 +247,14 @@ def masks_from_via(
     attribute: str | None = None,
     classes: Mapping[str, int] | None = None,
     overwrite: bool = False,
-    line_width: float = 1.0,
-    point_radius: float = 3.0,
-    skip_points: bool = False,
-    fill_polylines: bool = False,
+    options: DrawOptions = DEFAULT_DRAWING,
 ) -> pd.DataFrame:
     """Write a mask PNG for every image of a VIA file; return the quality report.
 
     Parameters
     ----------
     via : path or ViaProject
-        The VIA file (any variant :func:`~helpers.via_read.load_via` reads).
+        The VIA file (any variant :func:`~helpers.via.load_via` reads).
     images_dir : path
         Folder of the annotated images (their shapes are read from their headers).
     out_dir : path
@@ -269,8 +269,8 @@ def masks_from_via(
     overwrite : bool
         Replace masks (and ``classes.json``) that already exist. Without it nothing is
         written when any of them exists.
-    line_width, point_radius, skip_points, fill_polylines
-        As in :func:`~helpers.via_draw.rasterize_regions`.
+    options : DrawOptions
+        How polylines and points are drawn, as in :func:`~helpers.via.rasterize_regions`.
 
     Returns
     -------
@@ -303,8 +303,6 @@ def masks_from_via(
     if attribute is not None and classes is None:
         classes = project_classes(project, attribute)
     _check_attribute(project, attribute)
-    options = dict(line_width=line_width, point_radius=point_radius, skip_points=skip_points,
-                   fill_polylines=fill_polylines)
     plan = _plan(project, images_dir)
     targets = [out_dir / e["row"]["mask"] for e in plan if e["row"]["mask"]]
     if not targets:

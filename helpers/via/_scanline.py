@@ -11,7 +11,7 @@ centre lies inside the shape or on its outline.
 
 Why by hand rather than a library: :func:`skimage.draw.polygon` tests every pixel of
 the bounding box against every edge, one polygon at a time; this gives the same pixels
-several times faster on real VIA files (``benchmarks/via_speed.py``), and also draws
+faster on real VIA files (see ``benchmarks/via_speed.py``), and also draws
 the rotated ellipses, disks and thick lines VIA needs with the same rule.
 """
 

@@ -15,18 +15,19 @@ rect          ``x``, ``y``, ``width``, ``height``
 circle        ``cx``, ``cy``, ``r``
 ellipse       ``cx``, ``cy``, ``rx``, ``ry`` and ``theta`` (radians, turning the x axis
               towards the y axis of the image, as VIA draws it; absent means 0)
-polyline      a line ``line_width`` pixels wide (default 1) with round joins, or a filled
-              polygon with ``fill_polylines=True`` (outlines drawn with the polyline tool)
-point         ``cx``, ``cy``: a disk of radius ``point_radius`` (default 3), or left out
-              with ``skip_points=True``
+polyline      a line ``DrawOptions.line_width`` pixels wide (default 1) with round joins,
+              or a filled polygon with ``DrawOptions(fill_polylines=True)`` (outlines
+              drawn with the polyline tool)
+point         ``cx``, ``cy``: a disk of radius ``DrawOptions.point_radius`` (default 3),
+              or left out with ``DrawOptions(skip_points=True)``
 ============  ===========================================================================
 
 Overlaps: a binary mask is the union of the regions. A class mask paints the regions in
 file order, so where regions of different classes overlap the later one wins (what VIA
 shows on top).
 
-Rows of pixels are computed by :mod:`helpers.via_scanline` (exactly the pixels of
-:func:`skimage.draw.polygon` for polygons, several times faster).
+Rows of pixels are computed by :mod:`helpers.via._scanline` (exactly the pixels of
+:func:`skimage.draw.polygon` for polygons; speed: see ``benchmarks/via_speed.py``).
 """
 
 from __future__ import annotations
@@ -38,11 +39,58 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.errors import ConfigError, DataError
-from helpers.via_read import ViaRegion
-from helpers.via_scanline import ellipse_runs, merge_runs, paint_union, polygon_runs
+
+from ._read import ViaRegion
+from ._scanline import ellipse_runs, merge_runs, paint_union, polygon_runs
 
 KNOWN_SHAPES = ("polygon", "rect", "circle", "ellipse", "polyline", "point")
 BACKGROUND = "background"
+
+
+@dataclass(frozen=True)
+class DrawOptions:
+    """How the shapes without an area of their own are drawn (polylines and points).
+
+    One value for every function that draws regions (:func:`rasterize_regions`,
+    :func:`quality_report`, :func:`masks_from_via`); the defaults are what
+    ``python -m helpers via2masks`` uses without options.
+
+    Parameters
+    ----------
+    line_width : float
+        Width of polylines, in pixels (more than 0).
+    point_radius : float
+        Radius of the disk drawn for a point, in pixels (0 or more).
+    skip_points : bool
+        Leave points out instead of drawing disks.
+    fill_polylines : bool
+        Fill polylines as polygons (outlines drawn with VIA's polyline tool).
+
+    Raises
+    ------
+    ConfigError
+        When ``line_width`` is not positive or ``point_radius`` is negative.
+
+    Examples
+    --------
+    >>> DrawOptions(point_radius=0)
+    DrawOptions(line_width=1.0, point_radius=0, skip_points=False, fill_polylines=False)
+    """
+
+    line_width: float = 1.0
+    point_radius: float = 3.0
+    skip_points: bool = False
+    fill_polylines: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.line_width > 0 or not self.point_radius >= 0:
+            raise ConfigError(
+                f"line_width must be positive and point_radius not negative, got "
+                f"{self.line_width} and {self.point_radius}."
+            )
+
+
+DEFAULT_DRAWING = DrawOptions()
 
 
 # --------------------------------------------------------------------------------------
@@ -101,7 +149,7 @@ class RegionProblem(Exception):
 
 @dataclass
 class RegionGeometry:
-    """A region as filled polygons and ellipses (what :mod:`helpers.via_scanline` draws)."""
+    """A region as filled polygons and ellipses (what :mod:`helpers.via._scanline` draws)."""
 
     polygons: list[tuple[np.ndarray, np.ndarray]]  # filled, (xs, ys)
     ellipses: list[tuple[float, float, float, float, float]]  # cx, cy, rx, ry, theta
@@ -157,16 +205,10 @@ def _segment_rectangles(x, y, half: float) -> list[tuple[np.ndarray, np.ndarray]
     return bands
 
 
-def region_geometry(
-    region: ViaRegion,
-    *,
-    line_width: float = 1.0,
-    point_radius: float = 3.0,
-    fill_polylines: bool = False,
-) -> RegionGeometry:
+def region_geometry(region: ViaRegion, options: DrawOptions = DEFAULT_DRAWING) -> RegionGeometry:
     """Filled polygons and ellipses that make up a region; raises :class:`RegionProblem`."""
     shape, g = region.shape, region.geometry
-    if shape == "polygon" or (shape == "polyline" and fill_polylines):
+    if shape == "polygon" or (shape == "polyline" and options.fill_polylines):
         x, y = _points(g)
         twice_area = x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0]
         if len(x) < 3 or twice_area == 0:
@@ -187,7 +229,7 @@ def region_geometry(
             rx, ry = _number(g, "rx"), _number(g, "ry")
             theta = _number(g, "theta") if "theta" in g else 0.0
         else:  # a point: radius 0 still covers the pixel it sits on
-            rx = ry = max(float(point_radius), 1e-6)
+            rx = ry = max(float(options.point_radius), 1e-6)
             theta = 0.0
         if rx <= 0 or ry <= 0:
             raise RegionProblem("degenerate", f"has radius {min(rx, ry):g}")
@@ -199,7 +241,7 @@ def region_geometry(
         x, y = _points(g)
         if len(x) < 2:
             raise RegionProblem("degenerate", f"has {len(x)} point(s)")
-        half = float(line_width) / 2
+        half = float(options.line_width) / 2
         disks = [(float(a), float(b), half, half, 0.0) for a, b in zip(x, y, strict=True)]
         return RegionGeometry(_segment_rectangles(x, y, half), disks, _box(x, y))
     if not shape:
@@ -234,26 +276,14 @@ def check_regions(
     *,
     attribute: str | None = None,
     classes: Mapping[str, int] | None = None,
-    line_width: float = 1.0,
-    point_radius: float = 3.0,
-    skip_points: bool = False,
-    fill_polylines: bool = False,
+    options: DrawOptions = DEFAULT_DRAWING,
 ) -> tuple[list[RegionInfo], list[RegionGeometry | None], list[int]]:
     """What each region is, without an image: status, class, geometry and mask value.
 
     The image-free half of :func:`draw_regions` (the quality report uses it alone when
     an image is missing). Geometry is ``None`` for regions that will not be drawn.
 
-    Raises
-    ------
-    ConfigError
-        When ``line_width`` is not positive or ``point_radius`` is negative.
     """
-    if line_width <= 0 or point_radius < 0:
-        raise ConfigError(
-            f"line_width must be positive and point_radius not negative, got "
-            f"{line_width} and {point_radius}."
-        )
     regions = _as_regions(regions)
     if attribute is not None and classes is None:
         classes = class_indices(region_class(r, attribute) for r in regions)
@@ -273,14 +303,11 @@ def check_regions(
                 )
                 continue
             values[-1] = classes[info.label]
-        if region.shape == "point" and skip_points:
+        if region.shape == "point" and options.skip_points:
             info.status = "point skipped"
             continue
         try:
-            geometries[-1] = region_geometry(
-                region, line_width=line_width, point_radius=point_radius,
-                fill_polylines=fill_polylines,
-            )
+            geometries[-1] = region_geometry(region, options)
         except RegionProblem as problem:
             info.status, info.message = problem.kind, str(problem)
     return infos, geometries, values
@@ -292,10 +319,7 @@ def draw_regions(
     *,
     attribute: str | None = None,
     classes: Mapping[str, int] | None = None,
-    line_width: float = 1.0,
-    point_radius: float = 3.0,
-    skip_points: bool = False,
-    fill_polylines: bool = False,
+    options: DrawOptions = DEFAULT_DRAWING,
 ) -> tuple[np.ndarray, list[RegionInfo]]:
     """:func:`rasterize_regions`, and what became of each region (for the report).
 
@@ -303,8 +327,6 @@ def draw_regions(
     ------
     DataError
         For an image shape without positive height and width.
-    ConfigError
-        As :func:`check_regions`.
     """
     height, width = int(shape[0]), int(shape[1])
     if height <= 0 or width <= 0:
@@ -313,8 +335,7 @@ def draw_regions(
     if attribute is not None and classes is None:
         classes = class_indices(region_class(r, attribute) for r in regions)
     infos, geometries, values = check_regions(
-        regions, attribute=attribute, classes=classes, line_width=line_width,
-        point_radius=point_radius, skip_points=skip_points, fill_polylines=fill_polylines,
+        regions, attribute=attribute, classes=classes, options=options
     )
     polygons, poly_owner, ellipses, ell_owner = [], [], [], []
     for k, (info, geometry) in enumerate(zip(infos, geometries, strict=True)):
@@ -364,10 +385,7 @@ def rasterize_regions(
     *,
     attribute: str | None = None,
     classes: Mapping[str, int] | None = None,
-    line_width: float = 1.0,
-    point_radius: float = 3.0,
-    skip_points: bool = False,
-    fill_polylines: bool = False,
+    options: DrawOptions = DEFAULT_DRAWING,
 ) -> np.ndarray:
     """Draw VIA regions into a mask of the image's shape.
 
@@ -375,7 +393,7 @@ def rasterize_regions(
     ----------
     regions : iterable of ViaRegion or VIA region dicts
         ``{"shape_attributes": {...}, "region_attributes": {...}}`` as in the JSON, or
-        :class:`~helpers.via_read.ViaRegion` from :func:`~helpers.via_read.load_via`;
+        :class:`~helpers.via.ViaRegion` from :func:`~helpers.via.load_via`;
         ``None`` entries are skipped.
     shape : (int, int)
         ``(height, width)`` of the image as displayed (after EXIF orientation).
@@ -385,14 +403,9 @@ def rasterize_regions(
         Class name to mask value (see :func:`class_indices`, which is the default,
         built from these regions). Regions whose class is empty or not listed are
         left out.
-    line_width : float
-        Width of polylines, in pixels.
-    point_radius : float
-        Radius of the disk drawn for a point.
-    skip_points : bool
-        Leave points out instead of drawing disks.
-    fill_polylines : bool
-        Fill polylines as polygons (outlines drawn with VIA's polyline tool).
+    options : DrawOptions
+        How polylines and points are drawn (line width, point radius, points left out,
+        polylines filled); the default draws 1-pixel lines and points of radius 3.
 
     Returns
     -------
@@ -401,7 +414,7 @@ def rasterize_regions(
         uint8 (uint16 past 255 classes), 0 for background, later regions on top.
 
     Regions that cannot be drawn (unknown shape, fewer than 3 polygon points, zero
-    size) are left out; :func:`~helpers.via_masks.quality_report` lists them.
+    size) are left out; :func:`~helpers.via.quality_report` lists them.
 
     Examples
     --------
@@ -412,8 +425,5 @@ def rasterize_regions(
            [0, 1, 1, 1, 0],
            [0, 1, 1, 1, 0]])
     """
-    mask, _ = draw_regions(
-        regions, shape, attribute=attribute, classes=classes, line_width=line_width,
-        point_radius=point_radius, skip_points=skip_points, fill_polylines=fill_polylines,
-    )
+    mask, _ = draw_regions(regions, shape, attribute=attribute, classes=classes, options=options)
     return mask

@@ -6,7 +6,7 @@ export: in VIA, open the images, then 'Annotation > Import Annotations (from jso
 
 Outlines are traced with :func:`skimage.measure.find_contours` between pixel centres
 and simplified with :func:`skimage.measure.approximate_polygon`; drawn again with
-:func:`~helpers.via_draw.rasterize_regions` they give back the same pixels but for
+:func:`~helpers.via.rasterize_regions` they give back the same pixels but for
 the simplification (the tests check an IoU of at least 0.98 on the bundled data).
 VIA has no polygons with holes: a hole is filled, and counted in the returned table.
 
@@ -31,8 +31,9 @@ from scipy import ndimage
 
 from helpers.errors import ViaError, ViaNotFoundError
 from helpers.files import check_writable, write_text
-from helpers.via_read import IMAGE_SUFFIXES
-from helpers.via_read import image_shape as displayed_shape
+
+from ._read import IMAGE_SUFFIXES
+from ._read import image_shape as displayed_shape
 
 _EIGHT = np.ones((3, 3), dtype=bool)
 
