@@ -1,8 +1,8 @@
 """Pictures of images, masks, predictions and training curves.
 
-Every function draws with Matplotlib and returns the :class:`~matplotlib.figure.Figure`,
-so that a notebook can show it and a script or a test can save it; none calls
-``plt.show()``. In a notebook, assign the result (``fig = plots.show_samples(...)``)
+Every ``plot_*`` function draws with Matplotlib and returns the
+:class:`~matplotlib.figure.Figure`, so that a notebook can show it and a script or a test
+can save it; none calls ``plt.show()``. :func:`overlay` returns an RGB array instead. In a notebook, assign the result (``fig = plots.plot_samples(...)``)
 or end the line with ``;`` so that Jupyter shows the figure once.
 
 Inputs are the arrays the rest of ``helpers`` produces:
@@ -42,16 +42,15 @@ from helpers.conventions import float_image, mask_labels
 from helpers.errors import PlotInputError
 
 __all__ = [
-    "PlotInputError",
     "overlay",
-    "show_samples",
+    "plot_samples",
     "plot_history",
     "plot_history_combined",
-    "show_predictions",
-    "results_figure",
+    "plot_predictions",
+    "plot_results",
     "plot_confusion_matrix",
-    "show_thresholds",
-    "unet_diagram",
+    "plot_thresholds",
+    "plot_unet",
 ]
 
 PREDICTION_COLOR = (1.0, 0.2, 0.2)  # red tint: the prediction
@@ -287,7 +286,7 @@ def _draw_prediction_row(
 # --------------------------------------------------------------------------------------
 
 
-def show_samples(
+def plot_samples(
     images: Any,
     masks: Any | None = None,
     *,
@@ -519,7 +518,7 @@ def _score_of(scores: Any, index: int, name: str) -> float | None:
     return scores[index]
 
 
-def show_predictions(
+def plot_predictions(
     images: Any,
     masks: Any | None,
     predictions: Any,
@@ -593,7 +592,7 @@ def show_predictions(
     return fig
 
 
-def results_figure(
+def plot_results(
     image: Any,
     truth: Any | None,
     prediction: Any,
@@ -713,7 +712,7 @@ def plot_confusion_matrix(
     return fig
 
 
-def show_thresholds(
+def plot_thresholds(
     image: Any,
     results: Mapping[str, Any],
     *,
@@ -812,7 +811,7 @@ def _unet_levels(model: Any) -> dict:
     convolutions = [layer for layer in model.layers
                     if isinstance(layer, layers.Conv2D) and not isinstance(layer, layers.Conv2DTranspose)]
     if not convolutions:
-        raise PlotInputError("unet_diagram needs a U-Net: this model has no Conv2D layer.")
+        raise PlotInputError("plot_unet needs a U-Net: this model has no Conv2D layer.")
     head = convolutions[-1]
     level, decoding = 0, False
     encoder: dict[int, dict] = {}
@@ -846,7 +845,7 @@ def _unet_levels(model: Any) -> dict:
     depth = max(encoder, default=0)
     if depth < 1 or not decoder or sorted(encoder) != list(range(depth + 1)):
         raise PlotInputError(
-            "unet_diagram needs a U-Net: convolutions on several levels joined by pooling "
+            "plot_unet needs a U-Net: convolutions on several levels joined by pooling "
             "(the encoder), then transposed convolutions or up-sampling (the decoder). "
             "Build the model with helpers.unet.build_unet or in the same order."
         )
@@ -872,7 +871,7 @@ def _side(size: int | None, level: int, axis: str) -> str:
     return axis if level == 0 else f"{axis}/{2**level}"
 
 
-def unet_diagram(model: Any, *, title: str | None = None) -> Figure:
+def plot_unet(model: Any, *, title: str | None = None) -> Figure:
     """The whole U of a U-Net, drawn from its layers.
 
     Draws one box per level: the encoder down the left side, the bottleneck at the

@@ -300,7 +300,7 @@ def prediction_browser(
         One per image.
     static : bool, optional
         As for :func:`threshold_explorer`; the static figure is
-        :func:`helpers.plots.show_predictions` of the first four images.
+        :func:`helpers.plots.plot_predictions` of the first four images.
 
     Returns
     -------
@@ -327,7 +327,7 @@ def prediction_browser(
     if widgets is None:
         print(f"Static figure instead of the image browser: {reason}.")
         return _fallback(
-            plots.show_predictions(
+            plots.plot_predictions(
                 images, masks, predictions, names=labels, n=4, threshold=threshold
             )
         )

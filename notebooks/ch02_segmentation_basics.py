@@ -351,7 +351,7 @@ thresholded = {
     "adaptive": classical.adaptive_mask(image, block_size=101, offset=25, dark_objects=True),
 }
 scores = {name: {"IoU": metrics.iou(truth, m)} for name, m in thresholded.items()}
-fig = plots.show_thresholds(image, thresholded, truth=truth, scores=scores)
+fig = plots.plot_thresholds(image, thresholded, truth=truth, scores=scores)
 fig.suptitle("Thresholding: three ways to choose the level")
 plt.show()
 
@@ -420,7 +420,7 @@ edge_results = {
     "Canny, filled": classical.regions_from_edges(canny),
 }
 scores = {name: {"IoU": metrics.iou(truth, m)} for name, m in edge_results.items() if "filled" in name}
-fig = plots.show_thresholds(image, edge_results, truth=truth, scores=scores)
+fig = plots.plot_thresholds(image, edge_results, truth=truth, scores=scores)
 fig.suptitle("Edge detection: outlines first, then the regions they enclose")
 plt.show()
 
@@ -544,7 +544,7 @@ mri_results = {
     "watershed": classical.watershed_mask(mri),
 }
 scores = {name: {"IoU": metrics.iou(lesion, m)} for name, m in mri_results.items()}
-fig = plots.show_thresholds(mri, mri_results, truth=lesion, scores=scores)
+fig = plots.plot_thresholds(mri, mri_results, truth=lesion, scores=scores)
 fig.suptitle("MRI-like slice: the skull is as bright as the lesion")
 plt.show()
 

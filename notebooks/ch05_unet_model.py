@@ -186,12 +186,12 @@ by_hand.summary(line_length=100)
 #
 # ## The whole U, drawn from the model
 #
-# `plots.unet_diagram` reads the model's layers (pooling goes one level down, a
+# `plots.plot_unet` reads the model's layers (pooling goes one level down, a
 # transposed convolution one level up, each `Concatenate` is a skip connection) and
 # draws each level as a box with its size and filters:
 
 # %%
-fig = plots.unet_diagram(by_hand, title="The module's U-Net (section 5.6), built by hand")
+fig = plots.plot_unet(by_hand, title="The module's U-Net (section 5.6), built by hand")
 plt.show()
 
 # %% [markdown]
@@ -470,7 +470,7 @@ for depth, base, count in rows:
 three_classes = unet.build_unet((None, None, 3), depth=3, num_classes=3)
 print("input", three_classes.input_shape, "-> output", three_classes.output_shape)
 print("last layer's activation:", three_classes.layers[-1].get_config().get("activation"))
-fig = plots.unet_diagram(three_classes)
+fig = plots.plot_unet(three_classes)
 plt.show()
 
 # %% [markdown]
@@ -483,7 +483,7 @@ plt.show()
 # ## Summary
 #
 # - A U-Net is an encoder (convolutions and pooling), a bottleneck and a decoder
-#   (transposed convolutions), with skip connections across; `plots.unet_diagram(model)`
+#   (transposed convolutions), with skip connections across; `plots.plot_unet(model)`
 #   draws it from any such model.
 # - You built the module's network (its section 5.6) by hand: 1,940,817 parameters, the
 #   same as `build_unet(..., preset="module")`. A 3x3 convolution has 3·3·c·f + f.

@@ -452,10 +452,10 @@ print("training arrays:", x_train.shape, y_train.shape)
 #
 # A picture of a few training pairs is the quickest check that images and masks belong
 # together. (The module picks its sample with `random.randint(0, len(X))`, which can
-# return `len(X)` itself, one past the end; `plots.show_samples` picks valid indices.)
+# return `len(X)` itself, one past the end; `plots.plot_samples` picks valid indices.)
 
 # %%
-fig = plots.show_samples(x_train, y_train, n=4, names=split["train"], seed=0)
+fig = plots.plot_samples(x_train, y_train, n=4, names=split["train"], seed=0)
 plt.show()
 
 # %% [markdown]
@@ -479,7 +479,7 @@ stream = datasets.from_files(
 )
 batch_images, batch_masks = next(iter(stream))
 print("one batch:", tuple(batch_images.shape), tuple(batch_masks.shape), batch_images.dtype.name)
-fig = plots.show_samples(batch_images.numpy(), batch_masks.numpy(), n=4)
+fig = plots.plot_samples(batch_images.numpy(), batch_masks.numpy(), n=4)
 fig.suptitle("An augmented batch: flipped and rotated, masks still aligned")
 plt.show()
 

@@ -295,7 +295,7 @@ plt.show()
 
 # %%
 order = np.argsort(table["iou"].to_numpy())  # worst first
-fig = plots.show_predictions(
+fig = plots.plot_predictions(
     x_test[order], y_test[order], probabilities[order], n=4,
     names=[split["test"][i] for i in order], scores=table["iou"].to_numpy()[order],
 )
@@ -383,7 +383,7 @@ print(f"external image: foreground IoU {metrics.iou(external_truth, external_mas
 
 # %%
 best = int(np.argmax(table["iou"].to_numpy()))
-fig = plots.results_figure(
+fig = plots.plot_results(
     x_test[best], y_test[best], predicted[best],
     title=f"{split['test'][best]} (test): IoU {table['iou'].iloc[best]:.2f}",
 )
@@ -397,7 +397,7 @@ plt.show()
 # rounder, fuller shapes.
 
 # %%
-fig = plots.results_figure(external, external_truth, external_mask, title="External image, 384 x 512")
+fig = plots.plot_results(external, external_truth, external_mask, title="External image, 384 x 512")
 plt.show()
 
 # %% [markdown]

@@ -346,10 +346,10 @@ print("streamed batches == loaded arrays:", x_streamed.shape, y_streamed.shape)
 #
 # > **Common mistake.** The module picks its sample with `random.randint(0, len(X))`,
 # > which includes `len(X)` itself, one past the last image: now and then the cell stops
-# > with an `IndexError`. `plots.show_samples` draws only valid indices.
+# > with an `IndexError`. `plots.plot_samples` draws only valid indices.
 
 # %%
-fig = plots.show_samples(x_train, y_train, n=4, names=split["train"], seed=3)
+fig = plots.plot_samples(x_train, y_train, n=4, names=split["train"], seed=3)
 plt.show()
 
 # %% [markdown]
@@ -528,7 +528,7 @@ print("probabilities", probabilities.shape, "-> masks", predicted.shape, np.uniq
 # %%
 name = next((stem for stem, mask in zip(split["test"], y_test, strict=True) if mask.any()), split["test"][0])
 i = split["test"].index(name)
-fig = plots.results_figure(x_test[i], y_test[i], predicted[i], title=f"{name} (test image)")
+fig = plots.plot_results(x_test[i], y_test[i], predicted[i], title=f"{name} (test image)")
 plt.show()
 
 # %% [markdown]
@@ -678,7 +678,7 @@ pd.DataFrame.from_dict(rows, orient="index").round(3)
 
 # %%
 order = np.argsort(table["iou"].to_numpy(), kind="stable")
-fig = plots.show_predictions(
+fig = plots.plot_predictions(
     x_test[order], y_test[order], predicted[order],
     names=[split["test"][k] for k in order], scores=table["iou"].to_numpy()[order], n=len(order),
 )

@@ -119,7 +119,7 @@ def test_probabilities_are_binarized_as_helpers_metrics_does():
 
 def test_show_samples_draws_image_mask_and_overlay_rows(mito):
     images, masks, stems = mito
-    fig = plots.show_samples(images, masks, n=3, names=stems, seed=1)
+    fig = plots.plot_samples(images, masks, n=3, names=stems, seed=1)
     assert isinstance(fig, plt.Figure)
     assert len(_image_axes(fig)) == 9
     assert [fig.axes[i * 3].get_ylabel() for i in range(3)] == ["image", "mask", "overlay"]
@@ -132,12 +132,12 @@ def test_show_samples_picks_only_valid_distinct_indices(mito):
     images, _, stems = mito
     small = images[:, ::8, ::8]  # the pick does not depend on the size: keep the figures cheap
     for seed in range(8):
-        fig = plots.show_samples(small, n=10, names=stems, seed=seed)
+        fig = plots.plot_samples(small, n=10, names=stems, seed=seed)
         titles = [ax.get_title() for ax in fig.axes]
         assert sorted(titles) == stems  # n larger than N: every image once, none past the end
         plt.close(fig)
     picks = [
-        [ax.get_title() for ax in plots.show_samples(small, n=2, names=stems, seed=7).axes]
+        [ax.get_title() for ax in plots.plot_samples(small, n=2, names=stems, seed=7).axes]
         for _ in range(2)
     ]
     assert picks[0] == picks[1] and len(set(picks[0])) == 2
@@ -145,20 +145,20 @@ def test_show_samples_picks_only_valid_distinct_indices(mito):
 
 def test_show_samples_without_masks_draws_one_row(mito):
     images, _, _ = mito
-    fig = plots.show_samples(list(images), n=2, seed=0)
+    fig = plots.plot_samples(list(images), n=2, seed=0)
     assert len(_image_axes(fig)) == 2
 
 
 def test_show_samples_refuses_unequal_numbers_of_images_and_masks(mito):
     images, masks, _ = mito
     with pytest.raises(plots.PlotInputError, match="one per image"):
-        plots.show_samples(images, masks[:3])
+        plots.plot_samples(images, masks[:3])
 
 
 def test_show_predictions_rows_columns_names_and_scores(mito):
     images, masks, stems = mito
     probs = np.clip(masks * 0.8 + 0.1, 0, 1).astype(np.float32)
-    fig = plots.show_predictions(
+    fig = plots.plot_predictions(
         images, masks, probs, names=stems, scores=[0.1, 0.2, 0.3, 0.4, 0.5], n=3
     )
     assert len(_image_axes(fig)) == 12
@@ -171,7 +171,7 @@ def test_show_predictions_rows_columns_names_and_scores(mito):
 
 def test_show_predictions_without_ground_truth_has_three_columns(mito):
     images, masks, _ = mito
-    fig = plots.show_predictions(images[:2], None, masks[:2], scores={"#1": 0.5})
+    fig = plots.plot_predictions(images[:2], None, masks[:2], scores={"#1": 0.5})
     assert len(_image_axes(fig)) == 6
     assert fig.axes[3].get_title() == "#1\nIoU 0.500"
 
@@ -179,7 +179,7 @@ def test_show_predictions_without_ground_truth_has_three_columns(mito):
 def test_results_figure_is_the_two_by_two_layout(mito):
     images, masks, _ = mito
     prediction = np.roll(masks[0], 3, axis=1)
-    fig = plots.results_figure(images[0], masks[0], prediction, title="mito_000")
+    fig = plots.plot_results(images[0], masks[0], prediction, title="mito_000")
     axes = _image_axes(fig)
     assert len(axes) == 4
     assert fig.get_suptitle() == "mito_000"
@@ -193,7 +193,7 @@ def test_results_figure_is_the_two_by_two_layout(mito):
 def test_results_figure_without_ground_truth_says_so(read_png, bundled_data):
     image = read_png(bundled_data / "mito" / "external" / "external_000.png")
     prediction = image < 100
-    fig = plots.results_figure(image, None, prediction)
+    fig = plots.plot_results(image, None, prediction)
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert any("no ground truth" in t for t in texts)
 
@@ -203,7 +203,7 @@ def test_results_figure_on_isbi_2012_labels(read_png, shared_data):
     image = read_png(folder / "image" / "0.png")
     label = read_png(folder / "label" / "0.png")  # 255 = cell interior, 0 = membrane
     membrane = label == 0
-    fig = plots.results_figure(image, membrane, membrane)
+    fig = plots.plot_results(image, membrane, membrane)
     tinted = fig.axes[2].images[0].get_array()
     assert tinted.shape == image.shape + (3,)
     np.testing.assert_allclose(tinted[~membrane][:, 0], image[~membrane] / 255.0, atol=1e-6)
@@ -370,7 +370,7 @@ def test_show_thresholds_draws_image_truth_and_one_panel_per_method(mito):
         "Otsu": image < threshold_otsu(image),
         "Sobel": sobel(image / 255.0),  # an edge magnitude, drawn as a grey map
     }
-    fig = plots.show_thresholds(
+    fig = plots.plot_thresholds(
         image, results, truth=masks[0], scores={"Otsu": 0.25, "Sobel": {"IoU": 0.1, "Dice": 0.2}}
     )
     axes = _image_axes(fig)
@@ -383,4 +383,4 @@ def test_show_thresholds_draws_image_truth_and_one_panel_per_method(mito):
         "Sobel\nIoU 0.100 · Dice 0.200",
     ]
     with pytest.raises(plots.PlotInputError, match="Otsu"):
-        plots.show_thresholds(image, {"Otsu": results["Otsu"][:10]})
+        plots.plot_thresholds(image, {"Otsu": results["Otsu"][:10]})

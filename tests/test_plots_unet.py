@@ -1,4 +1,4 @@
-"""plots.unet_diagram: the whole U drawn from a model's layers, for any depth."""
+"""plots.plot_unet: the whole U drawn from a model's layers, for any depth."""
 
 import keras
 import matplotlib
@@ -35,7 +35,7 @@ def test_levels_are_read_from_a_build_unet_model_of_any_depth(depth):
 
 def test_the_figure_shows_sizes_filters_and_one_skip_arrow_per_level():
     model = unet.build_unet((64, 64, 1), depth=2, base_filters=4)
-    fig = plots.unet_diagram(model)
+    fig = plots.plot_unet(model)
     text = _texts(fig)
     for size, filters in [(64, 4), (32, 8), (16, 16)]:
         assert f"{size} x {size}\n{filters} filters" in text
@@ -51,7 +51,7 @@ def test_the_module_preset_shows_its_dropout_and_several_classes_their_softmax()
                                               dropout=(0.1, 0.2, 0.3), batch_norm=False))
     assert [b["dropout"] for b in info["encoder"]] == [0.1, 0.2]
     assert info["bottleneck"]["dropout"] == 0.3 and not info["bottleneck"]["batch_norm"]
-    fig = plots.unet_diagram(unet.build_unet((None, None, 3), depth=2, base_filters=4, num_classes=3))
+    fig = plots.plot_unet(unet.build_unet((None, None, 3), depth=2, base_filters=4, num_classes=3))
     text = _texts(fig)
     assert "H/4 x W/4" in text and "3 channels, softmax" in text
     matplotlib.pyplot.close(fig)
@@ -75,7 +75,7 @@ def test_a_model_that_is_not_a_unet_gets_a_clear_error():
     inputs = keras.Input((16, 16, 1))
     outputs = layers.Conv2D(1, 3, padding="same")(inputs)
     with pytest.raises(plots.PlotInputError, match="needs a U-Net"):
-        plots.unet_diagram(keras.Model(inputs, outputs))
+        plots.plot_unet(keras.Model(inputs, outputs))
     dense = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
     with pytest.raises(plots.PlotInputError, match="no Conv2D"):
-        plots.unet_diagram(dense)
+        plots.plot_unet(dense)
