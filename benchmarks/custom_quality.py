@@ -43,7 +43,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers import config, io, metrics  # noqa: E402
+from helpers import config, io, metrics, splits  # noqa: E402
 
 
 def masks_by_hand(via_path: Path, images_dir: Path, mask_dir: Path) -> None:
@@ -98,7 +98,7 @@ def chapter_path(work: Path, profile, images_dir: Path, via_path: Path) -> tuple
     training.train_on_folder(images_dir, mask_dir, run, profile=profile, verbose=False)
     seconds = time.perf_counter() - start
     split = json.loads((run / training.SPLIT_FILE).read_text(encoding="utf-8"))
-    pairs = io.select_pairs(io.pair_images_and_masks(images_dir, mask_dir), split["test"])
+    pairs = splits.select_pairs(io.pair_images_and_masks(images_dir, mask_dir), split["test"])
     x_test, y_test = io.load_pairs(pairs, size=profile.image_size)
     model = inference.load_model(run / training.MODEL_FILE)
     predicted = inference.to_mask(inference.predict_proba(model, x_test))

@@ -1,6 +1,6 @@
 """Quality on the bundled data: the default recipe in a run profile, against Otsu (and the module).
 
-Splits ``data/mito`` with :func:`helpers.io.split_stems` (seed 42: the split every
+Splits ``data/mito`` with :func:`helpers.splits.split_stems` (seed 42: the split every
 chapter uses), trains the course's default recipe on the train part with validation on
 the val part (:func:`helpers.training.train`, streamed and augmented), and scores the
 test part per image (:func:`helpers.evaluation.evaluate`): foreground IoU and Dice.
@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import config, datasets, io  # noqa: E402
+from helpers import config, datasets, io, splits  # noqa: E402
 
 
 def otsu_iou(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -70,8 +70,8 @@ def main(argv=None) -> int:
     pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
     if profile.max_images is not None:
         pairs = pairs[: profile.max_images]
-    split = io.split_stems([image.stem for image, _ in pairs])
-    part = {name: io.select_pairs(pairs, stems) for name, stems in split.items()}
+    split = splits.split_stems([image.stem for image, _ in pairs])
+    part = {name: splits.select_pairs(pairs, stems) for name, stems in split.items()}
     print(f"{profile}; epochs {epochs}; {len(part['train'])} train, {len(part['val'])} val, "
           f"{len(part['test'])} test images", flush=True)
 

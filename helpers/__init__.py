@@ -3,11 +3,11 @@
 Each module does one thing: ``config`` (profiles, paths, seeds), ``env`` (versions,
 devices, distribution strategy), ``errors`` (the one family of input errors), ``files``
 (safe, atomic writing), ``conventions`` (what a mask or an image array means),
-``synthetic`` (the bundled datasets), ``io`` (image/mask pairs, reading, resizing,
-splitting), ``datasets`` (tf.data pipelines with augmentation), ``via`` (a subpackage:
-VIA annotations, JSON or CSV, to masks and back), ``classical`` (thresholds, edges,
-watershed), ``metrics``, ``objects`` (counting, measuring and matching objects), ``unet``,
-``losses``, ``training``, ``inference``, ``evaluation``, ``plots``, ``widgets``,
+``synthetic`` (the bundled datasets), ``io`` (image/mask pairs, reading, resizing),
+``splits`` (train/validation/test sets by file stem), ``datasets`` (tf.data pipelines
+with augmentation), ``via`` (a subpackage: VIA annotations, JSON or CSV, to masks and
+back), ``classical`` (thresholds, edges, watershed), ``metrics``, ``objects`` (counting,
+measuring and matching objects), ``unet``, ``losses``, ``training``, ``inference``, ``evaluation``, ``plots``, ``widgets``,
 ``colab`` (your own data on Colab) and ``exercises`` (checked exercises per chapter);
 ``cli`` runs the pipeline as ``python -m helpers``.
 

@@ -1,4 +1,4 @@
-"""Image/mask pairs: finding, reading, resizing, normalising and splitting.
+"""Image/mask pairs: finding, reading, resizing and normalising.
 
 Every chapter gets its data through here, so the rules below hold everywhere:
 
@@ -16,8 +16,7 @@ Every chapter gets its data through here, so the rules below hold everywhere:
   are; anything else (a JPEG-compressed mask, a colour mask) is an error that says
   what to do. These rules, and the grey formula, are :mod:`helpers.conventions`,
   shared with ``metrics``, ``plots`` and ``classical``.
-* **Splits without leakage**: :func:`split_stems` puts every stem in exactly one of
-  train, validation and test, the same way for the same seed.
+* **Splits without leakage** are a recipe on top of these pairs: :mod:`helpers.splits`.
 * **Streaming**: :func:`helpers.datasets.from_files` decodes files as training asks for them,
   so a folder larger than memory trains.
 
@@ -636,87 +635,11 @@ def load_folder(
     return images, masks, [image.stem for image, _ in pairs]
 
 
-# --------------------------------------------------------------------------------------
-# Splitting
-# --------------------------------------------------------------------------------------
+def __getattr__(name: str):
+    # Temporary, until training.py and cli_model.py import helpers.splits: split_stems
+    # and select_pairs live in helpers.splits (not listed in __all__ here).
+    if name in ("split_stems", "select_pairs"):
+        from helpers import splits
 
-
-def split_stems(
-    stems: Iterable[str],
-    *,
-    val_fraction: float = 0.15,
-    test_fraction: float = 0.15,
-    seed: int = 42,
-) -> dict[str, list[str]]:
-    """Train, validation and test stems, without overlap.
-
-    Every stem lands in exactly one part. The split depends only on the set of stems and
-    the seed (not on their order), so it is the same in every chapter and every run.
-
-    Parameters
-    ----------
-    stems : iterable of str
-        Distinct names (as :func:`load_folder` returns them).
-    val_fraction, test_fraction : float
-        Shares of the stems, rounded. With 3 stems or more, a positive fraction gives
-        at least one stem; training always keeps at least one.
-    seed : int
-
-    Returns
-    -------
-    dict with keys ``"train"``, ``"val"``, ``"test"``: lists of stems, each sorted
-
-    Raises
-    ------
-    DataError
-        When a stem is repeated.
-    ConfigError
-        When the fractions are outside [0, 1) or add up to 1 or more.
-    """
-    stems = sorted(stems)
-    if len(set(stems)) != len(stems):
-        doubles = sorted({s for s in stems if stems.count(s) > 1})
-        raise DataError(
-            f"Stems must be distinct; repeated: {_shorten(doubles)}. Rename the files so "
-            "that no two share a name without extension."
-        )
-    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ConfigError(
-            "val_fraction and test_fraction must each be in [0, 1) and add up to less than 1; "
-            f"got {val_fraction} and {test_fraction}."
-        )
-    count = len(stems)
-
-    def share(fraction: float) -> int:
-        wanted = int(round(fraction * count))
-        return max(wanted, 1) if fraction > 0 and count >= 3 else wanted
-
-    n_test, n_val = share(test_fraction), share(val_fraction)
-    while count and n_test + n_val > count - 1:  # keep one for training
-        if n_val >= n_test:
-            n_val -= 1
-        else:
-            n_test -= 1
-    order = np.random.default_rng(seed).permutation(count)
-    shuffled = [stems[i] for i in order]
-    return {
-        "train": sorted(shuffled[n_test + n_val :]),
-        "val": sorted(shuffled[n_test : n_test + n_val]),
-        "test": sorted(shuffled[:n_test]),
-    }
-
-
-def select_pairs(pairs: Iterable[tuple[_PathLike, _PathLike]], stems: Iterable[str]) -> list[_Pair]:
-    """The pairs whose image stem is in ``stems`` (``split_stems(...)["train"]``, say), in order.
-
-    Raises
-    ------
-    DataError
-        When a stem has no pair.
-    """
-    pairs = [(Path(image), Path(mask)) for image, mask in pairs]
-    wanted = set(stems)
-    missing = sorted(wanted - {image.stem for image, _ in pairs})
-    if missing:
-        raise DataError(f"No image/mask pair for: {_shorten(missing)}.")
-    return [pair for pair in pairs if pair[0].stem in wanted]
+        return getattr(splits, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

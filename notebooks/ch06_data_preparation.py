@@ -75,7 +75,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from helpers import config, datasets, io, plots
+from helpers import config, datasets, io, plots, splits
 
 profile = config.get_profile()
 config.set_seed()
@@ -418,18 +418,18 @@ train_names, val_names = train_test_split(rest, test_size=0.15 / 0.85, random_st
 print(len(train_names), "train,", len(val_names), "val,", len(test_names), "test:", sorted(test_names))
 
 # %% [markdown]
-# Now the test images have names. `io.split_stems` does the same with a seed, and adds
+# Now the test images have names. `splits.split_stems` does the same with a seed, and adds
 # two guarantees: the result depends only on the *set* of names and the seed (not on
 # their order, so a folder listed differently gives the same split), and each part is
 # sorted. The course uses it with seed 42 everywhere:
 
 # %%
-split = io.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)
+split = splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)
 for part, names in split.items():
     print(f"{part:>5}: {len(names):>2} images, e.g. {names[:3]}")
 assert not set(split["train"]) & set(split["val"]) and not set(split["train"]) & set(split["test"])
 assert not set(split["val"]) & set(split["test"])
-assert split == io.split_stems(stems[::-1], seed=config.DEFAULT_SEED)  # order does not matter
+assert split == splits.split_stems(stems[::-1], seed=config.DEFAULT_SEED)  # order does not matter
 
 out = config.outputs_dir("ch06", profile.name)
 (out / "split.json").write_text(json.dumps(split, indent=1))
@@ -437,7 +437,7 @@ print("saved", out / "split.json")
 
 # %% [markdown]
 # In the `cpu` profile: 42 training, 9 validation and 9 test images (quick: 16, 4, 4).
-# Chapter 7 calls `io.split_stems` on the same names with the same seed and checks that
+# Chapter 7 calls `splits.split_stems` on the same names with the same seed and checks that
 # its split equals this `split.json` when the file is there, so both chapters use
 # exactly the same test images. The training arrays are picked by name:
 
@@ -473,7 +473,7 @@ plt.show()
 # the labels still fit.
 
 # %%
-train_pairs = io.select_pairs(pairs, split["train"])
+train_pairs = splits.select_pairs(pairs, split["train"])
 stream = datasets.from_files(
     train_pairs, size=profile.image_size, batch_size=4, augment=True, shuffle=True
 )

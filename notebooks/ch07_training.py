@@ -79,7 +79,7 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from helpers import config, datasets, env, io, losses, plots, training, unet
+from helpers import config, datasets, env, io, losses, plots, splits, training, unet
 
 warnings.filterwarnings("ignore", message=".*shuffle=True")  # our datasets shuffle themselves
 profile = config.get_profile()
@@ -92,7 +92,7 @@ print("this run's files go to", run_dir)
 # ## 1 · Data: three parts that never overlap
 #
 # As in chapter 6: pair images and masks by name, and split the names with
-# `io.split_stems` and the course's seed (42) into training, validation and test sets.
+# `splits.split_stems` and the course's seed (42) into training, validation and test sets.
 # When chapter 6 has been run in this profile, its saved `split.json` must be the same
 # split; the cell checks it, so both chapters use exactly the same test images.
 #
@@ -104,7 +104,7 @@ print("this run's files go to", run_dir)
 # %%
 pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
 pairs = pairs[: profile.max_images]  # all of them unless the profile limits it
-split = io.split_stems([image.stem for image, _ in pairs], seed=config.DEFAULT_SEED)
+split = splits.split_stems([image.stem for image, _ in pairs], seed=config.DEFAULT_SEED)
 chapter6 = config.outputs_dir("ch06", profile.name, create=False) / "split.json"
 if chapter6.exists():
     assert json.loads(chapter6.read_text()) == split, "chapter 6 saved another split"
@@ -123,7 +123,7 @@ print({part: len(stems) for part, stems in split.items()})
 # %%
 def batches(part: str, *, augment: bool):
     return datasets.from_files(
-        io.select_pairs(pairs, split[part]), size=profile.image_size,
+        splits.select_pairs(pairs, split[part]), size=profile.image_size,
         batch_size=profile.batch_size, augment=augment, shuffle=augment,
     )
 

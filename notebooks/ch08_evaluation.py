@@ -71,7 +71,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import classical, config, evaluation, files, inference, io, metrics, plots, training, widgets
+from helpers import classical, config, evaluation, files, inference, io, metrics, plots, splits, training, widgets
 
 profile = config.get_profile()
 print(profile)
@@ -104,7 +104,7 @@ print(f"model: {model.count_params():,} parameters; test images: {len(split['tes
 # The test images, prepared exactly as for training (same size, same normalisation):
 
 # %%
-pairs = io.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["test"])
+pairs = splits.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["test"])
 x_test, y_test = io.load_pairs(pairs, size=profile.image_size)
 print("test images", x_test.shape, "masks", y_test.shape)
 
@@ -490,7 +490,7 @@ exercises.worst_image.check(worst, table=table)
 # `np.arange(0.05, 0.96, 0.05)` with the highest mean IoU.
 
 # %%
-val_pairs = io.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["val"])
+val_pairs = splits.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["val"])
 x_val, y_val = io.load_pairs(val_pairs, size=profile.image_size)
 val_probabilities = inference.predict_proba(model, x_val)
 

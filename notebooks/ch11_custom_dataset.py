@@ -88,7 +88,7 @@ import pandas as pd
 from PIL import Image
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import colab, config, datasets, evaluation, files, inference, io, metrics, plots, training, unet, via
+from helpers import colab, config, datasets, evaluation, files, inference, io, metrics, plots, splits, training, unet, via
 
 profile = config.get_profile()
 print(profile)
@@ -284,7 +284,7 @@ print("channels:", channels, "(3: the images are in colour)")
 
 # %%
 stems = [image.stem for image, _ in pairs]
-split = io.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)
+split = splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)
 train, val, test = (set(split[part]) for part in ("train", "val", "test"))
 assert not train & val and not train & test and not val & test, "a file name in two parts"
 for part, names in split.items():
@@ -312,7 +312,7 @@ print("course:", len(set(split["test"]) & set(split["val"])), "test images in th
 
 # %%
 def load(part: str):
-    return io.load_pairs(io.select_pairs(pairs, split[part]), size=profile.image_size, channels=channels)
+    return io.load_pairs(splits.select_pairs(pairs, split[part]), size=profile.image_size, channels=channels)
 
 
 x_train, y_train = load("train")
@@ -331,7 +331,7 @@ print(f"images {x_train.min():.2f}..{x_train.max():.2f}; lesion pixels: {y_train
 # masks pixel for pixel, the images to within one grey level (1/255):
 
 # %%
-streamed = datasets.from_files(io.select_pairs(pairs, split["val"]), size=profile.image_size,
+streamed = datasets.from_files(splits.select_pairs(pairs, split["val"]), size=profile.image_size,
                                batch_size=profile.batch_size, channels=channels)
 x_streamed, y_streamed = (np.concatenate(part) for part in zip(*streamed.as_numpy_iterator(), strict=True))
 np.testing.assert_allclose(x_streamed, x_val, atol=1 / 255)

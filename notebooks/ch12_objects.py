@@ -80,7 +80,7 @@ from scipy.optimize import linear_sum_assignment
 from skimage.color import label2rgb
 from skimage.measure import regionprops_table
 
-from helpers import config, files, inference, io, metrics, objects, training
+from helpers import config, files, inference, io, metrics, objects, splits, training
 
 profile = config.get_profile()
 print(profile)
@@ -103,7 +103,7 @@ if not (run_dir / "model.keras").exists() or not (run_dir / "split.json").exists
     training.train_on_folder(image_dir, mask_dir, run_dir, profile=profile)
 model = inference.load_model(run_dir / "model.keras")
 split = json.loads((run_dir / "split.json").read_text())
-pairs = io.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["test"])
+pairs = splits.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["test"])
 x_test, y_test = io.load_pairs(pairs, size=profile.image_size)
 predicted = inference.predict_masks(model, x_test)  # (N, H, W, 1), 0 or 1
 print("test images", x_test.shape, "true masks", y_test.shape, "predicted masks", predicted.shape)

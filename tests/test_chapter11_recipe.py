@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import cli, config, io
+from helpers import cli, config, io, splits
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "notebooks" / "ch11_custom_dataset.py"
@@ -60,8 +60,8 @@ def test_same_masks_at_the_training_size(chapter_and_cli_masks, size):
 
     hand, made = chapter_and_cli_masks
     stems = ["mri_001", "mri_004", "mri_005", "mri_037"]  # two lesions, one, none, a large one
-    chapter_pairs = io.select_pairs(io.pair_images_and_masks(MRI_IMAGES, hand), stems)
-    cli_pairs = io.select_pairs(io.pair_images_and_masks(MRI_IMAGES, made), stems)
+    chapter_pairs = splits.select_pairs(io.pair_images_and_masks(MRI_IMAGES, hand), stems)
+    cli_pairs = splits.select_pairs(io.pair_images_and_masks(MRI_IMAGES, made), stems)
     x_chapter, y_chapter = io.load_pairs(chapter_pairs, size=size)
     batches = list(datasets.from_files(cli_pairs, size=size, batch_size=3).as_numpy_iterator())
     x_cli = np.concatenate([x for x, _ in batches])
@@ -76,7 +76,7 @@ def test_same_masks_at_the_training_size(chapter_and_cli_masks, size):
 def test_the_chapter_trains_with_train_on_folder_and_the_clis_split():
     source = CHAPTER.read_text(encoding="utf-8")
     assert "training.train_on_folder(images_dir, mask_dir, run_dir, profile=profile)" in source
-    assert "io.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)" in source
+    assert "splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)" in source
     import inspect
 
     from helpers import training

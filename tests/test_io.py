@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from imagefiles import blocky_image, damaged_files, random_image, save
 from PIL import Image, ImageOps
 
-from helpers import config
+from helpers import config, splits
 from helpers import io as hio
 from helpers.errors import CourseError
 
@@ -479,14 +479,14 @@ def test_isbi2012_pairs_and_loads_at_128_pixels(shared_data):
 )
 def test_split_is_disjoint_complete_and_deterministic(count, val, test, seed):
     stems = [f"img.{i:03d}" for i in range(count)]
-    split = hio.split_stems(stems, val_fraction=val, test_fraction=test, seed=seed)
+    split = splits.split_stems(stems, val_fraction=val, test_fraction=test, seed=seed)
     parts = [split["train"], split["val"], split["test"]]
     assert sorted(itertools.chain(*parts)) == stems  # complete, every stem once
     assert not set(split["train"]) & set(split["val"])
     assert not set(split["train"]) & set(split["test"])
     assert not set(split["val"]) & set(split["test"])
     shuffled = list(reversed(stems))
-    assert hio.split_stems(shuffled, val_fraction=val, test_fraction=test, seed=seed) == split
+    assert splits.split_stems(shuffled, val_fraction=val, test_fraction=test, seed=seed) == split
     if count >= 3:
         assert split["train"]
         assert bool(split["val"]) == (val > 0)
@@ -495,22 +495,22 @@ def test_split_is_disjoint_complete_and_deterministic(count, val, test, seed):
 
 def test_split_sizes_follow_the_fractions_and_the_seed_changes_the_draw():
     stems = [f"s{i}" for i in range(100)]
-    split = hio.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=1)
+    split = splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=1)
     assert [len(split[k]) for k in ("train", "val", "test")] == [70, 15, 15]
-    assert hio.split_stems(stems, seed=2)["test"] != hio.split_stems(stems, seed=1)["test"]
-    small = hio.split_stems(["a", "b", "c"])
+    assert splits.split_stems(stems, seed=2)["test"] != splits.split_stems(stems, seed=1)["test"]
+    small = splits.split_stems(["a", "b", "c"])
     assert [len(small[k]) for k in ("train", "val", "test")] == [1, 1, 1]
 
 
 def test_split_refuses_bad_fractions_and_repeated_stems():
     with pytest.raises(ValueError, match="add up to less than 1"):
-        hio.split_stems(["a", "b"], val_fraction=0.5, test_fraction=0.5)
+        splits.split_stems(["a", "b"], val_fraction=0.5, test_fraction=0.5)
     with pytest.raises(ValueError, match="repeated: a"):
-        hio.split_stems(["a", "a", "b"])
+        splits.split_stems(["a", "a", "b"])
 
 
 def test_select_pairs_keeps_the_pairs_of_the_given_stems(tmp_path):
     pairs = [(Path(f"i/{s}.png"), Path(f"m/{s}.png")) for s in ("a", "b", "c")]
-    assert hio.select_pairs(pairs, ["c", "a"]) == [pairs[0], pairs[2]]
+    assert splits.select_pairs(pairs, ["c", "a"]) == [pairs[0], pairs[2]]
     with pytest.raises(hio.DataError, match="No image/mask pair for: z"):
-        hio.select_pairs(pairs, ["z"])
+        splits.select_pairs(pairs, ["z"])

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 TENSORFLOW_FREE = (
-    "conventions", "metrics", "classical", "io", "via", "via._csv", "plots",
+    "conventions", "metrics", "classical", "io", "splits", "via", "via._csv", "plots",
     "objects", "colab", "exercises",
 )
 

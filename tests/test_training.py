@@ -20,7 +20,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from helpers import datasets, io, training  # noqa: E402
+from helpers import datasets, io, splits, training  # noqa: E402
 from helpers.errors import FileExistsRefusedError  # noqa: E402
 from helpers.inference import load_model  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
@@ -320,7 +320,7 @@ def test_train_on_folder_writes_split_run_history_and_model(tmp_path):
 
 def test_a_file_damaged_past_its_header_stops_training_with_one_error_naming_it(tmp_path):
     images, masks = _mito_copy(tmp_path)
-    split = io.split_stems([p.stem for p in images.iterdir()], val_fraction=0.2, test_fraction=0.2)
+    split = splits.split_stems([p.stem for p in images.iterdir()], val_fraction=0.2, test_fraction=0.2)
     damaged = images / f"{split['train'][0]}.png"  # a training image: read in the first epoch
     damaged.write_bytes(damaged.read_bytes()[:200])  # the header survives, the pixels do not
     with pytest.raises(io.DataError, match=damaged.name):
