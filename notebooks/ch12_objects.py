@@ -238,7 +238,8 @@ scores[["n_true", "n_pred"]].T
 # %% [markdown]
 # In the cpu profile the counts agree on 7 of the 9 test images; mito_007 has 6
 # predicted objects for 4 true ones and mito_017 5 for 4 (37 true and 40 predicted
-# objects in all). An image where
+# objects in all; a second cpu run's model predicted 42: the small extra blobs change
+# from one training run to the next). An image where
 # the prediction has more objects usually holds a false blob or a split; fewer, a
 # missed organelle or a merge. A scatter plot shows all images at once: points on the
 # diagonal are images counted right.
