@@ -130,8 +130,8 @@ def show_via_step(step: int) -> None:
     """Show the screenshot of one labelling step, with what it shows and its credit."""
     shot = next(VIA_SHOTS.glob(f"via_{step}_*.png"))
     display(Image(filename=str(shot), width=760))
-    print(f"Step {step}: {SHOWN[step]}.\nScreenshot of the VGG Image Annotator 2.0.10 (Visual "
-          "Geometry Group, University of Oxford; BSD-2 licence) on the course's images.")
+    print(f"Step {step}: {SHOWN[step]}.")
+    print("VGG Image Annotator 2.0.10, Visual Geometry Group, University of Oxford (BSD-2).")
 
 
 # %% [markdown]

@@ -15,7 +15,9 @@ sphinx-book-theme) writes ``outputs/book/index.html``. It needs no network.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,10 +40,29 @@ def landing_page(chapters: list[str]) -> str:
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
+#: TensorFlow's C++ start-up notes, which no environment variable silences on every
+#: version: left out of the pages (the executed notebooks keep them).
+TF_CHATTER = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog|I0000 .*port\.cc|E0000 |W0000 "
+    r"|.*cuda_(dnn|fft|blas)\.cc|.*cudart_stub|.*computation_placer|To enable the following"
+    r"|.*TF_ENABLE_ONEDNN_OPTS|\s*$)"
+)
+
 
 def _local_badge(text: str) -> str:
     """The site shows its own copy of the Colab badge, so that its pages load offline."""
     return text.replace(COLAB_BADGE, "_static/colab-badge.svg")
+
+
+def _without_start_up_notes(notebook: dict) -> dict:
+    """Drop the stderr outputs that hold nothing but TensorFlow's start-up notes."""
+    for cell in notebook["cells"]:
+        outputs = cell.get("outputs", [])
+        cell["outputs"] = [
+            o for o in outputs
+            if not (o.get("name") == "stderr" and all(TF_CHATTER.match(line) for line in "".join(o["text"]).splitlines()))
+        ] if outputs else outputs
+    return notebook
 
 
 def prepare(chapters: list[Path]) -> None:
@@ -53,7 +74,8 @@ def prepare(chapters: list[Path]) -> None:
     if (ROOT / "notebooks" / "figures").is_dir():
         shutil.copytree(ROOT / "notebooks" / "figures", SOURCE / "figures")
     for path in chapters:
-        (SOURCE / path.name).write_text(_local_badge(path.read_text()))
+        notebook = _without_start_up_notes(json.loads(path.read_text()))
+        (SOURCE / path.name).write_text(_local_badge(json.dumps(notebook)))
     (SOURCE / "index.md").write_text(_local_badge(landing_page([p.stem for p in chapters])))
 
 
