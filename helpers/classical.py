@@ -39,8 +39,8 @@ from helpers.conventions import grey_from_rgb
 from helpers.errors import ClassicalInputError
 
 __all__ = [
-    "ClassicalInputError", "as_grey", "global_threshold_mask", "otsu_mask", "adaptive_mask",
-    "sobel_edges", "canny_edges", "regions_from_edges", "watershed_labels", "watershed_mask",
+    "as_grey", "global_threshold_mask", "otsu_mask", "adaptive_mask", "sobel_edges",
+    "canny_edges", "regions_from_edges", "watershed_labels", "watershed_mask",
 ]
 
 

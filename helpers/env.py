@@ -10,12 +10,24 @@ True
 from __future__ import annotations
 
 import platform
-import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
 
 import numpy as np
+
+from helpers.colab import in_colab
+
+__all__ = [
+    "ComputeResult",
+    "compute_check",
+    "describe",
+    "devices",
+    "gpu_compute_check",
+    "gpu_hint",
+    "strategy",
+    "versions",
+]
 
 #: Packages whose versions ``versions()`` reports, by distribution name.
 _REPORTED = {
@@ -46,11 +58,6 @@ def versions() -> dict[str, str]:
     for label, distributions in _REPORTED.items():
         found[label] = _installed_version(*distributions) or "not installed"
     return dict(sorted(found.items()))
-
-
-def in_colab() -> bool:
-    """True inside Google Colab."""
-    return "google.colab" in sys.modules
 
 
 def devices() -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ pixel accuracy). Batching is what makes it fast: the learning module called
 ``model.predict`` and built a new ``MeanIoU`` for every image, and paid Keras's per-call
 set-up each time (``benchmarks/eval_speed.py`` measures the difference).
 
-Report the mean of the table (:func:`summary`) with every image in it: dropping images
+Report the mean of the table (:func:`helpers.metrics.summary`) with every image in it: dropping images
 with a perfect score (the module's ``df[df.IoU != 1.0]``) biases the mean downwards.
 
 Example
@@ -14,9 +14,9 @@ Example
 (Not run by ``--doctest-modules``: it needs a trained model; ``tests/test_evaluation.py``
 runs the same calls on a small one.)
 
->>> from helpers import evaluation                            # doctest: +SKIP
+>>> from helpers import evaluation, metrics                   # doctest: +SKIP
 >>> table = evaluation.evaluate(model, test_images, test_masks, names=stems)  # doctest: +SKIP
->>> evaluation.summary(table).loc["iou", "mean"]              # doctest: +SKIP
+>>> metrics.summary(table).loc["iou", "mean"]                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ import pandas as pd
 
 from helpers.errors import EvaluationError
 from helpers.inference import predict_proba, to_mask
+
+__all__ = [
+    "evaluate",
+]
 
 
 def _table(model_classes: int, masks, predicted, names, *, hd95: bool) -> pd.DataFrame:
@@ -133,10 +137,3 @@ def evaluate(
     if names is None:
         table.index = pd.RangeIndex(seen, name="image")
     return table
-
-
-def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean, standard deviation and median of each metric (:func:`helpers.metrics.summary`)."""
-    from helpers.metrics import summary as metrics_summary
-
-    return metrics_summary(table)

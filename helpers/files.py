@@ -22,14 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-# The errors live in helpers.errors; imported here for check_writable and for the code
-# that has always imported them from this module.
-from helpers.errors import CourseError, FileExistsRefusedError, PixelTypeError
+from helpers.errors import FileExistsRefusedError, PixelTypeError
 
-__all__ = [
-    "CourseError", "FileExistsRefusedError", "check_writable", "png_bytes", "write_bytes",
-    "write_png", "write_text",
-]
+__all__ = ["check_writable", "png_bytes", "write_bytes", "write_png", "write_text"]
 
 
 def _umask() -> int:

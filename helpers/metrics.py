@@ -63,15 +63,15 @@ import numpy as np
 from scipy import ndimage
 
 from helpers.conventions import mask_labels
-from helpers.errors import MetricInputError, ProbabilitiesError
+from helpers.errors import MetricInputError
 
 if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
 
 __all__ = [
-    "MetricInputError", "ProbabilitiesError", "Counts", "binarize", "to_labels",
-    "confusion_counts", "confusion_matrix", "iou", "dice", "precision", "recall", "f1",
-    "pixel_accuracy", "hd95", "per_image_table", "summary",
+    "THRESHOLD", "TABLE_COLUMNS", "Counts", "binarize", "to_labels", "confusion_counts",
+    "confusion_matrix", "iou", "dice", "precision", "recall", "pixel_accuracy", "hd95",
+    "per_image_table", "summary",
 ]
 
 #: Foreground is ``probability >= THRESHOLD`` (as ``keras.metrics.BinaryIoU``).
@@ -163,7 +163,7 @@ def _prepare(y_true, y_pred, num_classes: int | None) -> tuple[np.ndarray, np.nd
 def _confusion(t: np.ndarray, p: np.ndarray, num_classes: int) -> np.ndarray:
     """Confusion matrices ``(N, C, C)`` int64, rows true class, columns predicted class."""
     n, c = len(t), num_classes
-    if c == 2:  # boolean counting: 6x faster than the bincount below (500 masks 256x256: 0.05 s)
+    if c == 2:  # boolean counting: faster than the bincount below (benchmarks/metrics_speed.py)
         tb = t if t.dtype == bool else t.astype(bool)
         pb = p if p.dtype == bool else p.astype(bool)
         axes = (1, 2)
@@ -274,17 +274,6 @@ def dice(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = Fa
     """Dice coefficient, ``2 TP / (2 TP + FP + FN)``, per image (options as :func:`iou`).
 
     Always ``2 iou / (1 + iou)``: Dice ranks images as IoU does, with higher numbers.
-    """
-    return _score("dice", y_true, y_pred, num_classes=num_classes, per_class=per_class,
-                  include_background=include_background, pooled=pooled, empty=empty)
-
-
-def f1(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False,
-       include_background: bool = False, pooled: bool = False,
-       empty: float = 1.0) -> np.ndarray | float:
-    """F1 score, ``2 P R / (P + R)``, per image (options as :func:`iou`).
-
-    For masks this is the same number as :func:`dice`: both equal ``2 TP / (2 TP + FP + FN)``.
     """
     return _score("dice", y_true, y_pred, num_classes=num_classes, per_class=per_class,
                   include_background=include_background, pooled=pooled, empty=empty)

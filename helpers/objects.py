@@ -39,7 +39,6 @@ from helpers.errors import ObjectInputError
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
-    "ObjectInputError",
     "SplitsAndMerges",
     "count_splits_and_merges",
     "iou_matrix",

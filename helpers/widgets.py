@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers import plots
+from helpers import errors, plots
 
 __all__ = ["threshold_scores", "threshold_explorer", "prediction_browser"]
 
@@ -41,12 +41,12 @@ def _probabilities(probabilities: Any) -> np.ndarray:
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim != 2:
-        raise plots.PlotInputError(
+        raise errors.PlotInputError(
             f"The probabilities have shape {array.shape}; expected (H, W) or (H, W, 1) for one image."
         )
     finite = array[np.isfinite(array)]
     if finite.size and (finite.min() < 0 or finite.max() > 1):
-        raise plots.PlotInputError(
+        raise errors.PlotInputError(
             f"The probabilities run from {finite.min():.3g} to {finite.max():.3g}; expected [0, 1]. "
             "If the model outputs logits, apply a sigmoid first."
         )
@@ -83,7 +83,7 @@ def threshold_scores(probabilities: Any, truth: Any | None, threshold: float) ->
     if truth is not None:
         actual = plots._mask(truth, what="ground truth")
         if actual.shape != predicted.shape:
-            raise plots.PlotInputError(
+            raise errors.PlotInputError(
                 f"The ground truth is {actual.shape} but the probabilities are {predicted.shape}."
             )
         scores["IoU"] = float(metrics.iou(actual, predicted))
@@ -191,7 +191,7 @@ def threshold_explorer(
     probs = _probabilities(probabilities)
     picture = plots._display_image(image)
     if picture.shape[:2] != probs.shape:
-        raise plots.PlotInputError(
+        raise errors.PlotInputError(
             f"The image is {picture.shape[:2]} but the probabilities are {probs.shape}."
         )
     actual = None if truth is None else plots._mask(truth, what="ground truth")
@@ -318,7 +318,7 @@ def prediction_browser(
     predicted_list = plots._as_list(predictions, what="predictions")
     count = len(picture_list)
     if count == 0:
-        raise plots.PlotInputError("There are no images to browse.")
+        raise errors.PlotInputError("There are no images to browse.")
     plots._check_lengths(count, truth_list, what="masks")
     plots._check_lengths(count, predicted_list, what="predictions")
     plots._check_lengths(count, names, what="names")

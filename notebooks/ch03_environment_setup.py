@@ -76,7 +76,7 @@ import matplotlib.pyplot as plt
 import tensorflow as tf
 import keras
 
-from helpers import config, env
+from helpers import colab, config, env
 
 profile = config.get_profile()
 print(profile)
@@ -253,7 +253,7 @@ if gpu_check is not None:
 # widgets made by third-party packages; we make it only on Colab.
 
 # %%
-if env.in_colab():
+if colab.in_colab():
     from google.colab import output
 
     output.enable_custom_widget_manager()

@@ -717,7 +717,7 @@ pd.DataFrame({"scikit-learn": sklearn_scores, "table": table.loc[name, list(skle
 # The mean of each metric over the test images, with its spread:
 
 # %%
-evaluation.summary(table).round(3)
+metrics.summary(table).round(3)
 
 # %% [markdown]
 # Measured (`cpu`): accuracy 0.999 on every image (it says nothing here), IoU 0.918 ±

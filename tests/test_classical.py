@@ -5,7 +5,7 @@ import pytest
 from scipy import ndimage
 from skimage.draw import disk as draw_disk
 
-from helpers import classical, config, metrics
+from helpers import classical, config, errors, metrics
 from helpers.errors import CourseError
 
 MASK_MAKERS = {
@@ -128,7 +128,7 @@ def test_adaptive_threshold_beats_otsu_under_uneven_light():
 
 
 def test_adaptive_block_size_must_be_odd():
-    with pytest.raises(classical.ClassicalInputError, match="odd"):
+    with pytest.raises(errors.ClassicalInputError, match="odd"):
         classical.adaptive_mask(np.zeros((8, 8)), block_size=10)
 
 

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 from skimage import color, util
 
-from helpers import classical, conventions, metrics, plots
+from helpers import classical, conventions, errors, metrics, plots
 from helpers import io as hio
 from helpers.errors import CourseError, DataError, PixelTypeError, ProbabilitiesError
 
@@ -166,7 +166,7 @@ def test_io_and_plots_turn_pixels_into_the_same_floats(dtype):
     pixels = (RNG.random((6, 7)) if top is None
               else RNG.integers(0, top, (6, 7), endpoint=True)).astype(dtype)
     np.testing.assert_array_equal(hio.normalize_image(pixels), plots._display_image(pixels))
-    with pytest.raises(plots.PlotInputError):  # the same refusal, in plots' own error
+    with pytest.raises(errors.PlotInputError):  # the same refusal, in plots' own error
         plots._display_image(pixels.astype(np.int64) + 300)
 
 

@@ -1,6 +1,6 @@
 import tensorflow as tf
 
-from helpers import env
+from helpers import colab, env
 
 
 def test_versions_report_the_installed_packages():
@@ -32,7 +32,7 @@ def test_gpu_check_is_skipped_with_a_hint_without_a_gpu(capsys):
 
 
 def test_not_in_colab_here():
-    assert env.in_colab() is False
+    assert colab.in_colab() is False
 
 
 def test_strategy_on_one_device_is_the_default_strategy():

@@ -9,7 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 from sklearn.metrics import accuracy_score, f1_score, jaccard_score, precision_score, recall_score  # noqa: E402
 
-from helpers import datasets, evaluation  # noqa: E402
+from helpers import datasets, evaluation, metrics  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -94,7 +94,7 @@ def test_masks_without_channel_axis_are_accepted(model, data):
 def test_summary_means_every_image_including_perfect_ones(model, data):
     images, masks = data
     table = evaluation.evaluate(model, images, masks)
-    summary = evaluation.summary(table)
+    summary = metrics.summary(table)
     assert summary.loc["iou", "mean"] == pytest.approx(table["iou"].mean())
     assert summary.loc["iou", "images"] == len(images)
 

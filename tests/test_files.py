@@ -2,13 +2,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import files
+from helpers import errors, files
 
 
 def test_write_refuses_to_replace_an_existing_file(tmp_path):
     target = tmp_path / "mask.png"
     target.write_bytes(b"precious")
-    with pytest.raises(files.FileExistsRefusedError, match="overwrite"):
+    with pytest.raises(errors.FileExistsRefusedError, match="overwrite"):
         files.write_bytes(target, b"new")
     assert target.read_bytes() == b"precious"
 

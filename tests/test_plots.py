@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import plots
+from helpers import errors, plots
 from helpers.errors import CourseError
 
 matplotlib.use("Agg")  # conftest sets MPLBACKEND too; this makes sure
@@ -86,19 +86,19 @@ def test_overlay_gives_the_same_picture_for_every_accepted_layout(mito):
 
 def test_overlay_refuses_a_mask_of_another_size_and_says_how_to_fix_it(mito):
     images, masks, _ = mito
-    with pytest.raises(plots.PlotInputError, match="nearest") as caught:
+    with pytest.raises(errors.PlotInputError, match="nearest") as caught:
         plots.overlay(images[0], masks[0][:128, :128])
     assert isinstance(caught.value, CourseError)
 
 
 def test_float_image_outside_zero_one_is_refused_with_advice(mito):
     images, masks, _ = mito
-    with pytest.raises(plots.PlotInputError, match="255"):
+    with pytest.raises(errors.PlotInputError, match="255"):
         plots.overlay(images[0].astype(np.float32), masks[0])
 
 
 def test_logits_are_refused_as_a_mask():
-    with pytest.raises(plots.PlotInputError, match="sigmoid"):
+    with pytest.raises(errors.PlotInputError, match="sigmoid"):
         plots.overlay(np.zeros((4, 4)), np.linspace(-3, 3, 16).reshape(4, 4))
 
 
@@ -151,7 +151,7 @@ def test_show_samples_without_masks_draws_one_row(mito):
 
 def test_show_samples_refuses_unequal_numbers_of_images_and_masks(mito):
     images, masks, _ = mito
-    with pytest.raises(plots.PlotInputError, match="one per image"):
+    with pytest.raises(errors.PlotInputError, match="one per image"):
         plots.plot_samples(images, masks[:3])
 
 
@@ -354,9 +354,9 @@ def test_plot_confusion_matrix_names_classes_of_a_bigger_matrix_and_checks_label
         "class 1",
         "class 2",
     ]
-    with pytest.raises(plots.PlotInputError, match="one per class"):
+    with pytest.raises(errors.PlotInputError, match="one per class"):
         plots.plot_confusion_matrix(np.eye(3, dtype=int), labels=("a", "b"))
-    with pytest.raises(plots.PlotInputError, match="normalize"):
+    with pytest.raises(errors.PlotInputError, match="normalize"):
         plots.plot_confusion_matrix(np.eye(2, dtype=int), normalize="rows")
 
 
@@ -382,5 +382,5 @@ def test_show_thresholds_draws_image_truth_and_one_panel_per_method(mito):
         "Otsu\nIoU 0.250",
         "Sobel\nIoU 0.100 · Dice 0.200",
     ]
-    with pytest.raises(plots.PlotInputError, match="Otsu"):
+    with pytest.raises(errors.PlotInputError, match="Otsu"):
         plots.plot_thresholds(image, {"Otsu": results["Otsu"][:10]})

@@ -5,7 +5,7 @@ import matplotlib
 import pytest
 from keras import layers
 
-from helpers import plots, unet
+from helpers import errors, plots, unet
 
 matplotlib.use("Agg")
 
@@ -74,8 +74,8 @@ def test_a_hand_built_unet_with_keras_default_names_is_read_too():
 def test_a_model_that_is_not_a_unet_gets_a_clear_error():
     inputs = keras.Input((16, 16, 1))
     outputs = layers.Conv2D(1, 3, padding="same")(inputs)
-    with pytest.raises(plots.PlotInputError, match="needs a U-Net"):
+    with pytest.raises(errors.PlotInputError, match="needs a U-Net"):
         plots.plot_unet(keras.Model(inputs, outputs))
     dense = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
-    with pytest.raises(plots.PlotInputError, match="no Conv2D"):
+    with pytest.raises(errors.PlotInputError, match="no Conv2D"):
         plots.plot_unet(dense)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import cli, config, files, synthetic
+from helpers import cli, config, errors, synthetic
 
 DATA = config.data_dir()
 
@@ -124,5 +124,5 @@ def test_synth_refuses_to_overwrite_and_says_how(fresh, capsys):
     assert cli.main(["synth", "--out", str(fresh)]) == 2
     assert "--overwrite" in capsys.readouterr().err
     assert (fresh / "mito" / "images" / "mito_000.png").stat().st_mtime_ns == before
-    with pytest.raises(files.FileExistsRefusedError):
+    with pytest.raises(errors.FileExistsRefusedError):
         synthetic.write_all(fresh)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_score
 
-from helpers import metrics, plots, widgets
+from helpers import errors, metrics, plots, widgets
 
 matplotlib.use("Agg")  # conftest sets MPLBACKEND too; this makes sure
 
@@ -137,9 +137,9 @@ def test_static_true_always_gives_the_figure(scene, capsys):
 
 def test_threshold_explorer_refuses_logits_and_mismatched_shapes(scene):
     image, _, probs = scene
-    with pytest.raises(plots.PlotInputError, match="sigmoid"):
+    with pytest.raises(errors.PlotInputError, match="sigmoid"):
         widgets.threshold_explorer(image, probs * 4 - 2, static=True)
-    with pytest.raises(plots.PlotInputError, match="probabilities"):
+    with pytest.raises(errors.PlotInputError, match="probabilities"):
         widgets.threshold_explorer(image, probs[:10], static=True)
 
 
