@@ -21,6 +21,10 @@ from pathlib import Path
 from helpers.errors import ViaError
 from helpers.files import check_writable, write_text
 
+__all__ = [
+    "add_commands",
+]
+
 SHOWN_PROBLEMS = 10
 
 

@@ -31,6 +31,24 @@ import numpy as np
 
 from helpers.errors import ConfigError
 
+__all__ = [
+    "DEFAULT_SEED",
+    "PROFILES",
+    "PROFILE_ENV",
+    "REPO_SLUG",
+    "REPO_URL",
+    "ROOT_ENV",
+    "SITE_URL",
+    "Profile",
+    "data_dir",
+    "get_profile",
+    "gpu_available",
+    "outputs_dir",
+    "profile_name",
+    "repo_root",
+    "set_seed",
+]
+
 PROFILE_ENV = "COURSE_PROFILE"
 ROOT_ENV = "COURSE_ROOT"
 

@@ -30,6 +30,16 @@ import numpy as np
 
 from helpers.errors import InferenceError, ModelFileError
 
+__all__ = [
+    "load_model",
+    "pad_to_multiple",
+    "predict_masks",
+    "predict_proba",
+    "predict_tiled",
+    "tile_weights",
+    "to_mask",
+]
+
 
 def _multiple(model) -> int:
     from helpers.unet import required_multiple, unet_depth

@@ -41,6 +41,23 @@ import numpy as np
 from helpers.conventions import float_image, grey_from_rgb, mask_labels
 from helpers.errors import ConfigError, DataError
 
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MAX_LABEL",
+    "infer_channels",
+    "list_images",
+    "load_folder",
+    "load_pair",
+    "load_pairs",
+    "normalize_image",
+    "pair_images_and_masks",
+    "prepare_image",
+    "read_image",
+    "read_mask",
+    "resize_image",
+    "resize_mask",
+]
+
 #: File extensions read as images or masks; matched case-insensitively (``.PNG``, ``.Tif``).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 

@@ -37,6 +37,22 @@ from skimage.draw import polygon as draw_polygon
 from helpers.errors import FileExistsRefusedError
 from helpers.files import png_bytes, write_bytes, write_text
 
+__all__ = [
+    "EXTERNAL_SHAPE",
+    "MITO_COUNT",
+    "MITO_SEED",
+    "MRI_COUNT",
+    "MRI_SEED",
+    "SIZE",
+    "lesion_count",
+    "lesion_mask",
+    "mito_pair",
+    "mri_slice",
+    "write_all",
+    "write_mito",
+    "write_mri",
+]
+
 SIZE = 256
 MITO_COUNT = 60
 MRI_COUNT = 40

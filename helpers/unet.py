@@ -46,6 +46,15 @@ from collections.abc import Sequence
 
 from helpers.errors import UNetConfigError
 
+__all__ = [
+    "BN_MOMENTUM",
+    "DEFAULTS",
+    "PRESETS",
+    "build_unet",
+    "required_multiple",
+    "unet_depth",
+]
+
 #: Batch-norm momentum. Keras's default (0.99) makes the moving statistics that the
 #: network uses at prediction time trail the training statistics for hundreds of
 #: steps; a course run has only a few hundred steps in all, so its predictions
