@@ -118,8 +118,8 @@ def predict_proba(model, images: np.ndarray, *, batch_size: int = 16) -> np.ndar
     outputs = []
     for start in range(0, len(padded), batch_size):
         # predict_on_batch runs Keras's compiled prediction step (graph, XLA where the
-        # model was compiled with it) without predict()'s per-call set-up; it was 1.4x
-        # faster than calling the model eagerly, and predict() with a batch of one ~4x
+        # model was compiled with it) without predict()'s per-call set-up: faster than
+        # calling the model eagerly, or predict() with a batch of one (benchmarks/eval_speed.py)
         batch = model.predict_on_batch(padded[start : start + batch_size])
         outputs.append(np.asarray(batch, dtype=np.float32)[:, :height, :width])
     probabilities = np.concatenate(outputs) if outputs else np.zeros((0, height, width, 1), "float32")

@@ -429,7 +429,7 @@ def _size_hw(size: int | Sequence[int]) -> tuple[int, int]:
 
 # OpenCV's resize is used for both (rather than Pillow or skimage.transform.resize):
 # it keeps uint8/uint16/float32 and any channel count (Pillow has no 16-bit or
-# 2-channel RGB modes), it is several times faster than skimage's float-only resize, and
+# 2-channel RGB modes), it is faster than skimage's float-only resize, and
 # INTER_AREA is a true box average when shrinking, which avoids the aliasing that
 # nearest-neighbour shrinking gives images.
 def resize_image(image: np.ndarray, size: int | Sequence[int]) -> np.ndarray:

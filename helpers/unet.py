@@ -21,16 +21,9 @@ Presets
 The defaults of :func:`build_unet` (batch norm with momentum 0.9, no dropout,
 ``he_normal``), trained by :func:`helpers.training.train`'s defaults (BCE + Dice, Adam
 1e-3) on flipped and rotated batches, are the course's recipe, chosen by measurement
-against the module's (its network, BCE, batch 16, no augmentation), on a 2-core CPU:
-
-==========================================  ==========  ==============  ======
-foreground IoU on the test images           the course  the module's    Otsu
-==========================================  ==========  ==============  ======
-``data/mito``, ``cpu`` profile (128 px)     0.882       0.612           0.114
-ISBI 2012 membrane, 256 px, 30 epochs       0.627       0.384           0.359
-==========================================  ==========  ==============  ======
-
-(``benchmarks/mito_quality.py --module`` and ``benchmarks/isbi2012.py``.)
+against the module's (its network, BCE, batch 16, no augmentation) on ``data/mito`` and
+on ISBI 2012: the figures are in the README (``benchmarks/mito_quality.py --module``
+and ``benchmarks/isbi2012.py``).
 
 Example
 -------
