@@ -84,7 +84,7 @@ def predict_proba(model, images: np.ndarray, *, batch_size: int = 16) -> np.ndar
     model : keras.Model
         A segmentation model, e.g. from :func:`helpers.unet.build_unet`.
     images : ndarray of float32, shape (N, H, W, C) or (H, W, C)
-        Normalised like the training images (:func:`helpers.io.normalize_image`).
+        Normalised like the training images (:func:`helpers.conventions.float_image`).
         Any ``H, W`` for a fully convolutional model (padded and cropped, see module
         doc); exactly the model's size otherwise.
     batch_size : int

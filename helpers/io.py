@@ -10,8 +10,8 @@ Every chapter gets its data through here, so the rules below hold everywhere:
   viewer), keeps 16-bit images 16-bit, and gives RGB, never OpenCV's BGR.
 * **Resizing** uses area averaging to shrink images and bilinear interpolation to
   enlarge them, and *nearest neighbour* for masks, so a mask keeps its labels.
-* **One normalisation**, :func:`normalize_image` (divide by the dtype's maximum), for
-  training and prediction alike.
+* **One normalisation**, :func:`helpers.conventions.float_image` (divide by the dtype's
+  maximum: uint8 by 255, uint16 by 65535), for training and prediction alike.
 * **Masks become labels**: 0/255 and 0/1 give 0/1; small class indices stay as they
   are; anything else (a JPEG-compressed mask, a colour mask) is an error that says
   what to do. These rules, and the grey formula, are :mod:`helpers.conventions`,
@@ -49,7 +49,6 @@ __all__ = [
     "load_folder",
     "load_pair",
     "load_pairs",
-    "normalize_image",
     "pair_images_and_masks",
     "prepare_image",
     "read_image",
@@ -390,32 +389,6 @@ def read_mask(path: _PathLike, *, max_label: int = MAX_LABEL) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def normalize_image(image: np.ndarray) -> np.ndarray:
-    """Pixel values as float32 in [0, 1]: THE normalisation, for training and prediction.
-
-    uint8 is divided by 255 and uint16 by 65535 (the dtype's maximum, not the image's, so
-    that brightness means the same in every image). A float array already in [0, 1] is
-    returned as float32, so normalising twice changes nothing. The rule is
-    :func:`helpers.conventions.float_image`, which ``plots`` uses too.
-
-    Parameters
-    ----------
-    image : ndarray of uint8, uint16, bool or float, any shape
-
-    Returns
-    -------
-    ndarray of float32, same shape
-
-    Raises
-    ------
-    DataError
-        Floats outside [0, 1], NaN or infinity.
-    PixelTypeError
-        Other dtypes (``int64`` ...), whose scale is unknown.
-    """
-    return float_image(image)
-
-
 def _size_hw(size: int | Sequence[int]) -> tuple[int, int]:
     """``size`` as (height, width): an int means a square."""
     if isinstance(size, (int, np.integer)):
@@ -497,7 +470,8 @@ def resize_mask(mask: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
 
 
 def prepare_image(image: np.ndarray, *, size: int | Sequence[int] | None = None) -> np.ndarray:
-    """Pixels as a network sees them: :func:`normalize_image`, then :func:`resize_image`.
+    """Pixels as a network sees them: :func:`~helpers.conventions.float_image`, then
+    :func:`resize_image`.
 
     Training (:func:`load_pairs`, :func:`helpers.datasets.from_files`) and prediction use this one
     function. Resizing after normalising keeps the fractions that area averaging makes.
@@ -506,7 +480,7 @@ def prepare_image(image: np.ndarray, *, size: int | Sequence[int] | None = None)
     -------
     ndarray of float32 in [0, 1], shape (height, width, C) (or the input's H, W)
     """
-    image = normalize_image(image)
+    image = float_image(image)
     if size is None or image.shape[:2] == _size_hw(size):
         return image
     return resize_image(image, size)
@@ -653,10 +627,13 @@ def load_folder(
 
 
 def __getattr__(name: str):
-    # Temporary, until training.py and cli_model.py import helpers.splits: split_stems
-    # and select_pairs live in helpers.splits (not listed in __all__ here).
+    # Temporary, until training.py and cli_model.py import helpers.splits and datasets.py
+    # imports conventions.float_image: split_stems and select_pairs live in helpers.splits,
+    # normalize_image was conventions.float_image under another name (none is in __all__).
     if name in ("split_stems", "select_pairs"):
         from helpers import splits
 
         return getattr(splits, name)
+    if name == "normalize_image":
+        return float_image
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ Inputs are the arrays the rest of ``helpers`` produces:
 
 - images: float in [0, 1], or uint8 / uint16, shape (H, W), (H, W, 1) or (H, W, 3)
   (an alpha channel is dropped), scaled by :func:`helpers.conventions.float_image`
-  (the rule ``io.normalize_image`` uses);
+  (the rule training and prediction use);
 - masks: bool or 0/1 labels (0/255 is 0/1, :func:`helpers.conventions.mask_labels`),
   shape (H, W) or (H, W, 1);
 - predictions: masks as above, or probabilities (float in [0, 1]), which are turned

@@ -81,7 +81,7 @@ import matplotlib.pyplot as plt
 import keras
 from keras import layers
 
-from helpers import config, io, plots, unet
+from helpers import config, conventions, io, plots, unet
 
 profile = config.get_profile()
 config.set_seed()
@@ -253,7 +253,7 @@ assert by_hand.count_params() == from_helpers.count_params() == 1_940_817
 # height and width:
 
 # %%
-image = io.normalize_image(io.read_image(config.data_dir("mito", "images", "mito_000.png")))
+image = conventions.float_image(io.read_image(config.data_dir("mito", "images", "mito_000.png")))
 probabilities = from_helpers.predict(image[np.newaxis], verbose=0)[0]
 print("input", image.shape, "-> output", probabilities.shape,
       f"values {probabilities.min():.2f} to {probabilities.max():.2f}")

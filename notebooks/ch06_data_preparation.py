@@ -75,7 +75,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from helpers import config, datasets, io, plots, splits
+from helpers import config, conventions, datasets, io, plots, splits
 
 profile = config.get_profile()
 config.set_seed()
@@ -270,8 +270,9 @@ plt.show()
 # ## 4 · One normalisation
 #
 # Networks train best on small numbers, so pixel values 0–255 are scaled to 0–1.
-# `io.normalize_image` divides by the largest value the file type can hold (255 for
-# 8-bit, 65535 for 16-bit), not by the image's own maximum, so a dark image stays dark.
+# `conventions.float_image` (the course's rule for pixel values, which `io` applies when
+# it loads images) divides by the largest value the file type can hold (255 for 8-bit,
+# 65535 for 16-bit), not by the image's own maximum, so a dark image stays dark.
 #
 # > **Common mistake.** The module's chapter 6 normalises its training images with
 # > `normalize(np.array(image_dataset), axis=1)` (Keras's `keras.utils.normalize`) on
@@ -303,7 +304,7 @@ print(f"column factors of image 0: {factor.min():.5f} to {factor.max():.5f} ({fa
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
-axes[0].imshow(io.normalize_image(stack[0].astype(np.uint8)), cmap="gray", vmin=0, vmax=1)
+axes[0].imshow(conventions.float_image(stack[0].astype(np.uint8)), cmap="gray", vmin=0, vmax=1)
 axes[0].set_title("/ 255 (the course)")
 axes[1].imshow(as_module[0], cmap="gray", vmin=0, vmax=1)
 axes[1].set_title("keras.utils.normalize, axis=1 (module)")
@@ -323,8 +324,9 @@ plt.show()
 # one function for it:
 
 # %%
-np.testing.assert_allclose(io.normalize_image(image), image / 255, rtol=1e-6)
-print("io.normalize_image:", f"{io.normalize_image(image).min():.3f} to {io.normalize_image(image).max():.3f}")
+scaled = conventions.float_image(image)
+np.testing.assert_allclose(scaled, image / 255, rtol=1e-6)
+print("conventions.float_image:", f"{scaled.min():.3f} to {scaled.max():.3f}")
 
 # %% [markdown]
 # ## Loading the whole dataset: the loop written out

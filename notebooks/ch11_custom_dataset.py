@@ -266,7 +266,7 @@ print("mean red, green, blue:", rgb.reshape(-1, 3).mean(axis=0).round(1),
 
 # %% [markdown]
 # `io.load_pairs` reads in RGB, shrinks images by area averaging and masks by nearest
-# neighbour, and normalises with `io.normalize_image` (divide by 255 for 8-bit images),
+# neighbour, and normalises with `conventions.float_image` (divide by 255 for 8-bit images),
 # the one normalisation that training and prediction share. Whether the images are in
 # colour is read from the files, not typed in:
 

@@ -165,7 +165,7 @@ def test_io_and_plots_turn_pixels_into_the_same_floats(dtype):
     top = {np.uint8: 255, np.uint16: 65535, np.bool_: 1}.get(dtype)
     pixels = (RNG.random((6, 7)) if top is None
               else RNG.integers(0, top, (6, 7), endpoint=True)).astype(dtype)
-    np.testing.assert_array_equal(hio.normalize_image(pixels), plots._display_image(pixels))
+    np.testing.assert_array_equal(conventions.float_image(pixels), plots._display_image(pixels))
     with pytest.raises(errors.PlotInputError):  # the same refusal, in plots' own error
         plots._display_image(pixels.astype(np.int64) + 300)
 

@@ -13,7 +13,7 @@ import pytest
 from imagefiles import damaged_files, dihedral_variants, random_image, save
 from PIL import Image
 
-from helpers import datasets
+from helpers import conventions, datasets
 from helpers import io as hio
 
 
@@ -179,11 +179,11 @@ def test_shuffle_gives_every_pair_once_per_epoch_in_a_new_seeded_order():
     assert not np.array_equal(epoch_1, images.ravel())
 
 
-def test_from_arrays_normalises_pixels_like_normalize_image():
+def test_from_arrays_normalises_pixels_like_float_image():
     pixels = random_image((3, 8, 8, 1), seed=30)
     masks = np.random.default_rng(31).integers(0, 3, size=(3, 8, 8)).astype(np.uint8)
     images, out_masks = collect(datasets.from_arrays(pixels, masks, batch_size=2, num_classes=3))
-    np.testing.assert_array_equal(images, hio.normalize_image(pixels))
+    np.testing.assert_array_equal(images, conventions.float_image(pixels))
     assert out_masks.dtype == np.int32 and out_masks.shape == (3, 8, 8, 1)
     np.testing.assert_array_equal(out_masks[..., 0], masks)
     with pytest.raises(hio.DataError, match="labels up to 2"):

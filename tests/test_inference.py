@@ -7,7 +7,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from helpers import config, io  # noqa: E402
+from helpers import config, conventions, io  # noqa: E402
 from helpers.inference import (  # noqa: E402
     InferenceError,
     ModelFileError,
@@ -67,7 +67,7 @@ def test_trained_model_tiled_prediction_agrees_with_whole_image_prediction(train
 def test_tiled_prediction_of_the_external_image_at_a_size_that_is_not_a_multiple_of_the_tile(trained):
     model, _, _ = trained
     pixels = io.read_image(config.data_dir("mito", "external", "external_000.png"), channels=1)
-    image = io.normalize_image(pixels)[:300, :450]  # neither a multiple of 128 nor of 8
+    image = conventions.float_image(pixels)[:300, :450]  # neither a multiple of 128 nor of 8
     whole = to_mask(predict_proba(model, image))
     tiled = to_mask(predict_tiled(model, image, tile=128, overlap=64))
     assert tiled.shape == whole.shape == (300, 450, 1)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from imagefiles import blocky_image, damaged_files, random_image, save
 from PIL import Image, ImageOps
 
-from helpers import config, splits
+from helpers import config, conventions, splits
 from helpers import io as hio
 from helpers.errors import CourseError
 
@@ -295,23 +295,23 @@ def test_a_colour_mask_is_an_error_that_says_what_to_do(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-def test_normalize_image_divides_by_the_dtype_maximum():
+def test_float_image_divides_by_the_dtype_maximum():
     every_byte = np.arange(256, dtype=np.uint8)
-    np.testing.assert_allclose(hio.normalize_image(every_byte), np.arange(256) / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(conventions.float_image(every_byte), np.arange(256) / 255.0, rtol=1e-6)
     words = np.array([0, 1, 32768, 65535], np.uint16)
-    normalised = hio.normalize_image(words)
+    normalised = conventions.float_image(words)
     assert normalised.dtype == np.float32
     np.testing.assert_allclose(normalised, words / 65535.0, rtol=1e-6)
-    assert normalised[-1] == 1.0 and hio.normalize_image(every_byte)[-1] == 1.0
+    assert normalised[-1] == 1.0 and conventions.float_image(every_byte)[-1] == 1.0
 
 
-def test_normalize_image_twice_changes_nothing_and_refuses_other_scales():
-    once = hio.normalize_image(random_image((5, 5, 3), seed=11))
-    np.testing.assert_array_equal(hio.normalize_image(once), once)
+def test_float_image_twice_changes_nothing_and_refuses_other_scales():
+    once = conventions.float_image(random_image((5, 5, 3), seed=11))
+    np.testing.assert_array_equal(conventions.float_image(once), once)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        hio.normalize_image(np.array([0.0, 255.0]))
+        conventions.float_image(np.array([0.0, 255.0]))
     with pytest.raises(TypeError, match="uint8 or uint16"):
-        hio.normalize_image(np.array([0, 7], np.int64))
+        conventions.float_image(np.array([0, 7], np.int64))
 
 
 def block_mean(array: np.ndarray, factor: int) -> np.ndarray:
