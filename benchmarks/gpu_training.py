@@ -129,7 +129,8 @@ def main() -> int:
     import tensorflow as tf
 
     print(f"GPU: {gpu or 'none (smoke run on the CPU)'}; TensorFlow {tf.__version__}; "
-          f"{pairs_count} pairs of {size} px, batch {full.batch_size}, base {full.base_filters}")
+          f"{pairs_count} pairs of {size} px, batch {full.batch_size}, base "
+          f"{full.base_filters if not args.smoke else 4} filters")
     results = []
     with tempfile.TemporaryDirectory() as folder:
         pairs = replicate(Path(folder), pairs_count)

@@ -2,9 +2,11 @@
 
 The policy can be set on a CPU (float16 arithmetic there is emulated, so slow, but the
 numbers are what a GPU computes up to summation order). Reference: the same tiny U-Net
-trained in float32 from the same seed, on the bundled mito images. Tolerances: losses
-within 2 % (relative), the hard IoU metric within 0.05 (absolute; a few pixels near the
-0.5 threshold may flip with float16 rounding).
+trained in float32 from the same seed, on the bundled mito images (8 training and 4
+validation images of 64 px, 2 epochs). Measured on a 2-core CPU: losses 2.5e-4 apart
+at most (relative), the hard IoU metric 1.1e-4 (absolute). Tolerances, with room for
+other machines' rounding: losses within 0.5 % (relative), IoU within 0.01 (a few pixels
+near the 0.5 threshold may flip with float16 rounding).
 """
 
 from __future__ import annotations
@@ -65,9 +67,9 @@ def test_the_global_policy_is_restored_after_training(histories):
 def test_mixed_precision_losses_and_iou_equal_float32_within_tolerance(histories):
     single, mixed = histories["float32"], histories["mixed"]
     for column in ("loss", "val_loss"):
-        np.testing.assert_allclose(mixed[column], single[column], rtol=2e-2, err_msg=column)
+        np.testing.assert_allclose(mixed[column], single[column], rtol=5e-3, err_msg=column)
     for column in ("iou_coef", "val_iou_coef"):
-        np.testing.assert_allclose(mixed[column], single[column], atol=5e-2, err_msg=column)
+        np.testing.assert_allclose(mixed[column], single[column], atol=1e-2, err_msg=column)
 
 
 def test_precision_auto_is_float32_without_a_float16_gpu_and_says_why():
