@@ -7,6 +7,10 @@
     ``DIR/model.keras``; the same command again resumes an interrupted run).
     ``DIR/run.json`` records the image size and channels, which ``evaluate`` and
     ``predict`` read back from the model's folder.
+    ``--precision mixed|float32`` (default: mixed on a GPU with float16 units). With
+    ``$TF_CONFIG`` naming several workers, each worker runs the same command
+    (``MultiWorkerMirroredStrategy``: every worker trains on its share of each batch)
+    and only the chief writes ``DIR``, so one machine's workers may share it.
 ``evaluate --model M --images D --masks D --out CSV``
     One row of metrics per image (:func:`helpers.evaluation.evaluate`); ``--split
     DIR/split.json`` scores only its ``test`` stems; ``--objects`` adds object counts
@@ -38,12 +42,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def _train(args: argparse.Namespace) -> int:
     from helpers import training
 
+    found = training.cluster()  # $TF_CONFIG: several workers train as one
+    if found is not None:
+        training.cluster_strategy()  # before any other TensorFlow op
+        role = "chief: writes --out" if found["chief"] else "reads --out, writes nothing"
+        print(f"Cluster: {found['workers']} workers (MultiWorkerMirroredStrategy); this is "
+              f"{found['task']} ({role}).")
     training.train_on_folder(
         args.images, args.masks, args.out, profile=args.profile, size=args.size,
         epochs=args.epochs, batch_size=args.batch_size, max_images=args.max_images,
         num_classes=args.classes, val_fraction=args.val_fraction,
         test_fraction=args.test_fraction, early_stopping=args.early_stopping,
         seed=args.seed, overwrite=args.overwrite,
+        precision=None if args.precision == "auto" else args.precision,
     )
     return 0
 
@@ -196,6 +207,9 @@ def add_commands(subparsers) -> None:
     train.add_argument("--early-stopping", type=int, help="stop after N epochs without improvement")
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--overwrite", action="store_true", help="start afresh in --out")
+    train.add_argument("--precision", choices=("auto", "float32", "mixed"), default="auto",
+                       help="mixed: float16 compute (default auto: mixed on a GPU with float16 "
+                            "units, else float32)")
     train.set_defaults(run=_train)
 
     evaluate = subparsers.add_parser("evaluate", help="per-image metrics of a model, as CSV")
