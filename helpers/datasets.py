@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from helpers.conventions import float_image
 from helpers.errors import ConfigError, DataError
 from helpers.io import (
     _GREY_MODES,
@@ -39,7 +40,6 @@ from helpers.io import (
     _size_hw,
     infer_channels,
     load_pair,
-    normalize_image,
     read_image,
     read_mask,
 )
@@ -429,7 +429,7 @@ def from_files(
         it again, instead of leaving the pair out)."""
         image_name, mask_name = image_path.decode("utf-8"), mask_path.decode("utf-8")
         try:
-            image = normalize_image(read_image(image_name, channels=channels))
+            image = float_image(read_image(image_name, channels=channels))
             image = np.rint(image * top).astype(stored)  # exact for 8- and 16-bit files
             mask = read_mask(mask_name)
             if image.shape[:2] != mask.shape:
@@ -589,7 +589,7 @@ def from_arrays(
     ----------
     images : ndarray, shape (N, H, W, C)
         float32 in [0, 1] (as :func:`helpers.io.load_pairs` gives them), or uint8/uint16 pixels,
-        which are normalised with :func:`helpers.io.normalize_image`.
+        which are normalised with :func:`helpers.conventions.float_image`.
     masks : ndarray of integer labels, shape (N, H, W) or (N, H, W, 1)
     batch_size, augment, shuffle, seed, num_classes
         As for :func:`from_files`, whose batches these match.
@@ -609,7 +609,7 @@ def from_arrays(
     """
     import tensorflow as tf
 
-    images = normalize_image(images)
+    images = float_image(images)
     masks = np.asarray(masks)
     if masks.ndim == images.ndim - 1:
         masks = masks[..., None]
