@@ -1,7 +1,7 @@
 """``python -m helpers train`` on a tf.distribute cluster: two worker processes on this
 machine (127.0.0.1, free ports), MultiWorkerMirroredStrategy, one shared ``--out``.
 
-Reference: the same command in one process, with the same global batch. The two runs
+Reference: the same command in one process (this one), with the same global batch. The two runs
 compute the same steps, in another order of float additions (each worker sums its share
 of the batch); Adam moves every weight by about the learning rate per step whatever the
 size of its gradient, so rounding differences in near-zero gradients show as weight
@@ -26,7 +26,11 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from helpers import config, io, training  # noqa: E402
+from helpers import cli, config, io, training  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,14 +73,14 @@ def runs(tmp_path_factory):
         for index in range(2)
     ]
     try:
+        # the reference, in this process while the workers start (this test's time)
+        single = cli.main(train_command(folder / "single")[3:])
         outputs = [process.communicate(timeout=120)[0] for process in processes]
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
     seconds = time.perf_counter() - start
-    single = subprocess.run(train_command(folder / "single"), cwd=ROOT, text=True,
-                            capture_output=True, env=environment(), timeout=120)
     return {"folder": folder, "codes": [p.returncode for p in processes], "outputs": outputs,
             "seconds": seconds, "single": single}
 
@@ -90,11 +94,11 @@ def test_both_workers_finish_and_only_the_chief_writes(runs):
         "history.csv", "model.keras", "resume", "run.json", "split.json"]
     assert len(list((shared / "resume").glob("*.weights.h5"))) == 1
     assert len(pd.read_csv(shared / "history.csv")) == 2
-    assert runs["seconds"] < 50  # two TensorFlow start-ups and 2 epochs on a 2-core CPU
+    assert runs["seconds"] < 55  # 3 runs of 2 epochs (2 TensorFlow start-ups) on 2 CPU cores
 
 
 def test_two_workers_train_as_one_process_with_the_same_global_batch(runs):
-    assert runs["single"].returncode == 0, runs["single"].stderr[-2000:]
+    assert runs["single"] == 0
     shared, single = runs["folder"] / "shared", runs["folder"] / "single"
     two, one = pd.read_csv(shared / "history.csv"), pd.read_csv(single / "history.csv")
     for column in ("loss", "val_loss", "accuracy"):
