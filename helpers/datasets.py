@@ -45,6 +45,11 @@ from helpers.io import (
     read_mask,
 )
 
+__all__ = [
+    "CACHE_CHOICES", "MAX_MEMORY_BUDGET", "default_memory_budget", "from_arrays", "from_files",
+    "readable_in_graph", "unwrap_data_errors",
+]
+
 if TYPE_CHECKING:
     import tensorflow as tf
 
@@ -69,8 +74,8 @@ def _mask_for_training(mask: np.ndarray, num_classes: int) -> np.ndarray:
 
 #: The 8 symmetries of a square as words in two moves, T (transpose) and V (flip the rows
 #: upside down); the first four keep a non-square shape (identity, the two flips, the
-#: half turn). Both moves are cheap copies (a transpose, a row gather), where
-#: TensorFlow's reverse of columns is several times slower.
+#: half turn). Both moves are plain copies of whole rows or a transpose (reversing
+#: columns costs more; benchmarks/input_pipeline.py measures the pipeline).
 _SYMMETRIES = ("", "V", "TVT", "TVTV", "T", "VT", "TV", "VTV")
 
 
@@ -482,8 +487,8 @@ def from_files(
             image = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 1.0) * top), tf.as_dtype(stored))
         # image and mask in one array, one wide integer per pixel (channel k in bytes
         # k*itemsize..: what tf.bitcast unpacks on a little-endian machine): one copy per
-        # augmentation move instead of two, and TensorFlow moves (H, W) uint16/32/64
-        # arrays several times faster than (H, W, C) uint8 ones; shifts beat a concat
+        # augmentation move instead of two, and whole pixels move rather than bytes
+        # (benchmarks/input_pipeline.py measures it)
         image = tf.ensure_shape(image, (height, width, channels))
         if sys.byteorder == "little":
             parts = [image[..., k] for k in range(channels)] + [tf.cast(mask, image.dtype)]

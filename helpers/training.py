@@ -82,12 +82,11 @@ def compile_model(
     loss) and ``metrics`` (default :func:`default_metrics`); returns the model.
 
     ``jit_compile="auto"`` (Keras's default) compiles the training step with XLA on a
-    GPU and not on a CPU-only machine, which is what measures best on a CPU: with
-    ``True`` on a 2-core CPU (Keras 3.15, TF 2.21; 40 images of 128 px, base 16, batch
-    8) the first epoch took 8-10 s more (compiling) and later epochs 25-35 % more CPU
-    time (3.4-3.8 s against 2.8 s). ``False`` skips XLA everywhere (worth it for runs of
-    a few steps, e.g. tests); a multi-worker cluster gets ``False`` for ``"auto"``
-    (two CPU workers finished in 22 s instead of 44 s)."""
+    GPU and not on a CPU-only machine, which is what measured best on a CPU (``True``
+    there costs a compile in the first epoch and more CPU time in every later one; the
+    README has the figures). ``False`` skips XLA everywhere (worth it for runs of a few
+    steps, e.g. tests); a multi-worker cluster gets ``False`` for ``"auto"`` (it started
+    faster without)."""
     import keras
 
     from helpers.losses import get_loss
