@@ -15,6 +15,13 @@ it. See ``_repoll_shell`` in scripts/notebooks.py.)
 
 from __future__ import annotations
 
+import os
+
+# As ``import helpers`` and the CLI do, before any test module imports TensorFlow: its C++
+# notes (and the tracebacks it logs for errors that reach Python anyway) stay off stderr,
+# whichever test file happens to import TensorFlow first.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 import shutil
 import sys
 import tempfile

@@ -29,6 +29,12 @@ from collections.abc import Sequence
 from helpers.errors import CourseError, one_line
 
 #: Modules that add sub-commands: each has ``add_commands(subparsers)``.
+__all__ = [
+    "COMMAND_MODULES",
+    "build_parser",
+    "main",
+]
+
 COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via", "helpers.cli_objects")
 
 

@@ -37,6 +37,7 @@ from helpers.files import write_text
 # set before the commands import TensorFlow. An explicit setting in the environment wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+__all__ = ["add_commands"]
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -78,7 +79,7 @@ def _model_size(model, args, settings: dict) -> int | None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from helpers import datasets, evaluation, io
+    from helpers import datasets, evaluation, io, splits
     from helpers.inference import load_model
 
     out = Path(args.out)
@@ -98,7 +99,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             raise CommandError(
                 f"{args.split} is not a split.json with a 'test' list ({error})."
             ) from error
-        pairs = io.select_pairs(pairs, test)
+        pairs = splits.select_pairs(pairs, test)
     channels = model.inputs[0].shape[-1]
     dataset = datasets.from_files(pairs, size=size, batch_size=args.batch_size,
                                     channels=channels, num_classes=model.outputs[0].shape[-1])

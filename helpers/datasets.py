@@ -15,6 +15,7 @@ Example
 >>> pairs = io.pair_images_and_masks(config.data_dir("mito", "images"),
 ...                                  config.data_dir("mito", "masks"))
 >>> batches = datasets.from_files(pairs[:8], size=64, batch_size=4, augment=True)
+Pipeline: 8 pairs at 64x64 px, 8 decoded by TensorFlow and 0 by the NumPy reader; kept in memory (0 MiB of a 2048 MiB budget): epochs after the first only augment.
 >>> [tuple(t.shape) for t in next(iter(batches))]
 [(4, 64, 64, 1), (4, 64, 64, 1)]
 """

@@ -624,16 +624,3 @@ def load_folder(
         pairs = pairs[:max_images]
     images, masks = load_pairs(pairs, size=size, channels=channels)
     return images, masks, [image.stem for image, _ in pairs]
-
-
-def __getattr__(name: str):
-    # Temporary, until training.py and cli_model.py import helpers.splits and datasets.py
-    # imports conventions.float_image: split_stems and select_pairs live in helpers.splits,
-    # normalize_image was conventions.float_image under another name (none is in __all__).
-    if name in ("split_stems", "select_pairs"):
-        from helpers import splits
-
-        return getattr(splits, name)
-    if name == "normalize_image":
-        return float_image
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,6 +49,31 @@ from helpers.errors import FileExistsRefusedError, TrainingError
 from helpers.files import write_text
 
 #: The course's default optimiser settings (chosen by measurement, see benchmarks/).
+__all__ = [
+    "DEFAULT_LEARNING_RATE",
+    "DEFAULT_LOSS",
+    "HISTORY_FILE",
+    "MIN_UPDATES_PER_EPOCH",
+    "MODEL_FILE",
+    "PRECISIONS",
+    "RESUME_DIR",
+    "RUN_FILE",
+    "SPLIT_FILE",
+    "STATE_FILE",
+    "cluster",
+    "cluster_strategy",
+    "compile_model",
+    "default_metrics",
+    "foreground_share",
+    "is_chief",
+    "load_history",
+    "mixed_precision_supported",
+    "set_output_prior",
+    "small_set_batch",
+    "train",
+    "train_on_folder",
+]
+
 DEFAULT_LOSS = "bce_dice"
 DEFAULT_LEARNING_RATE = 1e-3
 
@@ -711,7 +736,7 @@ def train_on_folder(
         A size the U-Net cannot halve, fewer than 3 pairs, or a resume state that does
         not fit.
     """
-    from helpers import config, datasets, io
+    from helpers import config, datasets, io, splits
     from helpers.unet import DEFAULTS, build_unet, required_multiple
 
     if profile is None or isinstance(profile, str):
@@ -729,13 +754,13 @@ def train_on_folder(
     limit = max_images if max_images is not None else profile.max_images
     pairs = pairs[:limit]
     channels = io.infer_channels(pairs)
-    split = io.split_stems([image.stem for image, _ in pairs], seed=seed,
+    split = splits.split_stems([image.stem for image, _ in pairs], seed=seed,
                            val_fraction=val_fraction, test_fraction=test_fraction)
     if not split["val"]:
         raise TrainingError(f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test).")
     batch_size = batch_size or small_set_batch(len(split["train"]), profile.batch_size)
     source_size = list(io.read_image(pairs[0][0]).shape[:2])
-    share = foreground_share(io.select_pairs(pairs, split["train"])) if num_classes == 1 else None
+    share = foreground_share(splits.select_pairs(pairs, split["train"])) if num_classes == 1 else None
     run = {
         "size": size, "channels": channels, "num_classes": num_classes,
         "source_size": source_size, "scale": [size / source_size[0], size / source_size[1]],
@@ -754,7 +779,7 @@ def train_on_folder(
 
     def batches(part: str, *, augment: bool):
         return datasets.from_files(
-            io.select_pairs(pairs, split[part]), size=size, batch_size=batch_size,
+            splits.select_pairs(pairs, split[part]), size=size, batch_size=batch_size,
             channels=channels, augment=augment, shuffle=augment, seed=seed,
             num_classes=num_classes, verbose=verbose and augment and is_chief(),
         )
