@@ -58,7 +58,9 @@ def masks_by_hand(via_path: Path, images_dir: Path, mask_dir: Path) -> None:
         mask = np.zeros((height, width), dtype=np.uint8)
         for region in record["regions"]:
             points = region["shape_attributes"]
-            rows, cols = polygon(points["all_points_y"], points["all_points_x"], shape=(height, width))
+            rows, cols = polygon(
+                points["all_points_y"], points["all_points_x"], shape=(height, width)
+            )
             mask[rows, cols] = 255
         Image.fromarray(mask).save(mask_dir / f"{Path(record['filename']).stem}.png")
 
@@ -67,9 +69,16 @@ def score(truths: list[np.ndarray], guesses: list[np.ndarray], names: list[str])
     rows = []
     for name, truth, guess in zip(names, truths, guesses, strict=True):
         truth, guess = np.asarray(truth) > 0, np.asarray(guess) > 0
-        rows.append({"image": name, "iou": metrics.iou(truth, guess),
-                     "precision": metrics.precision(truth, guess), "recall": metrics.recall(truth, guess),
-                     "true_px": int(truth.sum()), "predicted_px": int(guess.sum())})
+        rows.append(
+            {
+                "image": name,
+                "iou": metrics.iou(truth, guess),
+                "precision": metrics.precision(truth, guess),
+                "recall": metrics.recall(truth, guess),
+                "true_px": int(truth.sum()),
+                "predicted_px": int(guess.sum()),
+            }
+        )
     return pd.DataFrame(rows).set_index("image")
 
 
@@ -85,7 +94,9 @@ def means(table: pd.DataFrame) -> dict:
     }
 
 
-def chapter_path(work: Path, profile, images_dir: Path, via_path: Path) -> tuple[pd.DataFrame, float]:
+def chapter_path(
+    work: Path, profile, images_dir: Path, via_path: Path
+) -> tuple[pd.DataFrame, float]:
     from helpers import evaluation, inference, training, via
 
     hand, mask_dir = work / "chapter_hand_masks", work / "chapter_masks"
@@ -112,17 +123,33 @@ def cli_path(work: Path, profile, images_dir: Path, via_path: Path) -> tuple[pd.
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     def helpers(*args: str) -> None:
-        done = subprocess.run([sys.executable, "-m", "helpers", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "helpers", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
-            raise SystemExit(f"python -m helpers {args[0]} failed ({done.returncode}):\n"
-                             + (done.stderr or done.stdout)[-2000:])
+            raise SystemExit(
+                f"python -m helpers {args[0]} failed ({done.returncode}):\n"
+                + (done.stderr or done.stdout)[-2000:]
+            )
 
     masks, run = work / "cli_masks", work / "cli_run"
     helpers("via2masks", "--via", str(via_path), "--images", str(images_dir), "--out", str(masks))
     start = time.perf_counter()
-    helpers("train", "--images", str(images_dir), "--masks", str(masks), "--out", str(run),
-            "--profile", profile.name)
+    helpers(
+        "train",
+        "--images",
+        str(images_dir),
+        "--masks",
+        str(masks),
+        "--out",
+        str(run),
+        "--profile",
+        profile.name,
+    )
     seconds = time.perf_counter() - start
     test = json.loads((run / "split.json").read_text(encoding="utf-8"))["test"]
     test_images = work / "cli_test_images"
@@ -130,8 +157,15 @@ def cli_path(work: Path, profile, images_dir: Path, via_path: Path) -> tuple[pd.
     for stem in test:
         (test_images / f"{stem}.png").symlink_to(images_dir / f"{stem}.png")
     predictions = work / "cli_predictions"
-    helpers("predict", "--model", str(run / "model.keras"), "--input", str(test_images),
-            "--out", str(predictions))
+    helpers(
+        "predict",
+        "--model",
+        str(run / "model.keras"),
+        "--input",
+        str(test_images),
+        "--out",
+        str(predictions),
+    )
     truths = [io.read_mask(masks / f"{stem}.png") for stem in test]
     guesses = [io.read_mask(predictions / f"{stem}.png") for stem in test]
     return score(truths, guesses, test), seconds
@@ -152,8 +186,11 @@ def main(argv=None) -> int:
             run = {"chapter": chapter_path, "cli": cli_path}[name]
             table, seconds = run(Path(tmp), profile, images_dir, via_path)
             print(f"\n{name} (training {seconds:.0f} s):\n{table.round(3).to_string()}")
-            result[name] = {**means(table), "training_s": round(seconds),
-                            "per_image": table.round(4).reset_index().to_dict(orient="records")}
+            result[name] = {
+                **means(table),
+                "training_s": round(seconds),
+                "per_image": table.round(4).reset_index().to_dict(orient="records"),
+            }
             print(f"{name}: lesion images {json.dumps(means(table))}", flush=True)
     print(json.dumps(result))
     return 0

@@ -56,7 +56,9 @@ def module_iou_loop(model, images, masks):
 
     values = []
     for image, truth in zip(images, masks, strict=True):
-        prediction = (model.predict(np.expand_dims(image, 0), verbose=0)[0, :, :, 0] > 0.5).astype(np.uint8)
+        prediction = (model.predict(np.expand_dims(image, 0), verbose=0)[0, :, :, 0] > 0.5).astype(
+            np.uint8
+        )
         metric = keras.metrics.MeanIoU(num_classes=2)
         metric.update_state(truth[:, :, 0], prediction)
         values.append(float(metric.result().numpy()))
@@ -70,17 +72,21 @@ def module_loop(model, images, masks):
 
     rows, predictions = [], []
     for image, truth in zip(images, masks, strict=True):
-        prediction = (model.predict(np.expand_dims(image, 0), verbose=0)[0, :, :, 0] > 0.5).astype(np.uint8)
+        prediction = (model.predict(np.expand_dims(image, 0), verbose=0)[0, :, :, 0] > 0.5).astype(
+            np.uint8
+        )
         metric = keras.metrics.MeanIoU(num_classes=2)
         metric.update_state(truth[:, :, 0], prediction)
         t, p = truth[:, :, 0].flatten(), prediction.flatten()
-        rows.append({
-            "mean_iou_2class": float(metric.result().numpy()),
-            "precision": precision_score(t, p, zero_division=0),
-            "recall": recall_score(t, p, zero_division=0),
-            "f1": f1_score(t, p, zero_division=0),
-            "accuracy": accuracy_score(t, p),
-        })
+        rows.append(
+            {
+                "mean_iou_2class": float(metric.result().numpy()),
+                "precision": precision_score(t, p, zero_division=0),
+                "recall": recall_score(t, p, zero_division=0),
+                "f1": f1_score(t, p, zero_division=0),
+                "accuracy": accuracy_score(t, p),
+            }
+        )
         predictions.append(prediction)
     return rows, np.stack(predictions)
 
@@ -90,7 +96,9 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=120)
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--repeat", type=int, default=3, help="time each side this often, keep the fastest")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="time each side this often, keep the fastest"
+    )
     args = parser.parse_args(argv)
 
     import pandas as pd
@@ -124,7 +132,8 @@ def main(argv=None) -> int:
 
     (theirs, their_masks), module_seconds = best_of(lambda: module_loop(model, images, masks))
     ours, our_seconds = best_of(
-        lambda: evaluation.evaluate(model, images, masks, batch_size=args.batch_size))
+        lambda: evaluation.evaluate(model, images, masks, batch_size=args.batch_size)
+    )
     iou_only, iou_only_seconds = best_of(lambda: module_iou_loop(model, images, masks))
     theirs = pd.DataFrame(theirs)
 
@@ -132,44 +141,78 @@ def main(argv=None) -> int:
     our_masks = predict_masks(model, images, batch_size=args.batch_size)[..., 0]
     probabilities = model.predict(images, verbose=0)
     ties = int(np.sum(probabilities == 0.5))
-    fg_from_theirs = np.array([
-        jaccard_score(t.ravel(), p.ravel(), zero_division=1.0) for t, p in zip(masks[..., 0], their_masks, strict=True)
-    ])
-    bg_ours = np.array([
-        jaccard_score(1 - t.ravel(), 1 - p.ravel(), zero_division=1.0) for t, p in zip(masks[..., 0], our_masks, strict=True)
-    ])
+    fg_from_theirs = np.array(
+        [
+            jaccard_score(t.ravel(), p.ravel(), zero_division=1.0)
+            for t, p in zip(masks[..., 0], their_masks, strict=True)
+        ]
+    )
+    bg_ours = np.array(
+        [
+            jaccard_score(1 - t.ravel(), 1 - p.ravel(), zero_division=1.0)
+            for t, p in zip(masks[..., 0], our_masks, strict=True)
+        ]
+    )
     two_class_from_ours = (ours["iou"].to_numpy() + bg_ours) / 2
     gaps = {
-        "iou (ours) vs foreground IoU of the module's masks": np.abs(ours["iou"].to_numpy() - fg_from_theirs).max(),
-        "MeanIoU (module) vs two-class mean from our masks": np.abs(theirs["mean_iou_2class"] - two_class_from_ours).max(),
-        "MeanIoU (11.18 loop) vs two-class mean from our masks": np.abs(np.array(iou_only) - two_class_from_ours).max(),
+        "iou (ours) vs foreground IoU of the module's masks": np.abs(
+            ours["iou"].to_numpy() - fg_from_theirs
+        ).max(),
+        "MeanIoU (module) vs two-class mean from our masks": np.abs(
+            theirs["mean_iou_2class"] - two_class_from_ours
+        ).max(),
+        "MeanIoU (11.18 loop) vs two-class mean from our masks": np.abs(
+            np.array(iou_only) - two_class_from_ours
+        ).max(),
     }
     for column in ("precision", "recall", "f1", "accuracy"):
         gaps[column] = np.abs(ours[column].to_numpy() - theirs[column].to_numpy()).max()
     agree = all(gap < 1e-6 for gap in gaps.values())
 
     ratio = module_seconds / our_seconds
-    print(f"{args.images} images of {args.size}x{args.size}, module's network "
-          f"({model.count_params():,} parameters); foreground is {our_masks.mean():.1%} of predicted pixels")
-    print(f"module loop (predict + new MeanIoU + sklearn, per image): {module_seconds:7.2f} s "
-          f"({1000 * module_seconds / args.images:.1f} ms/image)")
-    print(f"evaluation.evaluate (batch {args.batch_size}):                  {our_seconds:7.2f} s "
-          f"({1000 * our_seconds / args.images:.1f} ms/image)")
-    print(f"module loop, IoU only (predict + new MeanIoU, per image):  {iou_only_seconds:7.2f} s "
-          f"({1000 * iou_only_seconds / args.images:.1f} ms/image)")
+    print(
+        f"{args.images} images of {args.size}x{args.size}, module's network "
+        f"({model.count_params():,} parameters); foreground is {our_masks.mean():.1%} of predicted pixels"
+    )
+    print(
+        f"module loop (predict + new MeanIoU + sklearn, per image): {module_seconds:7.2f} s "
+        f"({1000 * module_seconds / args.images:.1f} ms/image)"
+    )
+    print(
+        f"evaluation.evaluate (batch {args.batch_size}):                  {our_seconds:7.2f} s "
+        f"({1000 * our_seconds / args.images:.1f} ms/image)"
+    )
+    print(
+        f"module loop, IoU only (predict + new MeanIoU, per image):  {iou_only_seconds:7.2f} s "
+        f"({1000 * iou_only_seconds / args.images:.1f} ms/image)"
+    )
     print(f"(each the fastest of {args.repeat} runs)")
-    print(f"speed-up: {ratio:.1f}x for the same table (target >= 4x); "
-          f"{iou_only_seconds / our_seconds:.1f}x even against the IoU-only loop")
+    print(
+        f"speed-up: {ratio:.1f}x for the same table (target >= 4x); "
+        f"{iou_only_seconds / our_seconds:.1f}x even against the IoU-only loop"
+    )
     for name, gap in gaps.items():
         print(f"  max |difference| {name}: {gap:.2e}")
     print(f"  probabilities exactly 0.5 (where > and >= differ): {ties}")
     print(f"  per-image scores agree: {agree}")
-    print(f"  mean foreground IoU {ours['iou'].mean():.4f}, module's mean two-class MeanIoU "
-          f"{theirs['mean_iou_2class'].mean():.4f} (not the same quantity)")
-    print(json.dumps({"images": args.images, "size": args.size, "module_seconds": round(module_seconds, 3),
-                      "module_iou_only_seconds": round(iou_only_seconds, 3), "ours_seconds": round(our_seconds, 3),
-                      "speedup": round(ratio, 2), "speedup_vs_iou_only": round(iou_only_seconds / our_seconds, 2),
-                      "agree": agree}))
+    print(
+        f"  mean foreground IoU {ours['iou'].mean():.4f}, module's mean two-class MeanIoU "
+        f"{theirs['mean_iou_2class'].mean():.4f} (not the same quantity)"
+    )
+    print(
+        json.dumps(
+            {
+                "images": args.images,
+                "size": args.size,
+                "module_seconds": round(module_seconds, 3),
+                "module_iou_only_seconds": round(iou_only_seconds, 3),
+                "ours_seconds": round(our_seconds, 3),
+                "speedup": round(ratio, 2),
+                "speedup_vs_iou_only": round(iou_only_seconds / our_seconds, 2),
+                "agree": agree,
+            }
+        )
+    )
     return 0 if agree else 1
 
 

@@ -49,8 +49,16 @@ def gpu_name() -> str | None:
     return details.get("device_name", gpus[0].name)
 
 
-def training_speed(pairs, *, pipeline: str, precision: str, epochs: int, size: int,
-                   batch_size: int, base_filters: int) -> dict:
+def training_speed(
+    pairs,
+    *,
+    pipeline: str,
+    precision: str,
+    epochs: int,
+    size: int,
+    batch_size: int,
+    base_filters: int,
+) -> dict:
     """images/s of the first and the later epochs of training.train."""
     import keras
     from input_pipeline import old_from_files
@@ -76,15 +84,24 @@ def training_speed(pairs, *, pipeline: str, precision: str, epochs: int, size: i
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         history = training.train(
-            lambda: build_unet((None, None, 1), base_filters=base_filters), data,
-            epochs=epochs, out_dir=out, precision=precision, callbacks=[Clock()],
-            verbose=False)
+            lambda: build_unet((None, None, 1), base_filters=base_filters),
+            data,
+            epochs=epochs,
+            out_dir=out,
+            precision=precision,
+            callbacks=[Clock()],
+            verbose=False,
+        )
         total = time.perf_counter() - start
     later = sum(times[1:]) / max(len(times) - 1, 1)
-    return {"pipeline": pipeline, "precision": precision,
-            "first_epoch_images_per_s": round(len(pairs) / times[0], 1),
-            "later_epochs_images_per_s": round(len(pairs) / later, 1) if len(times) > 1 else None,
-            "seconds": round(total, 1), "final_loss": round(float(history["loss"].iloc[-1]), 4)}
+    return {
+        "pipeline": pipeline,
+        "precision": precision,
+        "first_epoch_images_per_s": round(len(pairs) / times[0], 1),
+        "later_epochs_images_per_s": round(len(pairs) / later, 1) if len(times) > 1 else None,
+        "seconds": round(total, 1),
+        "final_loss": round(float(history["loss"].iloc[-1]), 4),
+    }
 
 
 def chapters(budget: float) -> list[dict]:
@@ -97,11 +114,22 @@ def chapters(budget: float) -> list[dict]:
             rows.append({"chapter": chapter, "seconds": None, "status": "skipped (budget)"})
             continue
         began = time.perf_counter()
-        done = subprocess.run([sys.executable, "scripts/notebooks.py", "run", chapter], cwd=ROOT,
-                              env=env, capture_output=True, text=True)
-        rows.append({"chapter": chapter, "seconds": round(time.perf_counter() - began, 1),
-                     "status": "ok" if done.returncode == 0 else "failed: "
-                     + (done.stdout + done.stderr).strip().splitlines()[-1][:200]})
+        done = subprocess.run(
+            [sys.executable, "scripts/notebooks.py", "run", chapter],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        rows.append(
+            {
+                "chapter": chapter,
+                "seconds": round(time.perf_counter() - began, 1),
+                "status": "ok"
+                if done.returncode == 0
+                else "failed: " + (done.stdout + done.stderr).strip().splitlines()[-1][:200],
+            }
+        )
         print(f"{chapter}: {rows[-1]['seconds']} s, {rows[-1]['status']}", flush=True)
     return rows
 
@@ -112,7 +140,9 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3, help="per measurement (>= 2)")
     parser.add_argument("--chapters", action="store_true", help="also time every chapter (full)")
     parser.add_argument("--budget", type=float, default=300, help="seconds for --chapters")
-    parser.add_argument("--smoke", action="store_true", help="toy size on the CPU (checks the script)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="toy size on the CPU (checks the script)"
+    )
     args = parser.parse_args()
     from input_pipeline import replicate
 
@@ -120,33 +150,55 @@ def main() -> int:
 
     gpu = gpu_name()
     if gpu is None and not args.smoke:
-        print("No GPU on this machine: nothing measured (the script needs a GPU; --smoke "
-              "checks it on the CPU at a toy size).")
+        print(
+            "No GPU on this machine: nothing measured (the script needs a GPU; --smoke "
+            "checks it on the CPU at a toy size)."
+        )
         print(json.dumps({"gpu": None}))
         return 0
     full = config.PROFILES["full"]
     size, pairs_count = (full.image_size, args.pairs) if not args.smoke else (64, 32)
     import tensorflow as tf
 
-    print(f"GPU: {gpu or 'none (smoke run on the CPU)'}; TensorFlow {tf.__version__}; "
-          f"{pairs_count} pairs of {size} px, batch {full.batch_size}, base "
-          f"{full.base_filters if not args.smoke else 4} filters")
+    print(
+        f"GPU: {gpu or 'none (smoke run on the CPU)'}; TensorFlow {tf.__version__}; "
+        f"{pairs_count} pairs of {size} px, batch {full.batch_size}, base "
+        f"{full.base_filters if not args.smoke else 4} filters"
+    )
     results = []
     with tempfile.TemporaryDirectory() as folder:
         pairs = replicate(Path(folder), pairs_count)
         for pipeline in ("old", "new"):
             for precision in ("float32", "mixed"):
-                row = training_speed(pairs, pipeline=pipeline, precision=precision,
-                                     epochs=args.epochs, size=size, batch_size=full.batch_size,
-                                     base_filters=full.base_filters if not args.smoke else 4)
+                row = training_speed(
+                    pairs,
+                    pipeline=pipeline,
+                    precision=precision,
+                    epochs=args.epochs,
+                    size=size,
+                    batch_size=full.batch_size,
+                    base_filters=full.base_filters if not args.smoke else 4,
+                )
                 results.append(row)
-                print(f"pipeline {pipeline}, {precision:7s}: first epoch "
-                      f"{row['first_epoch_images_per_s']} images/s, later epochs "
-                      f"{row['later_epochs_images_per_s']} images/s, final loss {row['final_loss']}",
-                      flush=True)
+                print(
+                    f"pipeline {pipeline}, {precision:7s}: first epoch "
+                    f"{row['first_epoch_images_per_s']} images/s, later epochs "
+                    f"{row['later_epochs_images_per_s']} images/s, final loss {row['final_loss']}",
+                    flush=True,
+                )
     chapter_rows = chapters(args.budget) if args.chapters else []
-    print(json.dumps({"gpu": gpu, "tensorflow": tf.__version__, "pairs": pairs_count,
-                      "size": size, "training": results, "chapters": chapter_rows}))
+    print(
+        json.dumps(
+            {
+                "gpu": gpu,
+                "tensorflow": tf.__version__,
+                "pairs": pairs_count,
+                "size": size,
+                "training": results,
+                "chapters": chapter_rows,
+            }
+        )
+    )
     return 0
 
 

@@ -48,8 +48,9 @@ def peak_rss_bytes() -> int:
 
 def replicate(folder: Path, count: int) -> list[tuple[Path, Path]]:
     """``count`` image/mask pairs in ``folder``: copies of the bundled mito pairs."""
-    source = io.pair_images_and_masks(config.data_dir("mito", "images"),
-                                      config.data_dir("mito", "masks"))
+    source = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )
     (folder / "images").mkdir(parents=True)
     (folder / "masks").mkdir()
     pairs = []
@@ -72,8 +73,9 @@ def old_from_files(pairs, *, size, batch_size, augment=False, shuffle=False, see
 
     def load(image_path: bytes, mask_path: bytes):
         mask_name = mask_path.decode("utf-8")
-        image, mask = io.load_pair(image_path.decode("utf-8"), mask_name,
-                                   size=(height, width), channels=channels)
+        image, mask = io.load_pair(
+            image_path.decode("utf-8"), mask_name, size=(height, width), channels=channels
+        )
         datasets._check_labels(mask, 1, mask_name)
         return image, mask.astype(np.float32)
 
@@ -84,7 +86,8 @@ def old_from_files(pairs, *, size, batch_size, augment=False, shuffle=False, see
         return image, mask
 
     ds = tf.data.Dataset.from_tensor_slices(
-        ([str(image) for image, _ in pairs], [str(mask) for _, mask in pairs]))
+        ([str(image) for image, _ in pairs], [str(mask) for _, mask in pairs])
+    )
     if shuffle:
         ds = ds.shuffle(len(pairs), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(load_tensors, num_parallel_calls=tf.data.AUTOTUNE)
@@ -92,7 +95,8 @@ def old_from_files(pairs, *, size, batch_size, augment=False, shuffle=False, see
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         ds = tf.data.Dataset.zip((ds, seeds)).map(
             lambda pair, s: old_dihedral(pair[0], pair[1], s, height == width),
-            num_parallel_calls=tf.data.AUTOTUNE)
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
@@ -123,8 +127,13 @@ def drain(make, epochs: int) -> dict:
         times.append(time.perf_counter() - start)
         cpus.append(time.process_time() - cpu)
         start, cpu = time.perf_counter(), time.process_time()
-    return {"first": times[0], "later": float(np.mean(times[1:])), "first_cpu": cpus[0],
-            "later_cpu": float(np.mean(cpus[1:])), "peak": peak_rss_bytes()}
+    return {
+        "first": times[0],
+        "later": float(np.mean(times[1:])),
+        "first_cpu": cpus[0],
+        "later_cpu": float(np.mean(cpus[1:])),
+        "peak": peak_rss_bytes(),
+    }
 
 
 def main() -> None:
@@ -139,37 +148,64 @@ def main() -> None:
     options = dict(size=args.size, batch_size=args.batch_size, augment=True, shuffle=True)
     with tempfile.TemporaryDirectory() as folder:
         pairs = replicate(Path(folder), args.pairs)
-        print(f"{len(pairs)} pairs of {args.size}x{args.size} px, batch {args.batch_size}, "
-              f"{os.cpu_count()} CPU cores, TensorFlow {tf.__version__}")
+        print(
+            f"{len(pairs)} pairs of {args.size}x{args.size} px, batch {args.batch_size}, "
+            f"{os.cpu_count()} CPU cores, TensorFlow {tf.__version__}"
+        )
         results = {}
-        for name, make in (("old", lambda: old_from_files(pairs, **options)),
-                           ("new", lambda: datasets.from_files(pairs, **options))):
+        for name, make in (
+            ("old", lambda: old_from_files(pairs, **options)),
+            ("new", lambda: datasets.from_files(pairs, **options)),
+        ):
             took = drain(make, args.epochs)
             results[name] = {
                 "first_epoch_images_per_s": round(len(pairs) / took["first"], 1),
                 "later_epochs_images_per_s": round(len(pairs) / took["later"], 1),
                 "first_epoch_images_per_cpu_s": round(len(pairs) / took["first_cpu"], 1),
                 "later_epochs_images_per_cpu_s": round(len(pairs) / took["later_cpu"], 1),
-                "peak_rss_mib_after": round(took["peak"] / 2**20)}
+                "peak_rss_mib_after": round(took["peak"] / 2**20),
+            }
             row = results[name]
-            print(f"{name}: first epoch {row['first_epoch_images_per_s']:7.0f} images/s "
-                  f"({row['first_epoch_images_per_cpu_s']:.0f} per CPU second), later epochs "
-                  f"{row['later_epochs_images_per_s']:7.0f} images/s "
-                  f"({row['later_epochs_images_per_cpu_s']:.0f} per CPU second); peak memory "
-                  f"so far {row['peak_rss_mib_after']} MiB")
+            print(
+                f"{name}: first epoch {row['first_epoch_images_per_s']:7.0f} images/s "
+                f"({row['first_epoch_images_per_cpu_s']:.0f} per CPU second), later epochs "
+                f"{row['later_epochs_images_per_s']:7.0f} images/s "
+                f"({row['later_epochs_images_per_cpu_s']:.0f} per CPU second); peak memory "
+                f"so far {row['peak_rss_mib_after']} MiB"
+            )
     old, new = results["old"], results["new"]
-    ratios = {f"ratio_{key}": round(new[f"{key}_images_per_{unit}"] / old[f"{key}_images_per_{unit}"], 1)
-              for key in ("first_epoch", "later_epochs") for unit in ("s",)}
-    ratios |= {f"ratio_{key}_cpu": round(new[f"{key}_images_per_cpu_s"] / old[f"{key}_images_per_cpu_s"], 1)
-               for key in ("first_epoch", "later_epochs")}
+    ratios = {
+        f"ratio_{key}": round(new[f"{key}_images_per_{unit}"] / old[f"{key}_images_per_{unit}"], 1)
+        for key in ("first_epoch", "later_epochs")
+        for unit in ("s",)
+    }
+    ratios |= {
+        f"ratio_{key}_cpu": round(
+            new[f"{key}_images_per_cpu_s"] / old[f"{key}_images_per_cpu_s"], 1
+        )
+        for key in ("first_epoch", "later_epochs")
+    }
     cache_mib = args.pairs * args.size * args.size * 2 / 2**20
-    print(f"new / old, wall clock: first epoch {ratios['ratio_first_epoch']}x (goal >= 2x), later "
-          f"epochs {ratios['ratio_later_epochs']}x (goal >= 20x); per CPU second: "
-          f"{ratios['ratio_first_epoch_cpu']}x and {ratios['ratio_later_epochs_cpu']}x. The cache "
-          f"holds {cache_mib:.0f} MiB of uint8 pairs.")
-    print(json.dumps({"pairs": args.pairs, "size": args.size, "batch_size": args.batch_size,
-                      "cpu_cores": os.cpu_count(), "load_average": os.getloadavg()[0], **results,
-                      **ratios, "cache_mib": round(cache_mib)}))
+    print(
+        f"new / old, wall clock: first epoch {ratios['ratio_first_epoch']}x (goal >= 2x), later "
+        f"epochs {ratios['ratio_later_epochs']}x (goal >= 20x); per CPU second: "
+        f"{ratios['ratio_first_epoch_cpu']}x and {ratios['ratio_later_epochs_cpu']}x. The cache "
+        f"holds {cache_mib:.0f} MiB of uint8 pairs."
+    )
+    print(
+        json.dumps(
+            {
+                "pairs": args.pairs,
+                "size": args.size,
+                "batch_size": args.batch_size,
+                "cpu_cores": os.cpu_count(),
+                "load_average": os.getloadavg()[0],
+                **results,
+                **ratios,
+                "cache_mib": round(cache_mib),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -60,7 +60,10 @@ def scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """Mean per-image membrane IoU and Dice."""
     from helpers.metrics import dice, iou
 
-    return {"iou": float(np.mean(iou(truth, predicted))), "dice": float(np.mean(dice(truth, predicted)))}
+    return {
+        "iou": float(np.mean(iou(truth, predicted))),
+        "dice": float(np.mean(dice(truth, predicted))),
+    }
 
 
 def otsu(images: np.ndarray) -> np.ndarray:
@@ -75,8 +78,14 @@ def train_ours(images, masks, *, epochs: int, out: Path, bn_momentum: float | No
 
     momentum = BN_MOMENTUM if bn_momentum is None else bn_momentum
     dataset = datasets.from_arrays(images, masks, batch_size=4, augment=True, shuffle=True, seed=42)
-    training.train(lambda: build_unet((None, None, 1), bn_momentum=momentum), dataset,
-                   epochs=epochs, out_dir=out, overwrite=True, verbose=True)
+    training.train(
+        lambda: build_unet((None, None, 1), bn_momentum=momentum),
+        dataset,
+        epochs=epochs,
+        out_dir=out,
+        overwrite=True,
+        verbose=True,
+    )
     from helpers.inference import load_model
 
     return load_model(out / "model.keras")
@@ -89,9 +98,14 @@ def train_module(images, masks, *, epochs: int):
     from helpers.unet import build_unet
 
     model = build_unet(images.shape[1:], preset="module")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                  loss="binary_crossentropy", metrics=["accuracy"])
-    model.fit(images, masks.astype(np.float32), batch_size=16, epochs=epochs, shuffle=False, verbose=0)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(
+        images, masks.astype(np.float32), batch_size=16, epochs=epochs, shuffle=False, verbose=0
+    )
     return model
 
 
@@ -101,8 +115,12 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--recipes", default="ours,module", help="comma-separated: ours, module")
-    parser.add_argument("--diagnose", action="store_true", help="also train with batch-norm momentum 0.99")
-    parser.add_argument("--out", type=Path, default=None, help="run folder (default outputs/benchmarks/isbi2012)")
+    parser.add_argument(
+        "--diagnose", action="store_true", help="also train with batch-norm momentum 0.99"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="run folder (default outputs/benchmarks/isbi2012)"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "image").is_dir():
         print(f"No ISBI 2012 data at {args.data} (image/ and label/ expected).", file=sys.stderr)
@@ -114,8 +132,10 @@ def main(argv=None) -> int:
 
     x_train, y_train = load(args.data, TRAIN, args.size)
     x_test, y_test = load(args.data, TEST, args.size)
-    print(f"ISBI 2012 at {args.size} px, {args.epochs} epochs: {len(x_train)} train, {len(x_test)} test "
-          f"images; membrane is {y_test.mean():.1%} of the test pixels.")
+    print(
+        f"ISBI 2012 at {args.size} px, {args.epochs} epochs: {len(x_train)} train, {len(x_test)} test "
+        f"images; membrane is {y_test.mean():.1%} of the test pixels."
+    )
     result = {"size": args.size, "epochs": args.epochs}
     otsu_scores = scores(y_test, otsu(x_test))
     result.update(otsu_membrane_iou=otsu_scores["iou"], otsu_membrane_dice=otsu_scores["dice"])
@@ -127,30 +147,46 @@ def main(argv=None) -> int:
         model = train_ours(x_train, y_train, epochs=args.epochs, out=out / "ours")
         seconds = time.perf_counter() - start
         s = scores(y_test, predict_masks(model, x_test))
-        result.update(ours_membrane_iou=s["iou"], ours_membrane_dice=s["dice"], ours_seconds=seconds)
-        print(f"ours:   membrane IoU {s['iou']:.4f}  Dice {s['dice']:.4f}  ({seconds:.0f} s)", flush=True)
+        result.update(
+            ours_membrane_iou=s["iou"], ours_membrane_dice=s["dice"], ours_seconds=seconds
+        )
+        print(
+            f"ours:   membrane IoU {s['iou']:.4f}  Dice {s['dice']:.4f}  ({seconds:.0f} s)",
+            flush=True,
+        )
     if "module" in recipes:
         config.set_seed(42)
         start = time.perf_counter()
         model = train_module(x_train, y_train, epochs=args.epochs)
         seconds = time.perf_counter() - start
         s = scores(y_test, predict_masks(model, x_test))
-        result.update(module_membrane_iou=s["iou"], module_membrane_dice=s["dice"], module_seconds=seconds)
-        print(f"module: membrane IoU {s['iou']:.4f}  Dice {s['dice']:.4f}  ({seconds:.0f} s)", flush=True)
+        result.update(
+            module_membrane_iou=s["iou"], module_membrane_dice=s["dice"], module_seconds=seconds
+        )
+        print(
+            f"module: membrane IoU {s['iou']:.4f}  Dice {s['dice']:.4f}  ({seconds:.0f} s)",
+            flush=True,
+        )
     if args.diagnose:
         config.set_seed(42)
-        model = train_ours(x_train, y_train, epochs=args.epochs, out=out / "bn099", bn_momentum=0.99)
+        model = train_ours(
+            x_train, y_train, epochs=args.epochs, out=out / "bn099", bn_momentum=0.99
+        )
         moving = scores(y_test, predict_masks(model, x_test))
         batch_stats = np.asarray(model(x_test, training=True))  # each batch's own statistics
         own = scores(y_test, (batch_stats >= 0.5).astype(np.uint8))
         result.update(bn099_moving_iou=moving["iou"], bn099_batch_stats_iou=own["iou"])
-        print(f"bn 0.99: membrane IoU {moving['iou']:.4f} with moving statistics, "
-              f"{own['iou']:.4f} with the test batch's own statistics")
+        print(
+            f"bn 0.99: membrane IoU {moving['iou']:.4f} with moving statistics, "
+            f"{own['iou']:.4f} with the test batch's own statistics"
+        )
     if "ours_membrane_iou" in result and "module_membrane_iou" in result:
         gain = result["ours_membrane_iou"] - result["module_membrane_iou"]
         result["gain"] = gain
-        print(f"ours - module: {gain:+.4f} membrane IoU (target: ours >= 0.60 and gain >= 0.15); "
-              f"ours / otsu: {result['ours_membrane_iou'] / otsu_scores['iou']:.2f}x")
+        print(
+            f"ours - module: {gain:+.4f} membrane IoU (target: ours >= 0.60 and gain >= 0.15); "
+            f"ours / otsu: {result['ours_membrane_iou'] / otsu_scores['iou']:.2f}x"
+        )
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
     return 0
 

@@ -55,11 +55,16 @@ def sklearn_table(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
     for t, p in zip(truth, pred, strict=True):
         t, p = t.ravel(), p.ravel()
         f1 = skm.f1_score(t, p, zero_division=1.0)
-        rows.append([
-            skm.jaccard_score(t, p, zero_division=1.0), f1,
-            skm.precision_score(t, p, zero_division=1.0), skm.recall_score(t, p, zero_division=1.0),
-            f1, skm.accuracy_score(t, p),
-        ])
+        rows.append(
+            [
+                skm.jaccard_score(t, p, zero_division=1.0),
+                f1,
+                skm.precision_score(t, p, zero_division=1.0),
+                skm.recall_score(t, p, zero_division=1.0),
+                f1,
+                skm.accuracy_score(t, p),
+            ]
+        )
     return np.array(rows)
 
 
@@ -90,8 +95,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     truth, pred = random_masks(args.images, args.size)
-    print(f"{args.images} random binary masks of {args.size}x{args.size}, "
-          f"{truth.mean():.1%} foreground, mean foreground IoU {metrics.iou(truth, pred).mean():.3f}")
+    print(
+        f"{args.images} random binary masks of {args.size}x{args.size}, "
+        f"{truth.mean():.1%} foreground, mean foreground IoU {metrics.iou(truth, pred).mean():.3f}"
+    )
 
     ours_time, table = timed(metrics.per_image_table, truth, pred, repeat=3)
     sk_time, sk_values = timed(sklearn_table, truth, pred)
@@ -99,19 +106,24 @@ def main(argv=None) -> int:
     assert table_diff <= 1e-9, f"helpers.metrics and scikit-learn differ by {table_diff}"
 
     mean_time, ours_mean = timed(
-        lambda t, p: metrics.iou(t, p, include_background=True, empty=np.nan), truth, pred, repeat=3)
+        lambda t, p: metrics.iou(t, p, include_background=True, empty=np.nan), truth, pred, repeat=3
+    )
     keras_mean_iou(truth[:2], pred[:2])  # warm-up: the first Keras call builds its graph
     keras_time, keras_values = timed(keras_mean_iou, truth, pred)
     keras_diff = np.abs(ours_mean - keras_values).max()
     assert keras_diff <= 1e-6, f"two-class mean IoU differs from Keras MeanIoU by {keras_diff}"
 
     print(f"per-image table (6 metrics), helpers.metrics: {ours_time:8.3f} s  (best of 3)")
-    print(f"per-image table, scikit-learn loop:          {sk_time:8.3f} s  "
-          f"(max difference {table_diff:.1e})")
+    print(
+        f"per-image table, scikit-learn loop:          {sk_time:8.3f} s  "
+        f"(max difference {table_diff:.1e})"
+    )
     print(f"  -> helpers.metrics is {sk_time / ours_time:.0f} times faster")
     print(f"two-class mean IoU, helpers.metrics:          {mean_time:8.3f} s  (best of 3)")
-    print(f"two-class mean IoU, Keras MeanIoU per image:  {keras_time:8.3f} s  "
-          f"(max difference {keras_diff:.1e}, float32)")
+    print(
+        f"two-class mean IoU, Keras MeanIoU per image:  {keras_time:8.3f} s  "
+        f"(max difference {keras_diff:.1e}, float32)"
+    )
     print(f"  -> helpers.metrics is {keras_time / mean_time:.0f} times faster")
     return 0
 

@@ -67,34 +67,56 @@ def main(argv=None) -> int:
     epochs = args.epochs or profile.epochs
     size = profile.image_size
     out = config.outputs_dir("benchmarks", f"mito_{profile.name}")
-    pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+    pairs = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )
     if profile.max_images is not None:
         pairs = pairs[: profile.max_images]
     split = splits.split_stems([image.stem for image, _ in pairs])
     part = {name: splits.select_pairs(pairs, stems) for name, stems in split.items()}
-    print(f"{profile}; epochs {epochs}; {len(part['train'])} train, {len(part['val'])} val, "
-          f"{len(part['test'])} test images", flush=True)
+    print(
+        f"{profile}; epochs {epochs}; {len(part['train'])} train, {len(part['val'])} val, "
+        f"{len(part['test'])} test images",
+        flush=True,
+    )
 
     config.set_seed(42)
-    train_ds = datasets.from_files(part["train"], size=size, batch_size=profile.batch_size,
-                                     augment=True, shuffle=True)
+    train_ds = datasets.from_files(
+        part["train"], size=size, batch_size=profile.batch_size, augment=True, shuffle=True
+    )
     val_ds = datasets.from_files(part["val"], size=size, batch_size=profile.batch_size)
     start = time.perf_counter()
-    training.train(lambda: build_unet((None, None, 1), base_filters=profile.base_filters),
-                   train_ds, val_ds, epochs=epochs, out_dir=out / "ours", overwrite=True)
+    training.train(
+        lambda: build_unet((None, None, 1), base_filters=profile.base_filters),
+        train_ds,
+        val_ds,
+        epochs=epochs,
+        out_dir=out / "ours",
+        overwrite=True,
+    )
     seconds = time.perf_counter() - start
     model = load_model(out / "ours" / "model.keras")
 
     test_images, test_masks = io.load_pairs(part["test"], size=size)
     table = evaluation.evaluate(model, test_images, test_masks, names=split["test"])
     otsu = otsu_iou(test_images, test_masks)
-    result = {"profile": profile.name, "epochs": epochs, "size": size,
-              "ours_iou": float(table["iou"].mean()), "ours_dice": float(table["dice"].mean()),
-              "train_seconds": round(seconds, 1), "otsu_iou": float(otsu.mean())}
-    print(f"ours:  foreground IoU {result['ours_iou']:.4f}  Dice {result['ours_dice']:.4f}  "
-          f"(training {seconds:.0f} s; target IoU >= 0.85 in <= 300 s)")
-    print(f"otsu:  foreground IoU {result['otsu_iou']:.4f} (target <= 0.6); "
-          f"ours / otsu = {result['ours_iou'] / result['otsu_iou']:.2f}x")
+    result = {
+        "profile": profile.name,
+        "epochs": epochs,
+        "size": size,
+        "ours_iou": float(table["iou"].mean()),
+        "ours_dice": float(table["dice"].mean()),
+        "train_seconds": round(seconds, 1),
+        "otsu_iou": float(otsu.mean()),
+    }
+    print(
+        f"ours:  foreground IoU {result['ours_iou']:.4f}  Dice {result['ours_dice']:.4f}  "
+        f"(training {seconds:.0f} s; target IoU >= 0.85 in <= 300 s)"
+    )
+    print(
+        f"otsu:  foreground IoU {result['otsu_iou']:.4f} (target <= 0.6); "
+        f"ours / otsu = {result['ours_iou'] / result['otsu_iou']:.2f}x"
+    )
 
     # tiled against whole-image prediction on the larger external image, at the training scale
     external = io.read_image(config.data_dir("mito", "external", "external_000.png"), channels=1)
@@ -106,8 +128,10 @@ def main(argv=None) -> int:
     union = np.logical_or(whole, tiled).sum()
     agreement = float(np.logical_and(whole, tiled).sum() / union) if union else 1.0
     result["tiled_vs_whole_iou"] = agreement
-    print(f"tiled (128, overlap 64) vs whole-image mask of the {shape[0]}x{shape[1]} external image: "
-          f"IoU {agreement:.4f} (target >= 0.985)")
+    print(
+        f"tiled (128, overlap 64) vs whole-image mask of the {shape[0]}x{shape[1]} external image: "
+        f"IoU {agreement:.4f} (target >= 0.985)"
+    )
 
     if args.module:
         import keras
@@ -115,10 +139,15 @@ def main(argv=None) -> int:
         config.set_seed(42)
         images, masks = io.load_pairs(part["train"], size=size)
         module = build_unet((size, size, 1), preset="module")
-        module.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                       loss="binary_crossentropy", metrics=["accuracy"])
+        module.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+        )
         start = time.perf_counter()
-        module.fit(images, masks.astype("float32"), batch_size=16, epochs=epochs, shuffle=False, verbose=0)
+        module.fit(
+            images, masks.astype("float32"), batch_size=16, epochs=epochs, shuffle=False, verbose=0
+        )
         module_seconds = time.perf_counter() - start
         module_table = evaluation.evaluate(module, test_images, test_masks)
         result["module_iou"] = float(module_table["iou"].mean())

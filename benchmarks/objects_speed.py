@@ -74,7 +74,9 @@ def loop_tp(truth: np.ndarray, pred: np.ndarray, thresholds) -> list[int]:
             if j == 0:
                 continue
             other = pred == j
-            iou[row, column[j]] = np.logical_and(inside, other).sum() / np.logical_or(inside, other).sum()
+            iou[row, column[j]] = (
+                np.logical_and(inside, other).sum() / np.logical_or(inside, other).sum()
+            )
     counts = []
     for t in thresholds:
         ok = iou >= t
@@ -97,8 +99,10 @@ def main(argv=None) -> int:
     pairs = [label_pair(rng, args.size, args.objects) for _ in range(args.images)]
     n_true = np.mean([len(np.unique(t)) - 1 for t, _ in pairs])
     n_pred = np.mean([len(np.unique(p)) - 1 for _, p in pairs])
-    print(f"{args.images} pairs of {args.size}x{args.size} label images: {n_true:.1f} true and "
-          f"{n_pred:.1f} predicted objects per image (overlapping ellipses hide some)")
+    print(
+        f"{args.images} pairs of {args.size}x{args.size} label images: {n_true:.1f} true and "
+        f"{n_pred:.1f} predicted objects per image (overlapping ellipses hide some)"
+    )
 
     thresholds = objects.DEFAULT_THRESHOLDS
     start = time.perf_counter()
@@ -111,14 +115,30 @@ def main(argv=None) -> int:
     mean_ap = np.mean([objects.match(t, p).attrs["mean_ap"] for t, p in pairs[:20]])
 
     ratio = loop_s / ours_s
-    print(f"helpers.objects.match:   {ours_s:7.2f} s  ({1000 * ours_s / args.images:.1f} ms per image, "
-          "10 thresholds, full table)")
-    print(f"per-object loop:         {loop_s:7.2f} s  ({1000 * loop_s / args.images:.1f} ms per image), "
-          "same TP counts at every threshold")
-    print(f"  -> helpers.objects.match is {ratio:.1f} times faster (mean AP of the first 20: {mean_ap:.3f})")
-    print(json.dumps({"benchmark": "objects_speed", "images": args.images, "size": args.size,
-                      "true_objects_per_image": round(float(n_true), 1),
-                      "ours_s": round(ours_s, 3), "loop_s": round(loop_s, 3), "ratio": round(ratio, 1)}))
+    print(
+        f"helpers.objects.match:   {ours_s:7.2f} s  ({1000 * ours_s / args.images:.1f} ms per image, "
+        "10 thresholds, full table)"
+    )
+    print(
+        f"per-object loop:         {loop_s:7.2f} s  ({1000 * loop_s / args.images:.1f} ms per image), "
+        "same TP counts at every threshold"
+    )
+    print(
+        f"  -> helpers.objects.match is {ratio:.1f} times faster (mean AP of the first 20: {mean_ap:.3f})"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "objects_speed",
+                "images": args.images,
+                "size": args.size,
+                "true_objects_per_image": round(float(n_true), 1),
+                "ours_s": round(ours_s, 3),
+                "loop_s": round(loop_s, 3),
+                "ratio": round(ratio, 1),
+            }
+        )
+    )
     return 0
 
 

@@ -55,7 +55,9 @@ def make_folder(root: Path, count: int, size: int) -> None:
             a, b = rng.uniform(6, size / 8, 2)
             mask |= ((rows - r) / a) ** 2 + ((cols - c) / b) ** 2 <= 1
         image = 0.35 + 0.1 * rng.standard_normal((size, size)) + 0.35 * mask
-        write_png(root / "images" / f"img_{index:05d}.png", np.clip(image * 255, 0, 255).astype(np.uint8))
+        write_png(
+            root / "images" / f"img_{index:05d}.png", np.clip(image * 255, 0, 255).astype(np.uint8)
+        )
         write_png(root / "masks" / f"img_{index:05d}.png", (mask * 255).astype(np.uint8))
 
 
@@ -72,41 +74,65 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         make_folder(root, args.images, args.size)
         on_disk = sum(p.stat().st_size for p in root.rglob("*.png"))
-        print(f"Wrote {args.images} pairs of {args.size}x{args.size} PNGs ({on_disk / 1e6:.0f} MB) "
-              f"in {time.perf_counter() - start:.0f} s.", flush=True)
+        print(
+            f"Wrote {args.images} pairs of {args.size}x{args.size} PNGs ({on_disk / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - start:.0f} s.",
+            flush=True,
+        )
 
         from helpers import config, datasets, io, training
         from helpers.unet import build_unet
 
         config.set_seed(42)
         pairs = io.pair_images_and_masks(root / "images", root / "masks")
-        dataset = datasets.from_files(pairs, size=args.size, batch_size=args.batch_size,
-                                      augment=True, shuffle=True)
+        dataset = datasets.from_files(
+            pairs, size=args.size, batch_size=args.batch_size, augment=True, shuffle=True
+        )
         before = peak_rss_bytes()
         start = time.perf_counter()
         history = training.train(
             lambda: build_unet((None, None, 1), base_filters=args.base_filters),
-            dataset, epochs=1, out_dir=root / "run", verbose=True,
+            dataset,
+            epochs=1,
+            out_dir=root / "run",
+            verbose=True,
         )
         seconds = time.perf_counter() - start
         peak = peak_rss_bytes()
 
     pixels = args.images * args.size * args.size
     module_bytes = 2 * pixels * 8  # images and masks as float64 (N, H, W, 1) arrays
-    print(f"one epoch: {len(pairs)} images, {-(-len(pairs) // args.batch_size)} steps, {seconds:.0f} s, "
-          f"loss {history['loss'].iloc[-1]:.4f}")
-    print(f"peak memory of this process (ru_maxrss): {peak / 2**30:.2f} GiB "
-          f"(before training {before / 2**30:.2f} GiB); target < 2 GB")
-    print(f"the module's way, computed: images + masks as float64 arrays = {module_bytes / 2**30:.2f} GiB "
-          f"before TensorFlow, the model and the copies made while stacking")
+    print(
+        f"one epoch: {len(pairs)} images, {-(-len(pairs) // args.batch_size)} steps, {seconds:.0f} s, "
+        f"loss {history['loss'].iloc[-1]:.4f}"
+    )
+    print(
+        f"peak memory of this process (ru_maxrss): {peak / 2**30:.2f} GiB "
+        f"(before training {before / 2**30:.2f} GiB); target < 2 GB"
+    )
+    print(
+        f"the module's way, computed: images + masks as float64 arrays = {module_bytes / 2**30:.2f} GiB "
+        f"before TensorFlow, the model and the copies made while stacking"
+    )
     estimate = module_bytes + peak
-    print(f"the module's way, estimated peak = its arrays + the same TensorFlow/model/training overhead "
-          f"as this process = {estimate / 2**30:.2f} GiB; ratio to ours {estimate / peak:.2f}x "
-          f"(and its arrays grow with the folder, ours do not: try --images 500)")
-    print(json.dumps({"images": args.images, "size": args.size, "peak_rss_bytes": peak,
-                      "module_arrays_bytes": module_bytes, "module_estimated_peak_bytes": estimate,
-                      "epoch_seconds": round(seconds, 1),
-                      "under_2gb": peak < 2e9}))
+    print(
+        f"the module's way, estimated peak = its arrays + the same TensorFlow/model/training overhead "
+        f"as this process = {estimate / 2**30:.2f} GiB; ratio to ours {estimate / peak:.2f}x "
+        f"(and its arrays grow with the folder, ours do not: try --images 500)"
+    )
+    print(
+        json.dumps(
+            {
+                "images": args.images,
+                "size": args.size,
+                "peak_rss_bytes": peak,
+                "module_arrays_bytes": module_bytes,
+                "module_estimated_peak_bytes": estimate,
+                "epoch_seconds": round(seconds, 1),
+                "under_2gb": peak < 2e9,
+            }
+        )
+    )
     return 0
 
 

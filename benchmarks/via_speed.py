@@ -58,8 +58,13 @@ def load_sets() -> list[tuple[Path, list[dict]]]:
     for via_name, folder in SETS.values():
         project = via.load_via(REAL / via_name)
         for image in project.images:
-            regions = [{"shape_attributes": {"name": r.shape, **r.geometry},
-                        "region_attributes": r.attributes} for r in image.regions]
+            regions = [
+                {
+                    "shape_attributes": {"name": r.shape, **r.geometry},
+                    "region_attributes": r.attributes,
+                }
+                for r in image.regions
+            ]
             items.append((REAL / folder / image.filename, regions))
     return items
 
@@ -140,9 +145,11 @@ def main(argv=None) -> int:
             compared += 1
         else:
             skipped += 1
-    print(f"same output: {compared} images equal to the module's union "
-          f"({skipped} left out: a vertex outside the image); all {n_images} equal to "
-          "skimage.draw.polygon with the shape")
+    print(
+        f"same output: {compared} images equal to the module's union "
+        f"({skipped} left out: a vertex outside the image); all {n_images} equal to "
+        "skimage.draw.polygon with the shape"
+    )
     print(f"module's masks: {odd_values} pixels neither 0 nor 255 (overlaps summed in uint8)")
 
     def module_draw():
@@ -184,18 +191,24 @@ def main(argv=None) -> int:
         ("read shape + draw", module_shape_and_draw, None, our_shape_and_draw),
         ("JSON to PNG files", module_files, None, our_files),
     ]
-    print(f"\n{'masks per second':<20}{'module':>10}{'skimage+shape':>15}{'helpers.via':>13}"
-          f"{'ratio':>8}")
+    print(
+        f"\n{'masks per second':<20}{'module':>10}{'skimage+shape':>15}{'helpers.via':>13}"
+        f"{'ratio':>8}"
+    )
     for label, module_side, skimage_side, our_side in rows:
         t_module = best_of(args.repeat, module_side)
         t_skimage = best_of(args.repeat, skimage_side) if skimage_side else None
         t_ours = best_of(args.repeat, our_side)
         skimage_text = f"{n_images / t_skimage:15.1f}" if t_skimage else f"{'':>15}"
-        print(f"{label:<20}{n_images / t_module:10.1f}{skimage_text}{n_images / t_ours:13.1f}"
-              f"{t_module / t_ours:7.1f}x")
-    print("\nratio = module time / helpers.via time (higher: helpers.via is faster). "
-          "'JSON to PNG files' includes the quality report and atomic, fsync'ed writes "
-          "at PNG compression 6 (helpers.files.png_bytes) on our side, PIL's default PNG save on the module's.")
+        print(
+            f"{label:<20}{n_images / t_module:10.1f}{skimage_text}{n_images / t_ours:13.1f}"
+            f"{t_module / t_ours:7.1f}x"
+        )
+    print(
+        "\nratio = module time / helpers.via time (higher: helpers.via is faster). "
+        "'JSON to PNG files' includes the quality report and atomic, fsync'ed writes "
+        "at PNG compression 6 (helpers.files.png_bytes) on our side, PIL's default PNG save on the module's."
+    )
     return 0
 
 

@@ -39,8 +39,15 @@ from helpers.conventions import grey_from_rgb
 from helpers.errors import ClassicalInputError
 
 __all__ = [
-    "as_grey", "global_threshold_mask", "otsu_mask", "adaptive_mask", "sobel_edges",
-    "canny_edges", "regions_from_edges", "watershed_labels", "watershed_mask",
+    "as_grey",
+    "global_threshold_mask",
+    "otsu_mask",
+    "adaptive_mask",
+    "sobel_edges",
+    "canny_edges",
+    "regions_from_edges",
+    "watershed_labels",
+    "watershed_mask",
 ]
 
 
@@ -126,8 +133,9 @@ def otsu_mask(image, *, dark_objects: bool = False) -> np.ndarray:
     return global_threshold_mask(grey, filters.threshold_otsu(grey), dark_objects=dark_objects)
 
 
-def adaptive_mask(image, *, block_size: int = 51, offset: float = 0.0,
-                  dark_objects: bool = False) -> np.ndarray:
+def adaptive_mask(
+    image, *, block_size: int = 51, offset: float = 0.0, dark_objects: bool = False
+) -> np.ndarray:
     """Local threshold: each pixel is compared with a Gaussian-weighted mean of its neighbourhood.
 
     Parameters
@@ -179,8 +187,13 @@ def sobel_edges(image, *, threshold: float | None = None) -> np.ndarray:
     return magnitude > threshold
 
 
-def canny_edges(image, *, sigma: float = 2.0, low_threshold: float | None = None,
-                high_threshold: float | None = None) -> np.ndarray:
+def canny_edges(
+    image,
+    *,
+    sigma: float = 2.0,
+    low_threshold: float | None = None,
+    high_threshold: float | None = None,
+) -> np.ndarray:
     """Canny edge map (``skimage.feature.canny``): thin, connected edges.
 
     ``sigma`` is the Gaussian smoothing in pixels (more: fewer, smoother edges); the
@@ -191,8 +204,9 @@ def canny_edges(image, *, sigma: float = 2.0, low_threshold: float | None = None
     grey = as_grey(image)
     if _is_constant(grey):
         return _empty(grey)
-    return feature.canny(_unit_range(grey), sigma=sigma, low_threshold=low_threshold,
-                         high_threshold=high_threshold)
+    return feature.canny(
+        _unit_range(grey), sigma=sigma, low_threshold=low_threshold, high_threshold=high_threshold
+    )
 
 
 def _remove_small(mask: np.ndarray, min_size: int) -> np.ndarray:
@@ -241,9 +255,15 @@ def regions_from_edges(edges, *, closing_radius: int = 2, min_size: int = 30) ->
     return _remove_small(opened, min_size)
 
 
-def watershed_labels(image, *, dark_objects: bool = False, sigma: float = 1.0,
-                     min_distance: int = 5, background_distance: float = 3.0,
-                     min_size: int = 30) -> np.ndarray:
+def watershed_labels(
+    image,
+    *,
+    dark_objects: bool = False,
+    sigma: float = 1.0,
+    min_distance: int = 5,
+    background_distance: float = 3.0,
+    min_size: int = 30,
+) -> np.ndarray:
     """Objects found by watershed, with markers from distance transforms.
 
     1. A rough foreground: Otsu's threshold (:func:`otsu_mask`) of the image smoothed by
@@ -274,24 +294,42 @@ def watershed_labels(image, *, dark_objects: bool = False, sigma: float = 1.0,
     if not rough.any():
         return np.zeros(grey.shape, np.int32)
     # Peaks of the distance map need no labels: it is 0 outside the rough foreground.
-    peaks = feature.peak_local_max(ndimage.distance_transform_edt(rough),
-                                   min_distance=min_distance, threshold_abs=0.5,
-                                   exclude_border=False)
+    peaks = feature.peak_local_max(
+        ndimage.distance_transform_edt(rough),
+        min_distance=min_distance,
+        threshold_abs=0.5,
+        exclude_border=False,
+    )
     seeds = np.zeros(grey.shape, np.int32)
     seeds[ndimage.distance_transform_edt(~rough) > background_distance] = 1
     seeds[tuple(peaks.T)] = 2
     foreground = segmentation.watershed(filters.sobel(smooth), seeds) == 2
     markers = np.zeros(grey.shape, np.int32)
     markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
-    labels = segmentation.watershed(-ndimage.distance_transform_edt(foreground), markers,
-                                    mask=foreground)
+    labels = segmentation.watershed(
+        -ndimage.distance_transform_edt(foreground), markers, mask=foreground
+    )
     return labels.astype(np.int32)
 
 
-def watershed_mask(image, *, dark_objects: bool = False, sigma: float = 1.0,
-                   min_distance: int = 5, background_distance: float = 3.0,
-                   min_size: int = 30) -> np.ndarray:
+def watershed_mask(
+    image,
+    *,
+    dark_objects: bool = False,
+    sigma: float = 1.0,
+    min_distance: int = 5,
+    background_distance: float = 3.0,
+    min_size: int = 30,
+) -> np.ndarray:
     """The objects of :func:`watershed_labels` as one bool mask ``(H, W)``."""
-    return watershed_labels(image, dark_objects=dark_objects, sigma=sigma,
-                            min_distance=min_distance, background_distance=background_distance,
-                            min_size=min_size) > 0
+    return (
+        watershed_labels(
+            image,
+            dark_objects=dark_objects,
+            sigma=sigma,
+            min_distance=min_distance,
+            background_distance=background_distance,
+            min_size=min_size,
+        )
+        > 0
+    )

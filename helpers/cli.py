@@ -83,12 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # The file system refused a path: a file where a folder is needed, no permission,
         # a full disk.
-        print(f"error: {error.filename}: {error.strerror or error}. Check the path, and that "
-              "you may write there.", file=sys.stderr)
+        print(
+            f"error: {error.filename}: {error.strerror or error}. Check the path, and that "
+            "you may write there.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
-        print("interrupted: finished files are kept; run the same command to go on.",
-              file=sys.stderr)
+        print(
+            "interrupted: finished files are kept; run the same command to go on.", file=sys.stderr
+        )
         return 130
 
 

@@ -47,14 +47,25 @@ def _train(args: argparse.Namespace) -> int:
     if found is not None:
         training.cluster_strategy()  # before any other TensorFlow op
         role = "chief: writes --out" if found["chief"] else "reads --out, writes nothing"
-        print(f"Cluster: {found['workers']} workers (MultiWorkerMirroredStrategy); this is "
-              f"{found['task']} ({role}).")
+        print(
+            f"Cluster: {found['workers']} workers (MultiWorkerMirroredStrategy); this is "
+            f"{found['task']} ({role})."
+        )
     training.train_on_folder(
-        args.images, args.masks, args.out, profile=args.profile, size=args.size,
-        epochs=args.epochs, batch_size=args.batch_size, max_images=args.max_images,
-        num_classes=args.classes, val_fraction=args.val_fraction,
-        test_fraction=args.test_fraction, early_stopping=args.early_stopping,
-        seed=args.seed, overwrite=args.overwrite,
+        args.images,
+        args.masks,
+        args.out,
+        profile=args.profile,
+        size=args.size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        max_images=args.max_images,
+        num_classes=args.classes,
+        val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction,
+        early_stopping=args.early_stopping,
+        seed=args.seed,
+        overwrite=args.overwrite,
         precision=None if args.precision == "auto" else args.precision,
     )
     return 0
@@ -101,13 +112,21 @@ def _evaluate(args: argparse.Namespace) -> int:
             ) from error
         pairs = splits.select_pairs(pairs, test)
     channels = model.inputs[0].shape[-1]
-    dataset = datasets.from_files(pairs, size=size, batch_size=args.batch_size,
-                                    channels=channels, num_classes=model.outputs[0].shape[-1])
+    dataset = datasets.from_files(
+        pairs,
+        size=size,
+        batch_size=args.batch_size,
+        channels=channels,
+        num_classes=model.outputs[0].shape[-1],
+    )
     try:
         with datasets.unwrap_data_errors():  # a damaged file: the DataError that names it
             table = evaluation.evaluate(
-                model, dataset, names=[image.stem for image, _ in pairs],
-                threshold=args.threshold, progress=True,
+                model,
+                dataset,
+                names=[image.stem for image, _ in pairs],
+                threshold=args.threshold,
+                progress=True,
             )
             if args.objects:  # object counts and object-level scores (helpers.cli_objects)
                 from helpers.cli_objects import add_object_columns
@@ -119,8 +138,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise CommandError(f"Evaluation stopped: {str(error).strip().splitlines()[-1]}") from error
     write_text(out, table.to_csv(), overwrite=args.overwrite)
     means = table.mean(numeric_only=True)
-    print(f"Evaluated {len(table)} images at {size} px: mean IoU {means['iou']:.4f}, "
-          f"mean Dice {means['dice']:.4f}; table in {out}.")
+    print(
+        f"Evaluated {len(table)} images at {size} px: mean IoU {means['iou']:.4f}, "
+        f"mean Dice {means['dice']:.4f}; table in {out}."
+    )
     return 0
 
 
@@ -142,7 +163,9 @@ def _predict(args: argparse.Namespace) -> int:
     elif source.is_file():
         inputs = [source]
     else:
-        raise CommandError(f"{source} is neither an image file nor a folder: check the --input path.")
+        raise CommandError(
+            f"{source} is neither an image file nor a folder: check the --input path."
+        )
     out = Path(args.out)
     targets = [out / f"{path.stem}.png" for path in inputs]
     existing = [str(t) for t in targets if t.exists()]
@@ -196,21 +219,35 @@ def add_commands(subparsers) -> None:
     train = subparsers.add_parser("train", help="train a U-Net on images and masks")
     train.add_argument("--images", required=True, help="folder of images")
     train.add_argument("--masks", required=True, help="folder of masks (same file stems)")
-    train.add_argument("--out", required=True, help="folder for model.keras, history.csv, split.json")
-    train.add_argument("--profile", choices=("quick", "cpu", "full"), help="run profile (default: $COURSE_PROFILE, else cpu/full by GPU)")
+    train.add_argument(
+        "--out", required=True, help="folder for model.keras, history.csv, split.json"
+    )
+    train.add_argument(
+        "--profile",
+        choices=("quick", "cpu", "full"),
+        help="run profile (default: $COURSE_PROFILE, else cpu/full by GPU)",
+    )
     train.add_argument("--epochs", type=int, help="epochs (default: the profile's)")
-    train.add_argument("--size", type=int, help="image side in pixels, a multiple of 16 (default: the profile's)")
+    train.add_argument(
+        "--size", type=int, help="image side in pixels, a multiple of 16 (default: the profile's)"
+    )
     train.add_argument("--batch-size", type=int, help="images per step (default: the profile's)")
     train.add_argument("--max-images", type=int, help="use at most this many pairs")
-    train.add_argument("--classes", type=int, default=1, help="1 (binary masks) or the number of classes")
+    train.add_argument(
+        "--classes", type=int, default=1, help="1 (binary masks) or the number of classes"
+    )
     train.add_argument("--val-fraction", type=float, default=0.15)
     train.add_argument("--test-fraction", type=float, default=0.15)
     train.add_argument("--early-stopping", type=int, help="stop after N epochs without improvement")
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--overwrite", action="store_true", help="start afresh in --out")
-    train.add_argument("--precision", choices=("auto", "float32", "mixed"), default="auto",
-                       help="mixed: float16 compute (default auto: mixed on a GPU with float16 "
-                            "units, else float32)")
+    train.add_argument(
+        "--precision",
+        choices=("auto", "float32", "mixed"),
+        default="auto",
+        help="mixed: float16 compute (default auto: mixed on a GPU with float16 "
+        "units, else float32)",
+    )
     train.set_defaults(run=_train)
 
     evaluate = subparsers.add_parser("evaluate", help="per-image metrics of a model, as CSV")
@@ -219,11 +256,16 @@ def add_commands(subparsers) -> None:
     evaluate.add_argument("--masks", required=True)
     evaluate.add_argument("--out", required=True, help="CSV file to write")
     evaluate.add_argument("--split", help="a split.json: score only its test stems")
-    evaluate.add_argument("--size", type=int, help="image side (default: from run.json or the model)")
+    evaluate.add_argument(
+        "--size", type=int, help="image side (default: from run.json or the model)"
+    )
     evaluate.add_argument("--batch-size", type=int, default=16)
     evaluate.add_argument("--threshold", type=float, default=0.5)
-    evaluate.add_argument("--objects", action="store_true",
-                          help="add object counts and object-level scores (helpers.objects)")
+    evaluate.add_argument(
+        "--objects",
+        action="store_true",
+        help="add object counts and object-level scores (helpers.objects)",
+    )
     evaluate.add_argument("--overwrite", action="store_true")
     evaluate.set_defaults(run=_evaluate)
 
@@ -232,7 +274,11 @@ def add_commands(subparsers) -> None:
     predict.add_argument("--input", required=True, help="an image file or a folder of images")
     predict.add_argument("--out", required=True, help="folder for the mask PNGs")
     predict.add_argument("--tile", type=int, help="predict in tiles of N pixels (overlap N/2)")
-    predict.add_argument("--scale", type=float, help="resize factor before predicting (default: the training's, from run.json)")
+    predict.add_argument(
+        "--scale",
+        type=float,
+        help="resize factor before predicting (default: the training's, from run.json)",
+    )
     predict.add_argument("--threshold", type=float, default=0.5)
     predict.add_argument("--overwrite", action="store_true")
     predict.set_defaults(run=_predict)

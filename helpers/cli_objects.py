@@ -49,8 +49,15 @@ def _count(text: str) -> int:
     return value
 
 
-def measure_folder(masks, images=None, *, pixel_size: float | None = None,
-                   split_touching: bool = False, min_size: int = 1, progress: bool = False):
+def measure_folder(
+    masks,
+    images=None,
+    *,
+    pixel_size: float | None = None,
+    split_touching: bool = False,
+    min_size: int = 1,
+    progress: bool = False,
+):
     """One row per object of every mask in a folder (what ``objects`` writes).
 
     Parameters
@@ -79,7 +86,9 @@ def measure_folder(masks, images=None, *, pixel_size: float | None = None,
     from helpers.objects import label_objects, measure
 
     if not Path(masks).is_dir():
-        raise DataError(f"The mask folder {masks} does not exist (or is not a folder). Check the path.")
+        raise DataError(
+            f"The mask folder {masks} does not exist (or is not a folder). Check the path."
+        )
     if images is not None:
         pairs = io.pair_images_and_masks(images, masks)
     else:
@@ -112,16 +121,23 @@ def measure_folder(masks, images=None, *, pixel_size: float | None = None,
 
 def _objects(args: argparse.Namespace) -> int:
     out = check_writable(args.out, overwrite=args.overwrite)  # before any work
-    table = measure_folder(args.masks, args.images, pixel_size=args.pixel_size,
-                           split_touching=args.split_touching, min_size=args.min_size,
-                           progress=True)
+    table = measure_folder(
+        args.masks,
+        args.images,
+        pixel_size=args.pixel_size,
+        split_touching=args.split_touching,
+        min_size=args.min_size,
+        progress=True,
+    )
     write_text(out, table.to_csv(index=False), overwrite=args.overwrite)
     masks = table["image"].nunique()
     area = "area_um2" if args.pixel_size else "area_px"
     unit = "um2" if args.pixel_size else "px"
     median = f", median area {table[area].median():.4g} {unit}" if len(table) else ""
-    print(f"Measured {len(table)} objects in {masks} masks ({len(table) / masks:.1f} per mask"
-          f"{median}); table in {out}.")
+    print(
+        f"Measured {len(table)} objects in {masks} masks ({len(table) / masks:.1f} per mask"
+        f"{median}); table in {out}."
+    )
     return 0
 
 
@@ -155,26 +171,43 @@ def add_object_columns(table, model, dataset, *, threshold: float = 0.5):
         predictions += [label_objects(mask[..., 0]) for mask in predicted]
     scores = object_scores(truths, predictions, names=list(table.index))
     totals = scores[["n_true", "n_pred", "tp", "splits", "merges"]].sum()
-    print(f"Objects: {totals['n_true']} true, {totals['n_pred']} predicted, {totals['tp']} matched at "
-          f"IoU 0.5; mean AP 0.5:0.95 {scores['mean_ap'].mean():.4f}; {totals['splits']} split, "
-          f"{totals['merges']} merged.")
+    print(
+        f"Objects: {totals['n_true']} true, {totals['n_pred']} predicted, {totals['tp']} matched at "
+        f"IoU 0.5; mean AP 0.5:0.95 {scores['mean_ap'].mean():.4f}; {totals['splits']} split, "
+        f"{totals['merges']} merged."
+    )
     return table.join(scores)
 
 
 def add_commands(subparsers) -> None:
     """Add ``objects`` to ``python -m helpers``."""
     command = subparsers.add_parser(
-        "objects", help="one row per object of each mask (count, size, shape), as CSV",
+        "objects",
+        help="one row per object of each mask (count, size, shape), as CSV",
         description="Label the objects of every mask in a folder and measure each one.",
     )
     command.add_argument("--masks", required=True, help="folder of mask files")
-    command.add_argument("--images", help="folder of the images (same file stems): adds mean intensity")
+    command.add_argument(
+        "--images", help="folder of the images (same file stems): adds mean intensity"
+    )
     command.add_argument("--out", required=True, help="CSV file to write")
-    command.add_argument("--pixel-size", type=_positive, metavar="UM",
-                         help="side of a pixel in microns: lengths in um, areas in um2")
-    command.add_argument("--split-touching", action="store_true",
-                         help="split touching objects by a watershed of the distance transform")
-    command.add_argument("--min-size", type=_count, default=1, metavar="N",
-                         help="drop objects of fewer pixels (default 1: keep all)")
+    command.add_argument(
+        "--pixel-size",
+        type=_positive,
+        metavar="UM",
+        help="side of a pixel in microns: lengths in um, areas in um2",
+    )
+    command.add_argument(
+        "--split-touching",
+        action="store_true",
+        help="split touching objects by a watershed of the distance transform",
+    )
+    command.add_argument(
+        "--min-size",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="drop objects of fewer pixels (default 1: keep all)",
+    )
     command.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     command.set_defaults(run=_objects)

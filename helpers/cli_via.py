@@ -48,14 +48,22 @@ def _via2masks(args: argparse.Namespace) -> int:
     if args.report:
         check_writable(args.report, overwrite=args.overwrite)  # before any mask is written
     options = via.DrawOptions(
-        line_width=args.line_width, point_radius=args.point_radius,
-        skip_points=args.skip_points, fill_polylines=args.fill_polylines,
+        line_width=args.line_width,
+        point_radius=args.point_radius,
+        skip_points=args.skip_points,
+        fill_polylines=args.fill_polylines,
     )
     project = via.load_via(args.via)
-    print(f"{args.via}: {project.variant}, {len(project.images)} images, "
-          f"{project.region_count} regions.")
+    print(
+        f"{args.via}: {project.variant}, {len(project.images)} images, "
+        f"{project.region_count} regions."
+    )
     report = via.masks_from_via(
-        project, args.images, args.out, attribute=args.attribute, overwrite=args.overwrite,
+        project,
+        args.images,
+        args.out,
+        attribute=args.attribute,
+        overwrite=args.overwrite,
         options=options,
     )
     print(f"Masks in {args.out}: {via.summarize(report)}")
@@ -96,8 +104,14 @@ def _masks2via(args: argparse.Namespace) -> int:
         classes = _read_classes(Path(args.masks) / "classes.json")
         print(f"Class names from {Path(args.masks) / 'classes.json'}.")
     table = via.masks_to_via(
-        args.masks, args.images, args.out, classes=classes, attribute=args.attribute,
-        tolerance=args.tolerance, min_pixels=args.min_pixels, overwrite=args.overwrite,
+        args.masks,
+        args.images,
+        args.out,
+        classes=classes,
+        attribute=args.attribute,
+        tolerance=args.tolerance,
+        min_pixels=args.min_pixels,
+        overwrite=args.overwrite,
     )
     holes = int(table["holes_filled"].sum())
     note = f"; {holes} hole(s) filled (VIA polygons have none)" if holes else ""
@@ -111,41 +125,68 @@ def _masks2via(args: argparse.Namespace) -> int:
 def add_commands(subparsers) -> None:
     """Add ``via2masks`` and ``masks2via`` to ``python -m helpers``."""
     to_masks = subparsers.add_parser(
-        "via2masks", help="VIA annotations (JSON or CSV) to mask PNGs, with a quality report",
+        "via2masks",
+        help="VIA annotations (JSON or CSV) to mask PNGs, with a quality report",
         description="Write <image stem>.png masks for every image of a VIA 1.x/2.x file "
         "(JSON export, project, or CSV export).",
     )
-    to_masks.add_argument("--via", required=True, help="the VIA export (JSON or CSV) or project file")
+    to_masks.add_argument(
+        "--via", required=True, help="the VIA export (JSON or CSV) or project file"
+    )
     to_masks.add_argument("--images", required=True, help="folder of the annotated images")
     to_masks.add_argument("--out", required=True, help="folder for the mask PNGs")
-    to_masks.add_argument("--attribute", metavar="KEY",
-                          help="region attribute with the class names (class-index masks)")
+    to_masks.add_argument(
+        "--attribute",
+        metavar="KEY",
+        help="region attribute with the class names (class-index masks)",
+    )
     to_masks.add_argument("--report", metavar="CSV", help="write the quality report here")
     to_masks.add_argument("--overwrite", action="store_true", help="replace existing files")
-    to_masks.add_argument("--line-width", type=_positive, default=1.0,
-                          help="width of polylines in pixels (default 1)")
-    to_masks.add_argument("--point-radius", type=_not_negative, default=3.0,
-                          help="radius of the disk drawn for a point (default 3)")
+    to_masks.add_argument(
+        "--line-width", type=_positive, default=1.0, help="width of polylines in pixels (default 1)"
+    )
+    to_masks.add_argument(
+        "--point-radius",
+        type=_not_negative,
+        default=3.0,
+        help="radius of the disk drawn for a point (default 3)",
+    )
     to_masks.add_argument("--skip-points", action="store_true", help="leave points out")
-    to_masks.add_argument("--fill-polylines", action="store_true",
-                          help="fill polylines as polygons (outlines drawn as polylines)")
+    to_masks.add_argument(
+        "--fill-polylines",
+        action="store_true",
+        help="fill polylines as polygons (outlines drawn as polylines)",
+    )
     to_masks.set_defaults(run=_via2masks)
 
     to_via = subparsers.add_parser(
-        "masks2via", help="mask PNGs (or predictions) to a VIA JSON that VIA imports",
+        "masks2via",
+        help="mask PNGs (or predictions) to a VIA JSON that VIA imports",
         description="Outline masks as VIA 2.x polygons, to correct them in VIA.",
     )
     to_via.add_argument("--masks", required=True, help="folder of <image stem>.png masks")
     to_via.add_argument("--images", required=True, help="folder of the images")
     to_via.add_argument("--out", required=True, help="the VIA JSON file to write")
-    to_via.add_argument("--classes", metavar="JSON",
-                        help="classes.json mapping names to mask values (default: the "
-                             "masks folder's classes.json if any, else binary)")
-    to_via.add_argument("--attribute", default="label", metavar="KEY",
-                        help="region attribute for the class name (default: label)")
-    to_via.add_argument("--tolerance", type=_not_negative, default=0.4,
-                        help="simplify outlines by at most this many pixels (default 0.4)")
-    to_via.add_argument("--min-pixels", type=int, default=1,
-                        help="leave out objects smaller than this (default 1)")
+    to_via.add_argument(
+        "--classes",
+        metavar="JSON",
+        help="classes.json mapping names to mask values (default: the "
+        "masks folder's classes.json if any, else binary)",
+    )
+    to_via.add_argument(
+        "--attribute",
+        default="label",
+        metavar="KEY",
+        help="region attribute for the class name (default: label)",
+    )
+    to_via.add_argument(
+        "--tolerance",
+        type=_not_negative,
+        default=0.4,
+        help="simplify outlines by at most this many pixels (default 0.4)",
+    )
+    to_via.add_argument(
+        "--min-pixels", type=int, default=1, help="leave out objects smaller than this (default 1)"
+    )
     to_via.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     to_via.set_defaults(run=_masks2via)

@@ -38,7 +38,14 @@ from pathlib import Path, PurePosixPath
 from helpers.errors import DataError
 from helpers.files import write_bytes
 
-__all__ = ["UploadedData", "download_folder", "in_colab", "mount_drive", "unpack_uploads", "upload_data"]
+__all__ = [
+    "UploadedData",
+    "download_folder",
+    "in_colab",
+    "mount_drive",
+    "unpack_uploads",
+    "upload_data",
+]
 
 #: Where uploads land on Colab, and where Google Drive is mounted.
 UPLOAD_DIR = Path("/content/my_data")
@@ -81,7 +88,8 @@ def _members(name: str, data: bytes) -> list[tuple[str, bytes]]:
             (info.filename, archive.read(info))
             for info in entries
             # macOS adds __MACOSX/ and ._name copies: they are not the learner's files
-            if not info.filename.startswith("__MACOSX/") and not PurePosixPath(info.filename).name.startswith("._")
+            if not info.filename.startswith("__MACOSX/")
+            and not PurePosixPath(info.filename).name.startswith("._")
         ]
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise DataError(
@@ -183,7 +191,9 @@ def upload_data(
         Outside Colab, or when the upload is not usable (see :func:`unpack_uploads`).
     """
     if not in_colab():
-        raise DataError("upload_data works in Google Colab only; locally, point the chapter at your folders.")
+        raise DataError(
+            "upload_data works in Google Colab only; locally, point the chapter at your folders."
+        )
     from google.colab import files  # the Colab runtime's own module
 
     uploads = files.upload()
@@ -203,7 +213,9 @@ def mount_drive(folder: str = "unet-course") -> Path:
         Outside Colab.
     """
     if not in_colab():
-        raise DataError("mount_drive works in Google Colab only; locally, your files are already on disk.")
+        raise DataError(
+            "mount_drive works in Google Colab only; locally, your files are already on disk."
+        )
     from google.colab import drive
 
     drive.mount(str(DRIVE_MOUNT))

@@ -103,8 +103,12 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", image_size=64, epochs=2, batch_size=8, max_images=24, base_filters=8),
-    "cpu": Profile("cpu", image_size=128, epochs=25, batch_size=8, max_images=None, base_filters=16),
-    "full": Profile("full", image_size=256, epochs=60, batch_size=8, max_images=None, base_filters=16),
+    "cpu": Profile(
+        "cpu", image_size=128, epochs=25, batch_size=8, max_images=None, base_filters=16
+    ),
+    "full": Profile(
+        "full", image_size=256, epochs=60, batch_size=8, max_images=None, base_filters=16
+    ),
 }
 
 

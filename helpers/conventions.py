@@ -68,8 +68,12 @@ import numpy as np
 from helpers.errors import DataError, PixelTypeError, ProbabilitiesError
 
 __all__ = [
-    "FLOAT_TOLERANCE", "GREY_WEIGHTS", "MASK_IMAGE_VALUES",
-    "float_image", "grey_from_rgb", "mask_labels",
+    "FLOAT_TOLERANCE",
+    "GREY_WEIGHTS",
+    "MASK_IMAGE_VALUES",
+    "float_image",
+    "grey_from_rgb",
+    "mask_labels",
 ]
 
 #: ITU-R BT.601 luma weights for R, G, B (OpenCV, Pillow, TensorFlow).
@@ -82,8 +86,9 @@ FLOAT_TOLERANCE = 1e-3
 MASK_IMAGE_VALUES = (255, 65535)
 
 
-def float_image(image: Any, *, what: str = "The image",
-                error: type[Exception] | None = None) -> np.ndarray:
+def float_image(
+    image: Any, *, what: str = "The image", error: type[Exception] | None = None
+) -> np.ndarray:
     """Pixels as float32 in [0, 1], by the rule of the module docstring.
 
     Parameters
@@ -140,8 +145,9 @@ def float_image(image: Any, *, what: str = "The image",
     return array
 
 
-def grey_from_rgb(rgb: Any, *, what: str = "The image",
-                  error: type[Exception] | None = None) -> np.ndarray:
+def grey_from_rgb(
+    rgb: Any, *, what: str = "The image", error: type[Exception] | None = None
+) -> np.ndarray:
     """Grey values ``0.299 R + 0.587 G + 0.114 B`` of colour pixels, in their own units.
 
     Parameters
@@ -172,8 +178,13 @@ def grey_from_rgb(rgb: Any, *, what: str = "The image",
     return array[..., :3].astype(np.float64) @ np.array(GREY_WEIGHTS)
 
 
-def mask_labels(mask: Any, *, what: str = "The mask", max_label: int | None = None,
-                error: type[Exception] | None = None) -> np.ndarray:
+def mask_labels(
+    mask: Any,
+    *,
+    what: str = "The mask",
+    max_label: int | None = None,
+    error: type[Exception] | None = None,
+) -> np.ndarray:
     """A mask's labels, by the rule of the module docstring (0/255 becomes 0/1).
 
     Parameters

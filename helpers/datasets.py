@@ -47,8 +47,13 @@ from helpers.io import (
 )
 
 __all__ = [
-    "CACHE_CHOICES", "MAX_MEMORY_BUDGET", "default_memory_budget", "from_arrays", "from_files",
-    "readable_in_graph", "unwrap_data_errors",
+    "CACHE_CHOICES",
+    "MAX_MEMORY_BUDGET",
+    "default_memory_budget",
+    "from_arrays",
+    "from_files",
+    "readable_in_graph",
+    "unwrap_data_errors",
 ]
 
 if TYPE_CHECKING:
@@ -110,8 +115,9 @@ def _dihedral(arrays, draws, square: bool) -> list:
     return out
 
 
-def _finish(ds, *, batch_size: int, augment: bool, seed: int, square: bool, then=None,
-            moved: int = 2):
+def _finish(
+    ds, *, batch_size: int, augment: bool, seed: int, square: bool, then=None, moved: int = 2
+):
     """Batch, augment each element's first ``moved`` arrays alike, in the graph (new
     draws every epoch, reproducible for a seed), apply ``then`` to each batch, prefetch."""
     import tensorflow as tf
@@ -122,7 +128,8 @@ def _finish(ds, *, batch_size: int, augment: bool, seed: int, square: bool, then
         ds = tf.data.Dataset.zip((ds, draws)).batch(batch_size)
         ds = ds.map(
             lambda element, draw: (*_dihedral(element[:moved], draw, square), *element[moved:]),
-            num_parallel_calls=tf.data.AUTOTUNE)
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
     else:
         ds = ds.batch(batch_size)
     if then is not None:
@@ -267,15 +274,23 @@ def _decode_in_graph(path, channels: int, *, png: bool = False, grey: bool = Fal
     found = tf.shape(pixels)[-1]
     pixels = tf.cond(found >= 3, lambda: pixels[..., :3], lambda: pixels[..., :1])  # no alpha
     if channels == 1:
+
         def grey_from_rgb():
             rgb = tf.cast(pixels, tf.float64)
-            value = (rgb[..., 0] * GREY_WEIGHTS[0] + rgb[..., 1] * GREY_WEIGHTS[1]
-                     + rgb[..., 2] * GREY_WEIGHTS[2])
+            value = (
+                rgb[..., 0] * GREY_WEIGHTS[0]
+                + rgb[..., 1] * GREY_WEIGHTS[1]
+                + rgb[..., 2] * GREY_WEIGHTS[2]
+            )
             return tf.cast(tf.round(value), tf.uint8)[..., None]  # half to even, as np.rint
+
         pixels = tf.cond(tf.shape(pixels)[-1] == 3, grey_from_rgb, lambda: pixels[..., :1])
     else:
-        pixels = tf.cond(tf.shape(pixels)[-1] == 1, lambda: tf.tile(pixels[..., :1], [1, 1, 3]),
-                         lambda: pixels[..., :3])
+        pixels = tf.cond(
+            tf.shape(pixels)[-1] == 1,
+            lambda: tf.tile(pixels[..., :1], [1, 1, 3]),
+            lambda: pixels[..., :3],
+        )
     return tf.ensure_shape(pixels, (None, None, channels))
 
 
@@ -428,7 +443,8 @@ def from_files(
     top = float(np.iinfo(stored).max)
     limit = 1 if num_classes == 1 else min(num_classes - 1, MAX_LABEL)
     packed_type = {2: tf.uint16, 4: tf.uint32, 8: tf.uint64}[
-        (channels + 1) * np.dtype(stored).itemsize]
+        (channels + 1) * np.dtype(stored).itemsize
+    ]
 
     def read_full(image_path: bytes, mask_path: bytes):
         """The NumPy reader: io's own functions, at the file's size. A DataError is
@@ -449,9 +465,13 @@ def from_files(
 
     def numpy_pair(image_path, mask_path):
         image, mask, problem = tf.numpy_function(
-            read_full, [image_path, mask_path], (tf.as_dtype(stored), tf.uint8, tf.string))
-        return (tf.ensure_shape(image, (None, None, channels)), tf.ensure_shape(mask, (None, None)),
-                tf.ensure_shape(problem, ()))
+            read_full, [image_path, mask_path], (tf.as_dtype(stored), tf.uint8, tf.string)
+        )
+        return (
+            tf.ensure_shape(image, (None, None, channels)),
+            tf.ensure_shape(mask, (None, None)),
+            tf.ensure_shape(problem, ()),
+        )
 
     def graph_pair(image_path, mask_path):
         """TensorFlow's decoders; a mask that is not labels (or a size that differs) is
@@ -463,8 +483,10 @@ def from_files(
         peak = tf.reduce_max(raw)
         image_mask = tf.logical_and(tf.equal(peak, 255), tf.reduce_all((raw == 0) | (raw == 255)))
         labels = tf.where(image_mask, tf.minimum(raw, 1), raw)  # 0/255 is 0/1 (mask_labels)
-        fits = tf.logical_and(tf.logical_or(image_mask, peak <= limit),
-                              tf.reduce_all(tf.shape(image)[:2] == tf.shape(raw)))
+        fits = tf.logical_and(
+            tf.logical_or(image_mask, peak <= limit),
+            tf.reduce_all(tf.shape(image)[:2] == tf.shape(raw)),
+        )
         problem = tf.where(fits, "", _RECHECK + image_path + "\t" + mask_path)
         return image, labels, problem
 
@@ -474,16 +496,25 @@ def from_files(
         elif not any(in_graph):
             image, mask, problem = numpy_pair(image_path, mask_path)
         else:
-            image, mask, problem = tf.cond(fast, lambda: graph_pair(image_path, mask_path),
-                                           lambda: numpy_pair(image_path, mask_path))
+            image, mask, problem = tf.cond(
+                fast,
+                lambda: graph_pair(image_path, mask_path),
+                lambda: numpy_pair(image_path, mask_path),
+            )
         if sizes != {(height, width)}:  # some files need resizing (else no resize op at all)
             image = tf.cast(image, tf.float32) / top
             rows, cols = tf.shape(image)[0], tf.shape(image)[1]
             shrink = tf.logical_and(rows >= height, cols >= width)
             same = tf.logical_and(tf.equal(rows, height), tf.equal(cols, width))
-            image = tf.cond(same, lambda: image, lambda: tf.cond(
-                shrink, lambda: tf.image.resize(image, (height, width), method="area"),
-                lambda: tf.image.resize(image, (height, width), method="bilinear")))
+            image = tf.cond(
+                same,
+                lambda: image,
+                lambda: tf.cond(
+                    shrink,
+                    lambda: tf.image.resize(image, (height, width), method="area"),
+                    lambda: tf.image.resize(image, (height, width), method="bilinear"),
+                ),
+            )
             mask = tf.image.resize(mask[..., None], (height, width), method="nearest")[..., 0]
             image = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 1.0) * top), tf.as_dtype(stored))
         # image and mask in one array, one wide integer per pixel (channel k in bytes
@@ -497,8 +528,11 @@ def from_files(
             packed = tf.cast(parts[0], packed_type)
             for k, part in enumerate(parts[1:], start=1):
                 packed = tf.bitwise.bitwise_or(
-                    packed, tf.bitwise.left_shift(tf.cast(part, packed_type),
-                                                  tf.constant(bits * k, packed_type)))
+                    packed,
+                    tf.bitwise.left_shift(
+                        tf.cast(part, packed_type), tf.constant(bits * k, packed_type)
+                    ),
+                )
         else:
             both = tf.concat([image, tf.cast(mask[..., None], image.dtype)], axis=-1)
             packed = tf.bitcast(both, packed_type)
@@ -507,7 +541,7 @@ def from_files(
     def raise_data_error(problems: np.ndarray) -> np.ndarray:
         problem = next(p for p in problems if p).decode("utf-8")
         if problem.startswith(_RECHECK):
-            problem = read_full(*problem[len(_RECHECK):].encode("utf-8").split(b"\t"))[2]
+            problem = read_full(*problem[len(_RECHECK) :].encode("utf-8").split(b"\t"))[2]
             problem = problem.decode("utf-8") or "A pair could not be read."
         raise DataError(problem)
 
@@ -515,8 +549,11 @@ def from_files(
         """A batch as the network takes it (after the cache, after augmentation)."""
         both = tf.bitcast(both, tf.as_dtype(stored))
         image, mask = both[..., :channels], both[..., channels:]
-        checked = tf.cond(tf.reduce_all(tf.equal(problem, "")), lambda: tf.constant(True),
-                          lambda: tf.numpy_function(raise_data_error, [problem], tf.bool))
+        checked = tf.cond(
+            tf.reduce_all(tf.equal(problem, "")),
+            lambda: tf.constant(True),
+            lambda: tf.numpy_function(raise_data_error, [problem], tf.bool),
+        )
         with tf.control_dependencies([checked]):
             mask = tf.cast(mask, tf.float32 if num_classes == 1 else tf.int32)
             return tf.cast(image, tf.float32) / top, mask
@@ -542,21 +579,30 @@ def from_files(
         mib = need / 2**20
         text = {
             "memory": f"kept in memory ({mib:.0f} MiB of a {budget / 2**20:.0f} MiB budget): "
-                      "epochs after the first only augment",
+            "epochs after the first only augment",
             "file": f"kept in a cache file under {cache_dir or 'the temp folder'} ({mib:.0f} MiB, "
-                    f"more than the {budget / 2**20:.0f} MiB memory budget): epochs after the "
-                    "first read it back",
+            f"more than the {budget / 2**20:.0f} MiB memory budget): epochs after the "
+            "first read it back",
             "none": f"streamed from the files every epoch ({mib:.0f} MiB decoded"
-                    + (")" if cache == "none" else ", no room to keep them)"),
+            + (")" if cache == "none" else ", no room to keep them)"),
         }[where]
         fast = sum(in_graph)
-        print(f"Pipeline: {len(pairs)} pairs at {height}x{width} px, {fast} decoded by "
-              f"TensorFlow and {len(pairs) - fast} by the NumPy reader; {text}.")
+        print(
+            f"Pipeline: {len(pairs)} pairs at {height}x{width} px, {fast} decoded by "
+            f"TensorFlow and {len(pairs) - fast} by the NumPy reader; {text}."
+        )
     # a file that TensorFlow's decoder refuses mid-way would leave a cache short of it:
     # say so in every later epoch rather than train on fewer pairs
     ds = ds.apply(tf.data.experimental.assert_cardinality(len(pairs)))
-    return _finish(ds, batch_size=batch_size, augment=augment, seed=seed,
-                   square=height == width, then=for_training, moved=1)
+    return _finish(
+        ds,
+        batch_size=batch_size,
+        augment=augment,
+        seed=seed,
+        square=height == width,
+        then=for_training,
+        moved=1,
+    )
 
 
 @contextmanager

@@ -126,7 +126,9 @@ def evaluate(
             y = np.argmax(y, axis=-1)
         part = None if names is None else list(names[seen : seen + len(x)])
         if part is not None and len(part) != len(x):
-            raise EvaluationError(f"{len(names)} names for more images than that: one name per image.")
+            raise EvaluationError(
+                f"{len(names)} names for more images than that: one name per image."
+            )
         tables.append(_table(classes, np.rint(y).astype(np.uint8), predicted, part, hd95=hd95))
         seen += len(x)
     if not tables:

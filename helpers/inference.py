@@ -122,7 +122,9 @@ def predict_proba(model, images: np.ndarray, *, batch_size: int = 16) -> np.ndar
         # calling the model eagerly, or predict() with a batch of one (benchmarks/eval_speed.py)
         batch = model.predict_on_batch(padded[start : start + batch_size])
         outputs.append(np.asarray(batch, dtype=np.float32)[:, :height, :width])
-    probabilities = np.concatenate(outputs) if outputs else np.zeros((0, height, width, 1), "float32")
+    probabilities = (
+        np.concatenate(outputs) if outputs else np.zeros((0, height, width, 1), "float32")
+    )
     return probabilities[0] if single else probabilities
 
 
@@ -226,7 +228,9 @@ def predict_tiled(
         raise InferenceError(f"overlap must be in [0, tile), got overlap={overlap}, tile={tile}.")
     multiple = _multiple(model)
     if tile % multiple:
-        raise InferenceError(f"tile {tile} is not a multiple of 2**depth = {multiple} of this model.")
+        raise InferenceError(
+            f"tile {tile} is not a multiple of 2**depth = {multiple} of this model."
+        )
     fixed = _fixed_size(model)
     if fixed[0] is not None and fixed != (tile, tile):
         raise InferenceError(

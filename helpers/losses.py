@@ -37,8 +37,14 @@ from keras import ops
 from helpers.metrics import THRESHOLD
 
 __all__ = [
-    "SMOOTH", "dice_loss", "jaccard_loss", "bce_dice_loss", "LOSSES", "get_loss",
-    "dice_coef", "iou_coef",
+    "SMOOTH",
+    "dice_loss",
+    "jaccard_loss",
+    "bce_dice_loss",
+    "LOSSES",
+    "get_loss",
+    "dice_coef",
+    "iou_coef",
 ]
 
 #: Added to numerator and denominator: an empty mask predicted empty scores 1, not 0/0.

@@ -69,9 +69,21 @@ if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
 
 __all__ = [
-    "THRESHOLD", "TABLE_COLUMNS", "Counts", "binarize", "to_labels", "confusion_counts",
-    "confusion_matrix", "iou", "dice", "precision", "recall", "pixel_accuracy", "hd95",
-    "per_image_table", "summary",
+    "THRESHOLD",
+    "TABLE_COLUMNS",
+    "Counts",
+    "binarize",
+    "to_labels",
+    "confusion_counts",
+    "confusion_matrix",
+    "iou",
+    "dice",
+    "precision",
+    "recall",
+    "pixel_accuracy",
+    "hd95",
+    "per_image_table",
+    "summary",
 ]
 
 #: Foreground is ``probability >= THRESHOLD`` (as ``keras.metrics.BinaryIoU``).
@@ -235,9 +247,16 @@ def _score(kind, y_true, y_pred, *, num_classes, per_class, include_background, 
     return scores
 
 
-def iou(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False,
-        include_background: bool = False, pooled: bool = False,
-        empty: float = 1.0) -> np.ndarray | float:
+def iou(
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    per_class: bool = False,
+    include_background: bool = False,
+    pooled: bool = False,
+    empty: float = 1.0,
+) -> np.ndarray | float:
     """Intersection over union (Jaccard index), ``TP / (TP + FP + FN)``, per image.
 
     See the module docstring for classes and the empty-mask rule.
@@ -264,41 +283,95 @@ def iou(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = Fal
     ndarray of float64, shape (N,), or (N, C) with ``per_class``; without the N axis
     (a float, or shape (C,)) for one (H, W) image or ``pooled=True``.
     """
-    return _score("iou", y_true, y_pred, num_classes=num_classes, per_class=per_class,
-                  include_background=include_background, pooled=pooled, empty=empty)
+    return _score(
+        "iou",
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        per_class=per_class,
+        include_background=include_background,
+        pooled=pooled,
+        empty=empty,
+    )
 
 
-def dice(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False,
-         include_background: bool = False, pooled: bool = False,
-         empty: float = 1.0) -> np.ndarray | float:
+def dice(
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    per_class: bool = False,
+    include_background: bool = False,
+    pooled: bool = False,
+    empty: float = 1.0,
+) -> np.ndarray | float:
     """Dice coefficient, ``2 TP / (2 TP + FP + FN)``, per image (options as :func:`iou`).
 
     Always ``2 iou / (1 + iou)``: Dice ranks images as IoU does, with higher numbers.
     """
-    return _score("dice", y_true, y_pred, num_classes=num_classes, per_class=per_class,
-                  include_background=include_background, pooled=pooled, empty=empty)
+    return _score(
+        "dice",
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        per_class=per_class,
+        include_background=include_background,
+        pooled=pooled,
+        empty=empty,
+    )
 
 
-def precision(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False,
-              include_background: bool = False, pooled: bool = False,
-              empty: float = 1.0) -> np.ndarray | float:
+def precision(
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    per_class: bool = False,
+    include_background: bool = False,
+    pooled: bool = False,
+    empty: float = 1.0,
+) -> np.ndarray | float:
     """Precision, ``TP / (TP + FP)``: the share of predicted pixels that are right (options
     as :func:`iou`). An empty prediction of a non-empty truth scores 0."""
-    return _score("precision", y_true, y_pred, num_classes=num_classes, per_class=per_class,
-                  include_background=include_background, pooled=pooled, empty=empty)
+    return _score(
+        "precision",
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        per_class=per_class,
+        include_background=include_background,
+        pooled=pooled,
+        empty=empty,
+    )
 
 
-def recall(y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False,
-           include_background: bool = False, pooled: bool = False,
-           empty: float = 1.0) -> np.ndarray | float:
+def recall(
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    per_class: bool = False,
+    include_background: bool = False,
+    pooled: bool = False,
+    empty: float = 1.0,
+) -> np.ndarray | float:
     """Recall (sensitivity), ``TP / (TP + FN)``: the share of true pixels found (options as
     :func:`iou`). A non-empty prediction where the truth is empty scores 0."""
-    return _score("recall", y_true, y_pred, num_classes=num_classes, per_class=per_class,
-                  include_background=include_background, pooled=pooled, empty=empty)
+    return _score(
+        "recall",
+        y_true,
+        y_pred,
+        num_classes=num_classes,
+        per_class=per_class,
+        include_background=include_background,
+        pooled=pooled,
+        empty=empty,
+    )
 
 
-def confusion_counts(y_true, y_pred, *, num_classes: int | None = None,
-                     per_class: bool = False) -> Counts:
+def confusion_counts(
+    y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False
+) -> Counts:
     """True/false positive/negative pixel counts per image.
 
     Returns
@@ -315,8 +388,9 @@ def confusion_counts(y_true, y_pred, *, num_classes: int | None = None,
     return Counts(*(a[0] for a in counts)) if single else counts
 
 
-def confusion_matrix(y_true, y_pred, *, num_classes: int | None = None,
-                     pooled: bool = False) -> np.ndarray:
+def confusion_matrix(
+    y_true, y_pred, *, num_classes: int | None = None, pooled: bool = False
+) -> np.ndarray:
     """Confusion matrices, rows the true class and columns the predicted class (as scikit-learn).
 
     Returns
@@ -330,8 +404,9 @@ def confusion_matrix(y_true, y_pred, *, num_classes: int | None = None,
     return matrices[0] if single else matrices
 
 
-def pixel_accuracy(y_true, y_pred, *, num_classes: int | None = None,
-                   pooled: bool = False) -> np.ndarray | float:
+def pixel_accuracy(
+    y_true, y_pred, *, num_classes: int | None = None, pooled: bool = False
+) -> np.ndarray | float:
     """Share of pixels whose class is right, ``(TP + TN) / all`` for binary masks.
 
     Misleading on imbalanced data: predicting only background on an image with 5 %
@@ -402,8 +477,10 @@ def hd95(y_true, y_pred, *, connectivity: int = 1) -> np.ndarray | float:
 
 def _hd95_batch(t: np.ndarray, p: np.ndarray, *, connectivity: int) -> np.ndarray:
     structure = ndimage.generate_binary_structure(2, connectivity)
-    return np.array([_hd95_one(a.astype(bool), b.astype(bool), structure)
-                     for a, b in zip(t, p, strict=True)], dtype=np.float64)
+    return np.array(
+        [_hd95_one(a.astype(bool), b.astype(bool), structure) for a, b in zip(t, p, strict=True)],
+        dtype=np.float64,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -413,9 +490,16 @@ def _hd95_batch(t: np.ndarray, p: np.ndarray, *, connectivity: int) -> np.ndarra
 TABLE_COLUMNS = ("iou", "dice", "precision", "recall", "f1", "accuracy")
 
 
-def per_image_table(y_true, y_pred, names=None, *, hd95: bool = False, empty: float = 1.0,
-                    num_classes: int | None = None,
-                    include_background: bool = False) -> pd.DataFrame:
+def per_image_table(
+    y_true,
+    y_pred,
+    names=None,
+    *,
+    hd95: bool = False,
+    empty: float = 1.0,
+    num_classes: int | None = None,
+    include_background: bool = False,
+) -> pd.DataFrame:
     """One row per image: iou, dice, precision, recall, f1, accuracy (and hd95 if asked).
 
     Parameters
@@ -447,8 +531,10 @@ def per_image_table(y_true, y_pred, names=None, *, hd95: bool = False, empty: fl
     if names is not None and len(names) != len(t):
         raise MetricInputError(f"{len(names)} names for {len(t)} images: give one name per image.")
     counts = _class_counts(_confusion(t, p, c))
-    columns = {kind: _class_mean(_scores(kind, counts, empty), include_background)
-               for kind in ("iou", "dice", "precision", "recall")}
+    columns = {
+        kind: _class_mean(_scores(kind, counts, empty), include_background)
+        for kind in ("iou", "dice", "precision", "recall")
+    }
     columns["f1"] = columns["dice"].copy()
     columns["accuracy"] = counts.tp.sum(axis=1) / t[0].size  # the diagonal: right pixels
     if hd95:
@@ -474,10 +560,12 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
     numeric = table.select_dtypes("number")
     with np.errstate(invalid="ignore"):
-        return pd.DataFrame({
-            "mean": numeric.mean(),
-            "std": numeric.std(),
-            "median": numeric.median(),
-            "images": numeric.notna().sum(),
-            "left_out": numeric.isna().sum(),
-        })
+        return pd.DataFrame(
+            {
+                "mean": numeric.mean(),
+                "std": numeric.std(),
+                "median": numeric.median(),
+                "images": numeric.notna().sum(),
+                "left_out": numeric.isna().sum(),
+            }
+        )

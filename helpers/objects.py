@@ -90,7 +90,9 @@ def _as_labels(labels, name: str = "labels") -> np.ndarray:
             "label_objects(mask)."
         )
     if array.size and array.min() < 0:
-        raise ObjectInputError(f"{name} holds negative labels ({array.min()}); use 0 for background.")
+        raise ObjectInputError(
+            f"{name} holds negative labels ({array.min()}); use 0 for background."
+        )
     return array
 
 
@@ -146,8 +148,9 @@ def _seeds(distance: np.ndarray, depth: float) -> np.ndarray:
     return _relabel_by_size(np.where(keep[caps], caps, 0), 1)
 
 
-def _split_touching(mask: np.ndarray, components: np.ndarray, depth: float,
-                    structure: np.ndarray) -> np.ndarray:
+def _split_touching(
+    mask: np.ndarray, components: np.ndarray, depth: float, structure: np.ndarray
+) -> np.ndarray:
     """Watershed of the negated distance transform, one seed per distance peak."""
     from skimage.segmentation import watershed
 
@@ -173,8 +176,15 @@ def _relabel_by_size(labels: np.ndarray, min_size: int) -> np.ndarray:
     return new[labels]
 
 
-def label_objects(mask_or_probability, *, threshold: float = 0.5, split_touching: bool = False,
-                  min_size: int = 1, connectivity: int = 1, split_depth: float = 1.0) -> np.ndarray:
+def label_objects(
+    mask_or_probability,
+    *,
+    threshold: float = 0.5,
+    split_touching: bool = False,
+    min_size: int = 1,
+    connectivity: int = 1,
+    split_depth: float = 1.0,
+) -> np.ndarray:
     """Objects of a mask: each connected group of foreground pixels gets its own number.
 
     Parameters
@@ -298,7 +308,9 @@ def measure(labels, image=None, *, pixel_size: float | None = None) -> pd.DataFr
 
     labels = _as_labels(labels)
     if pixel_size is not None and not (np.isfinite(pixel_size) and pixel_size > 0):
-        raise ObjectInputError(f"pixel_size is the side of a pixel in microns (> 0), got {pixel_size}.")
+        raise ObjectInputError(
+            f"pixel_size is the side of a pixel in microns (> 0), got {pixel_size}."
+        )
     properties = ["label", "centroid", *_PROPERTIES]
     intensity = None
     if image is not None:
@@ -313,11 +325,13 @@ def measure(labels, image=None, *, pixel_size: float | None = None) -> pd.DataFr
         properties.append("intensity_mean")
     raw = regionprops_table(labels, intensity_image=intensity, properties=properties)
     unit, scale = ("um", float(pixel_size)) if pixel_size else ("px", 1.0)
-    table = pd.DataFrame({
-        "label": raw["label"].astype(np.int64),
-        "centroid_row_px": raw["centroid-0"],
-        "centroid_col_px": raw["centroid-1"],
-    })
+    table = pd.DataFrame(
+        {
+            "label": raw["label"].astype(np.int64),
+            "centroid_row_px": raw["centroid-0"],
+            "centroid_col_px": raw["centroid-1"],
+        }
+    )
     for name, (column, dimension) in _PROPERTIES.items():
         values = np.asarray(raw[name], np.float64)
         suffix = {0: "", 1: f"_{unit}", 2: f"_{unit}2" if unit == "um" else "_px"}[dimension]
@@ -454,8 +468,13 @@ def _check_thresholds(thresholds) -> tuple[float, ...]:
     return values
 
 
-def match(true_labels, pred_labels, thresholds: Sequence[float] = DEFAULT_THRESHOLDS, *,
-          empty: float = 1.0) -> pd.DataFrame:
+def match(
+    true_labels,
+    pred_labels,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    *,
+    empty: float = 1.0,
+) -> pd.DataFrame:
     """Pair true and predicted objects one to one by IoU, and score the pairs.
 
     At each IoU threshold, true and predicted objects are paired by an *optimal
@@ -521,22 +540,38 @@ def match(true_labels, pred_labels, thresholds: Sequence[float] = DEFAULT_THRESH
     both_empty = n_true == 0 and n_pred == 0
     tp = np.array([_matched_pairs(iou, threshold) for threshold in thresholds], np.int64)
     fp, fn = n_pred - tp, n_true - tp
-    table = pd.DataFrame({
-        "threshold": np.asarray(thresholds, np.float64), "tp": tp, "fp": fp, "fn": fn,
-        "precision": _ratio(tp, tp + fp, both_empty, empty),
-        "recall": _ratio(tp, tp + fn, both_empty, empty),
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty),
-        "ap": _ratio(tp, tp + fp + fn, both_empty, empty),
-    })
+    table = pd.DataFrame(
+        {
+            "threshold": np.asarray(thresholds, np.float64),
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": _ratio(tp, tp + fp, both_empty, empty),
+            "recall": _ratio(tp, tp + fn, both_empty, empty),
+            "f1": _ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty),
+            "ap": _ratio(tp, tp + fp + fn, both_empty, empty),
+        }
+    )
     splits, merges = _splits_merges(inter, true_area, pred_area, 0.5)
-    table.attrs.update(n_true=n_true, n_pred=n_pred, mean_ap=float(table["ap"].mean()),
-                       splits=splits, merges=merges)
+    table.attrs.update(
+        n_true=n_true,
+        n_pred=n_pred,
+        mean_ap=float(table["ap"].mean()),
+        splits=splits,
+        merges=merges,
+    )
     return table
 
 
-def object_scores(true_labels, pred_labels, names: Sequence[str] | None = None, *,
-                  threshold: float = 0.5, thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
-                  empty: float = 1.0) -> pd.DataFrame:
+def object_scores(
+    true_labels,
+    pred_labels,
+    names: Sequence[str] | None = None,
+    *,
+    threshold: float = 0.5,
+    thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+    empty: float = 1.0,
+) -> pd.DataFrame:
     """Object counts and object-level scores, one row per image (see :func:`match`).
 
     Parameters
@@ -571,21 +606,41 @@ def object_scores(true_labels, pred_labels, names: Sequence[str] | None = None, 
             f"{len(true_labels)} true and {len(pred_labels)} predicted label images: give one of each per image."
         )
     if names is not None and len(names) != len(true_labels):
-        raise ObjectInputError(f"{len(names)} names for {len(true_labels)} images: give one name per image.")
+        raise ObjectInputError(
+            f"{len(names)} names for {len(true_labels)} images: give one name per image."
+        )
     all_thresholds = (float(threshold), *_check_thresholds(thresholds))
     rows = []
     for truth, pred in zip(true_labels, pred_labels, strict=True):
         table = match(truth, pred, all_thresholds, empty=empty)
         first = table.iloc[0]
-        rows.append({
-            "n_true": table.attrs["n_true"], "n_pred": table.attrs["n_pred"],
-            "tp": int(first["tp"]), "fp": int(first["fp"]), "fn": int(first["fn"]),
-            "object_f1": float(first["f1"]), "ap": float(first["ap"]),
-            "mean_ap": float(table["ap"].iloc[1:].mean()),
-            "splits": table.attrs["splits"], "merges": table.attrs["merges"],
-        })
+        rows.append(
+            {
+                "n_true": table.attrs["n_true"],
+                "n_pred": table.attrs["n_pred"],
+                "tp": int(first["tp"]),
+                "fp": int(first["fp"]),
+                "fn": int(first["fn"]),
+                "object_f1": float(first["f1"]),
+                "ap": float(first["ap"]),
+                "mean_ap": float(table["ap"].iloc[1:].mean()),
+                "splits": table.attrs["splits"],
+                "merges": table.attrs["merges"],
+            }
+        )
     index = pd.Index(list(names) if names is not None else range(len(rows)), name="image")
-    columns = ["n_true", "n_pred", "tp", "fp", "fn", "object_f1", "ap", "mean_ap", "splits", "merges"]
+    columns = [
+        "n_true",
+        "n_pred",
+        "tp",
+        "fp",
+        "fn",
+        "object_f1",
+        "ap",
+        "mean_ap",
+        "splits",
+        "merges",
+    ]
     result = pd.DataFrame(rows, index=index, columns=columns)
     result.attrs["threshold"] = float(threshold)
     return result

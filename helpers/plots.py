@@ -805,11 +805,22 @@ def _unet_levels(model: Any) -> dict:
         return max(int(size).bit_length() - 1, 0)
 
     def new_block(level: int) -> dict:
-        return {"level": level, "filters": None, "convs": 0, "kernel": None, "batch_norm": False,
-                "dropout": 0.0, "skip_channels": None, "up_filters": None}
+        return {
+            "level": level,
+            "filters": None,
+            "convs": 0,
+            "kernel": None,
+            "batch_norm": False,
+            "dropout": 0.0,
+            "skip_channels": None,
+            "up_filters": None,
+        }
 
-    convolutions = [layer for layer in model.layers
-                    if isinstance(layer, layers.Conv2D) and not isinstance(layer, layers.Conv2DTranspose)]
+    convolutions = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, layers.Conv2D) and not isinstance(layer, layers.Conv2DTranspose)
+    ]
     if not convolutions:
         raise PlotInputError("plot_unet needs a U-Net: this model has no Conv2D layer.")
     head = convolutions[-1]
@@ -917,10 +928,15 @@ def plot_unet(model: Any, *, title: str | None = None) -> Figure:
         return x, -1.5 * block["level"]
 
     def label(block: dict) -> str:
-        size = (f"{_side(info['height'], block['level'], 'H')} x "
-                f"{_side(info['width'], block['level'], 'W')}")
-        parts = [f"{block['convs']} conv {block['kernel'][0]}x{block['kernel'][1]}"
-                 if block["kernel"] else "no conv"]
+        size = (
+            f"{_side(info['height'], block['level'], 'H')} x "
+            f"{_side(info['width'], block['level'], 'W')}"
+        )
+        parts = [
+            f"{block['convs']} conv {block['kernel'][0]}x{block['kernel'][1]}"
+            if block["kernel"]
+            else "no conv"
+        ]
         if block["batch_norm"]:
             parts.append("batch norm")
         if block["dropout"]:
@@ -934,24 +950,55 @@ def plot_unet(model: Any, *, title: str | None = None) -> Figure:
         share = np.log2(block["filters"] or 1) - np.log2(min(filters))
         return shades(0.2 + 0.5 * share / max(np.log2(max(filters) / min(filters)), 1))
 
-    fig, ax = plt.subplots(figsize=(2.2 + 1.55 * (2 * depth + 2), 1.6 + 1.25 * (depth + 1)),
-                           layout="constrained")
+    fig, ax = plt.subplots(
+        figsize=(2.2 + 1.55 * (2 * depth + 2), 1.6 + 1.25 * (depth + 1)), layout="constrained"
+    )
     centres = {}
-    for kind, blocks in (("encoder", info["encoder"]), ("bottleneck", [info["bottleneck"]]),
-                         ("decoder", info["decoder"])):
+    for kind, blocks in (
+        ("encoder", info["encoder"]),
+        ("bottleneck", [info["bottleneck"]]),
+        ("decoder", info["decoder"]),
+    ):
         for block in blocks:
             x, y = place(block, kind)
             centres[(kind, block["level"])] = (x, y)
-            ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
-                                        boxstyle="round,pad=0.04", facecolor=colour(block),
-                                        edgecolor="0.25", linewidth=1.0))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - box_w / 2, y - box_h / 2),
+                    box_w,
+                    box_h,
+                    boxstyle="round,pad=0.04",
+                    facecolor=colour(block),
+                    edgecolor="0.25",
+                    linewidth=1.0,
+                )
+            )
             ax.text(x, y, label(block), ha="center", va="center", fontsize=8)
 
-    def arrow(start, end, *, colour="0.2", style="-|>", dashed=False, text=None, where=0.5,
-              offset=(0.0, 0.0), ha="center", fontsize=7.5):
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=13,
-                                     color=colour, linewidth=1.4,
-                                     linestyle="--" if dashed else "-"))
+    def arrow(
+        start,
+        end,
+        *,
+        colour="0.2",
+        style="-|>",
+        dashed=False,
+        text=None,
+        where=0.5,
+        offset=(0.0, 0.0),
+        ha="center",
+        fontsize=7.5,
+    ):
+        ax.add_patch(
+            FancyArrowPatch(
+                start,
+                end,
+                arrowstyle=style,
+                mutation_scale=13,
+                color=colour,
+                linewidth=1.4,
+                linestyle="--" if dashed else "-",
+            )
+        )
         if text:
             tx = start[0] + where * (end[0] - start[0]) + offset[0]
             ty = start[1] + where * (end[1] - start[1]) + offset[1]
@@ -962,37 +1009,81 @@ def plot_unet(model: Any, *, title: str | None = None) -> Figure:
         x0, y0 = centres[("encoder", level)]
         below = ("encoder", level + 1) if level + 1 < depth else ("bottleneck", depth)
         x1, y1 = centres[below]
-        arrow((x0, y0 - half_h), (x1 - box_w / 4, y1 + half_h), colour="tab:red",
-              text="max pool 2x2", offset=(-0.75, 0), ha="right")
+        arrow(
+            (x0, y0 - half_h),
+            (x1 - box_w / 4, y1 + half_h),
+            colour="tab:red",
+            text="max pool 2x2",
+            offset=(-0.75, 0),
+            ha="right",
+        )
         xd, yd = centres[("decoder", level)]
         above = ("decoder", level + 1) if level + 1 < depth else ("bottleneck", depth)
         xa, ya = centres[above]
         up = info["decoder"][level]["up_filters"]
-        arrow((xa + box_w / 4, ya + half_h), (xd, yd - half_h), colour="tab:green",
-              text="up-conv 2x2" + (f"\n{up} filters" if up else ""), offset=(0.75, 0),
-              ha="left")
+        arrow(
+            (xa + box_w / 4, ya + half_h),
+            (xd, yd - half_h),
+            colour="tab:green",
+            text="up-conv 2x2" + (f"\n{up} filters" if up else ""),
+            offset=(0.75, 0),
+            ha="left",
+        )
         skip = info["decoder"][level]["skip_channels"]
-        arrow((x0 + box_w / 2 + 0.05, y0), (xd - box_w / 2 - 0.05, yd), colour="tab:purple",
-              dashed=True,
-              text="skip: copy and concatenate" + (f" ({skip} channels)" if skip else ""),
-              offset=(0, 0.17))
+        arrow(
+            (x0 + box_w / 2 + 0.05, y0),
+            (xd - box_w / 2 - 0.05, yd),
+            colour="tab:purple",
+            dashed=True,
+            text="skip: copy and concatenate" + (f" ({skip} channels)" if skip else ""),
+            offset=(0, 0.17),
+        )
     x_in, y_in = centres[("encoder", 0)]
     x_out, y_out = centres[("decoder", 0)]
     size = f"{_side(info['height'], 0, 'H')} x {_side(info['width'], 0, 'W')}"
-    arrow((x_in, y_in + 1.35), (x_in, y_in + half_h), text=f"input\n{size} x {info['channels']}",
-          where=0.0, offset=(0, 0.3), fontsize=9)
-    output = (f"{info['classes']} {info['activation']} channel" if info["classes"] == 1
-              else f"{info['classes']} channels, {info['activation']}")
-    arrow((x_out, y_out + half_h), (x_out, y_out + 1.35),
-          text=f"output: conv 1x1\n{size}, {output}", where=1.0, offset=(0, 0.3), fontsize=9)
+    arrow(
+        (x_in, y_in + 1.35),
+        (x_in, y_in + half_h),
+        text=f"input\n{size} x {info['channels']}",
+        where=0.0,
+        offset=(0, 0.3),
+        fontsize=9,
+    )
+    output = (
+        f"{info['classes']} {info['activation']} channel"
+        if info["classes"] == 1
+        else f"{info['classes']} channels, {info['activation']}"
+    )
+    arrow(
+        (x_out, y_out + half_h),
+        (x_out, y_out + 1.35),
+        text=f"output: conv 1x1\n{size}, {output}",
+        where=1.0,
+        offset=(0, 0.3),
+        fontsize=9,
+    )
     ax.set_xlim(-box_w / 2 - 1.3, right + box_w / 2 + 1.3)
     ax.set_ylim(-1.5 * depth - 0.7, 2.1)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.text(0, -1.5 * depth, "encoder\n(contracting path)", ha="center", va="center",
-            fontsize=9, style="italic")
-    ax.text(right, -1.5 * depth, "decoder\n(expanding path)", ha="center", va="center",
-            fontsize=9, style="italic")
+    ax.text(
+        0,
+        -1.5 * depth,
+        "encoder\n(contracting path)",
+        ha="center",
+        va="center",
+        fontsize=9,
+        style="italic",
+    )
+    ax.text(
+        right,
+        -1.5 * depth,
+        "decoder\n(expanding path)",
+        ha="center",
+        va="center",
+        fontsize=9,
+        style="italic",
+    )
     name = getattr(model, "name", "U-Net")
     ax.set_title(title or f"{name}: depth {depth}, {model.count_params():,} parameters")
     return fig

@@ -253,8 +253,11 @@ def mri_slice(
     grey = np.where(brain, 0.50 + folds, grey)
     for side in (-1, 1):  # lateral ventricles: dark crescents near the middle
         vu, vv = _ellipse_coords(
-            rows, cols, (centre[0] - 0.05 * h, centre[1] + side * 0.07 * w),
-            (0.045 * w, 0.16 * h), side * rng.uniform(0.15, 0.35),
+            rows,
+            cols,
+            (centre[0] - 0.05 * h, centre[1] + side * 0.07 * w),
+            (0.045 * w, 0.16 * h),
+            side * rng.uniform(0.15, 0.35),
         )
         grey = np.where(brain & (vu * vu + vv * vv <= 1.0), 0.16, grey)
 
@@ -368,4 +371,6 @@ def write_all(out: str | Path, *, overwrite: bool = False) -> list[Path]:
                 f"{', '.join(map(str, taken))} already hold files and were left as they are. "
                 "Pass overwrite=True (or --overwrite) to regenerate them, or choose another folder."
             )
-    return write_mito(out / "mito", overwrite=overwrite) + write_mri(out / "mri", overwrite=overwrite)
+    return write_mito(out / "mito", overwrite=overwrite) + write_mri(
+        out / "mri", overwrite=overwrite
+    )

@@ -163,8 +163,15 @@ class _RunState:
     def __init__(self, out_dir: Path):
         self.folder = out_dir / RESUME_DIR
         self.path = self.folder / STATE_FILE
-        self.data = {"epoch": 0, "history": [], "best": None, "best_epoch": None, "wait": 0,
-                     "stopped": False, "weights": None}
+        self.data = {
+            "epoch": 0,
+            "history": [],
+            "best": None,
+            "best_epoch": None,
+            "wait": 0,
+            "stopped": False,
+            "weights": None,
+        }
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -214,8 +221,15 @@ class _RunState:
             (self.folder / previous).unlink(missing_ok=True)
 
 
-def _callback(state: _RunState, out_dir: Path, *, monitor: str, patience: int | None, on_epoch,
-              chief: bool = True):
+def _callback(
+    state: _RunState,
+    out_dir: Path,
+    *,
+    monitor: str,
+    patience: int | None,
+    on_epoch,
+    chief: bool = True,
+):
     """``chief=False`` (another worker of a cluster): the same bookkeeping, and the same
     saves into a scratch folder that is deleted (saving reads variables that every worker
     must read together: a worker that skipped it would leave the chief waiting)."""
@@ -289,8 +303,10 @@ def _choose_precision(precision: str | None) -> tuple[str, str]:
     gpu = mixed_precision_supported() if precision is None else None
     if precision == "mixed" or gpu:
         where = f"on {gpu}" if gpu else "as asked"
-        return "mixed_float16", (f"mixed_float16 {where}: float16 compute, float32 weights, "
-                                 "output and loss, loss scaling")
+        return "mixed_float16", (
+            f"mixed_float16 {where}: float16 compute, float32 weights, "
+            "output and loss, loss scaling"
+        )
     why = "as asked" if precision == "float32" else "no GPU with float16 units"
     return "float32", f"float32, {why}"
 
@@ -511,8 +527,13 @@ def train(
         out_dir.mkdir(parents=True, exist_ok=True)
 
     model, precision_note = _prepare_model(
-        model, loss=loss, learning_rate=learning_rate, metrics=metrics,
-        jit_compile=jit_compile, precision=precision)
+        model,
+        loss=loss,
+        learning_rate=learning_rate,
+        metrics=metrics,
+        jit_compile=jit_compile,
+        precision=precision,
+    )
     if not model.built:
         raise TrainingError("Build the model (give its input shape) before training it.")
     if monitor is None:
@@ -539,8 +560,9 @@ def train(
             bar.update(1)
 
     if todo:
-        checkpoint = _callback(state, out_dir, monitor=monitor, patience=early_stopping,
-                               on_epoch=on_epoch, chief=chief)
+        checkpoint = _callback(
+            state, out_dir, monitor=monitor, patience=early_stopping, on_epoch=on_epoch, chief=chief
+        )
         from helpers.datasets import unwrap_data_errors
 
         try:
@@ -563,9 +585,15 @@ def train(
         seconds = time.perf_counter() - start_time
         done = int(state.data["epoch"])
         stopped = " (stopped early)" if state.data["stopped"] else ""
-        trained = f"trained epochs {initial}-{done - 1}" if done > initial else "nothing left to train"
+        trained = (
+            f"trained epochs {initial}-{done - 1}" if done > initial else "nothing left to train"
+        )
         best = state.data["best"]
-        best_text = f"best {monitor} {best:.4f} at epoch {state.data['best_epoch']}" if best is not None else "no best yet"
+        best_text = (
+            f"best {monitor} {best:.4f} at epoch {state.data['best_epoch']}"
+            if best is not None
+            else "no best yet"
+        )
         print(
             f"{trained}{stopped} in {seconds:.0f} s ({precision_note}); {best_text}; "
             f"{len(history)} rows in {history_path}, best model {model_path}."
@@ -585,7 +613,6 @@ def load_history(out_dir: str | os.PathLike) -> pd.DataFrame:
     if not path.exists():
         raise TrainingError(f"No {HISTORY_FILE} in {out_dir}: train into this folder first.")
     return pd.read_csv(path)
-
 
 
 def _write_json_once(path: Path, content: dict, *, overwrite: bool) -> None:
@@ -631,8 +658,10 @@ def foreground_share(pairs, *, limit: int = 200) -> float:
     if not pairs:
         return 0.0
     step = max(1, -(-len(pairs) // limit))
-    counts = [(int(np.count_nonzero(mask)), mask.size)
-              for mask in (io.read_mask(m) for _, m in pairs[::step])]
+    counts = [
+        (int(np.count_nonzero(mask)), mask.size)
+        for mask in (io.read_mask(m) for _, m in pairs[::step])
+    ]
     return sum(c for c, _ in counts) / max(sum(n for _, n in counts), 1)
 
 
@@ -754,19 +783,34 @@ def train_on_folder(
     limit = max_images if max_images is not None else profile.max_images
     pairs = pairs[:limit]
     channels = io.infer_channels(pairs)
-    split = splits.split_stems([image.stem for image, _ in pairs], seed=seed,
-                           val_fraction=val_fraction, test_fraction=test_fraction)
+    split = splits.split_stems(
+        [image.stem for image, _ in pairs],
+        seed=seed,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+    )
     if not split["val"]:
-        raise TrainingError(f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test).")
+        raise TrainingError(
+            f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test)."
+        )
     batch_size = batch_size or small_set_batch(len(split["train"]), profile.batch_size)
     source_size = list(io.read_image(pairs[0][0]).shape[:2])
-    share = foreground_share(splits.select_pairs(pairs, split["train"])) if num_classes == 1 else None
+    share = (
+        foreground_share(splits.select_pairs(pairs, split["train"])) if num_classes == 1 else None
+    )
     run = {
-        "size": size, "channels": channels, "num_classes": num_classes,
-        "source_size": source_size, "scale": [size / source_size[0], size / source_size[1]],
-        "foreground_share": None if share is None else round(share, 6), "epochs": epochs,
-        "batch_size": batch_size, "base_filters": profile.base_filters, "seed": seed,
-        "profile": profile.name, "images": str(Path(image_dir).resolve()),
+        "size": size,
+        "channels": channels,
+        "num_classes": num_classes,
+        "source_size": source_size,
+        "scale": [size / source_size[0], size / source_size[1]],
+        "foreground_share": None if share is None else round(share, 6),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "base_filters": profile.base_filters,
+        "seed": seed,
+        "profile": profile.name,
+        "images": str(Path(image_dir).resolve()),
         "masks": str(Path(mask_dir).resolve()),
     }
     _check_files(pairs, num_classes)  # before anything is written
@@ -779,24 +823,39 @@ def train_on_folder(
 
     def batches(part: str, *, augment: bool):
         return datasets.from_files(
-            splits.select_pairs(pairs, split[part]), size=size, batch_size=batch_size,
-            channels=channels, augment=augment, shuffle=augment, seed=seed,
-            num_classes=num_classes, verbose=verbose and augment and is_chief(),
+            splits.select_pairs(pairs, split[part]),
+            size=size,
+            batch_size=batch_size,
+            channels=channels,
+            augment=augment,
+            shuffle=augment,
+            seed=seed,
+            num_classes=num_classes,
+            verbose=verbose and augment and is_chief(),
         )
 
     config.set_seed(seed)
     if verbose:
-        print(f"Training on {len(split['train'])} images, validating on {len(split['val'])} "
-              f"({size} px, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
-              "images kept aside.")
+        print(
+            f"Training on {len(split['train'])} images, validating on {len(split['val'])} "
+            f"({size} px, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
+            "images kept aside."
+        )
+
     def build():
-        model = build_unet((None, None, channels), num_classes=num_classes,
-                           base_filters=profile.base_filters)
+        model = build_unet(
+            (None, None, channels), num_classes=num_classes, base_filters=profile.base_filters
+        )
         return model if share is None else set_output_prior(model, share)
 
     return train(
         build,
-        batches("train", augment=True), batches("val", augment=False),
-        epochs=epochs, out_dir=out_dir, early_stopping=early_stopping,
-        overwrite=overwrite, verbose=verbose, precision=precision,
+        batches("train", augment=True),
+        batches("val", augment=False),
+        epochs=epochs,
+        out_dir=out_dir,
+        early_stopping=early_stopping,
+        overwrite=overwrite,
+        verbose=verbose,
+        precision=precision,
     )

@@ -96,8 +96,16 @@ def _dropout_rates(dropout: float | Sequence[float], depth: int) -> tuple[float,
     return rates
 
 
-def _conv_block(x, filters: int, *, rate: float, batch_norm: bool, initializer: str, name: str,
-                momentum: float = BN_MOMENTUM):
+def _conv_block(
+    x,
+    filters: int,
+    *,
+    rate: float,
+    batch_norm: bool,
+    initializer: str,
+    name: str,
+    momentum: float = BN_MOMENTUM,
+):
     """Two 3x3 convolutions with ReLU; dropout (if any) between them; batch norm before ReLU."""
     from keras import layers
 
@@ -201,7 +209,9 @@ def build_unet(
     if num_classes < 1:
         raise UNetConfigError(f"num_classes must be >= 1, got {num_classes}.")
     if len(input_shape) != 3:
-        raise UNetConfigError(f"input_shape is (height, width, channels), got {tuple(input_shape)}.")
+        raise UNetConfigError(
+            f"input_shape is (height, width, channels), got {tuple(input_shape)}."
+        )
     multiple = required_multiple(depth)
     for label, size in zip(("height", "width"), input_shape[:2], strict=True):
         if size is not None and size % multiple:
@@ -212,8 +222,11 @@ def build_unet(
                 "which pads and crops."
             )
     rates = _dropout_rates(options["dropout"], depth)
-    block = {"batch_norm": bool(options["batch_norm"]), "initializer": options["kernel_initializer"],
-             "momentum": float(bn_momentum)}
+    block = {
+        "batch_norm": bool(options["batch_norm"]),
+        "initializer": options["kernel_initializer"],
+        "momentum": float(bn_momentum),
+    }
 
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = inputs

@@ -58,16 +58,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -117,12 +129,18 @@ out = config.outputs_dir("ch02", profile.name)
 # answer for every pixel, which we score against), and the mask laid over the image:
 
 # %%
-pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+pairs = io.pair_images_and_masks(
+    config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+)
 image = io.read_image(pairs[0][0])[..., 0]  # grey, (256, 256), uint8
 truth = io.read_mask(pairs[0][1]).astype(bool)  # True = organelle
 
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), layout="constrained")
-panels = [(image, "image"), (truth, "ground truth mask"), (plots.overlay(image, truth), "mask over image")]
+panels = [
+    (image, "image"),
+    (truth, "ground truth mask"),
+    (plots.overlay(image, truth), "mask over image"),
+]
 for ax, (picture, title) in zip(axes, panels, strict=True):
     ax.imshow(picture, cmap="gray")
     ax.set_title(title)
@@ -160,7 +178,9 @@ chosen = pairs[: profile.max_images]
 images = np.stack([io.read_image(image_path)[..., 0] for image_path, _ in chosen])
 truths = np.stack([io.read_mask(mask_path) for _, mask_path in chosen]).astype(bool)
 names = [image_path.stem for image_path, _ in chosen]
-print(f"{len(images)} images {images.shape[1:]} {images.dtype}; organelles: {truths.mean():.1%} of pixels")
+print(
+    f"{len(images)} images {images.shape[1:]} {images.dtype}; organelles: {truths.mean():.1%} of pixels"
+)
 
 # %% [markdown]
 # One grey channel of 0-255 (`uint8`) per pixel. In the `cpu` profile all 60 images are
@@ -187,8 +207,11 @@ fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 bins = np.arange(0, 257, 4)
 ax.hist(images[~truths], bins=bins, color="0.6", label="not organelle")
 ax.hist(images[truths], bins=bins, color="tab:red", alpha=0.8, label="organelle (ground truth)")
-ax.set(xlabel="grey value (0 = black, 255 = white)", ylabel="number of pixels",
-       title="Organelles are dark, but so are many other pixels")
+ax.set(
+    xlabel="grey value (0 = black, 255 = white)",
+    ylabel="number of pixels",
+    title="Organelles are dark, but so are many other pixels",
+)
 ax.legend()
 plt.show()
 
@@ -203,7 +226,9 @@ plt.show()
 # %%
 level = 100  # read off the histogram
 mask = image <= level  # True where the pixel is as dark as the level, or darker
-print(f"marked {mask.mean():.1%} of the pixels; IoU with the ground truth: {metrics.iou(truth, mask):.3f}")
+print(
+    f"marked {mask.mean():.1%} of the pixels; IoU with the ground truth: {metrics.iou(truth, mask):.3f}"
+)
 
 # %% [markdown]
 # The level marks 12.6 % of the pixels where 8.1 % are organelle, and its IoU is 0.498:
@@ -238,8 +263,12 @@ best_level = int(levels[mean_iou.argmax()])
 fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 ax.plot(levels, mean_iou, marker="o")
 ax.axvline(best_level, color="tab:green", linestyle="--", label=f"best level {best_level}")
-ax.set(xlabel="threshold level (grey value)", ylabel=f"mean IoU over {len(images)} images",
-       title="A fixed threshold, scored at every level", ylim=(0, None))
+ax.set(
+    xlabel="threshold level (grey value)",
+    ylabel=f"mean IoU over {len(images)} images",
+    title="A fixed threshold, scored at every level",
+    ylim=(0, None),
+)
 ax.legend()
 plt.show()
 print(f"best fixed level: {best_level}, mean IoU {mean_iou.max():.3f}")
@@ -276,7 +305,9 @@ for i, t in enumerate(levels_otsu):
     means_apart[i] = (mu0 - mu1) ** 2  # the same without the weights
 otsu_level = int(levels_otsu[between.argmax()])
 assert otsu_level == filters.threshold_otsu(image)
-print(f"Otsu's level by hand: {otsu_level}; skimage.filters.threshold_otsu: {filters.threshold_otsu(image)}")
+print(
+    f"Otsu's level by hand: {otsu_level}; skimage.filters.threshold_otsu: {filters.threshold_otsu(image)}"
+)
 print(f"without the weights the 'best' level would be {int(levels_otsu[means_apart.argmax()])}")
 
 # %% [markdown]
@@ -289,8 +320,11 @@ fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
 ax.plot(levels_otsu, between / between.max(), label="w0·w1·(mu0 − mu1)²  (Otsu)")
 ax.plot(levels_otsu, means_apart / means_apart.max(), label="(mu0 − mu1)² alone", linestyle="--")
 ax.axvline(otsu_level, color="tab:green", linestyle=":", label=f"Otsu's level {otsu_level}")
-ax.set(xlabel="threshold level t (grey value)", ylabel="score (1 = its maximum)",
-       title="Otsu weighs the distance of the means by the size of the groups")
+ax.set(
+    xlabel="threshold level t (grey value)",
+    ylabel="score (1 = its maximum)",
+    title="Otsu weighs the distance of the means by the size of the groups",
+)
 ax.legend(fontsize=8)
 plt.show()
 
@@ -301,8 +335,10 @@ plt.show()
 
 # %%
 otsu_by_hand = image <= otsu_level
-print(f"Otsu's level: {otsu_level}; marked {otsu_by_hand.mean():.1%} of the pixels "
-      f"(the truth: {truth.mean():.1%}); IoU {metrics.iou(truth, otsu_by_hand):.3f}")
+print(
+    f"Otsu's level: {otsu_level}; marked {otsu_by_hand.mean():.1%} of the pixels "
+    f"(the truth: {truth.mean():.1%}); IoU {metrics.iou(truth, otsu_by_hand):.3f}"
+)
 helper = classical.otsu_mask(image, dark_objects=True)
 assert np.array_equal(helper, otsu_by_hand)
 print("classical.otsu_mask gives the same mask:", np.array_equal(helper, otsu_by_hand))
@@ -330,8 +366,10 @@ print("classical.otsu_mask gives the same mask:", np.array_equal(helper, otsu_by
 block_size, offset = 101, 25
 local_mean = ndimage.gaussian_filter(image.astype(float), sigma=(block_size - 1) / 6)
 adaptive = image < local_mean - offset  # darker than its surroundings by more than the offset
-print(f"local mean from {local_mean.min():.0f} to {local_mean.max():.0f}; "
-      f"marked {adaptive.mean():.1%}; IoU {metrics.iou(truth, adaptive):.3f}")
+print(
+    f"local mean from {local_mean.min():.0f} to {local_mean.max():.0f}; "
+    f"marked {adaptive.mean():.1%}; IoU {metrics.iou(truth, adaptive):.3f}"
+)
 helper = classical.adaptive_mask(image, block_size=block_size, offset=offset, dark_objects=True)
 assert np.array_equal(helper, adaptive)
 
@@ -385,7 +423,9 @@ unit = (image - image.min()) / (image.max() - image.min())  # grey values stretc
 gradient = filters.sobel(unit)  # magnitude of the brightness change, per pixel
 sobel = gradient > filters.threshold_otsu(gradient)  # the strong gradients: edges
 assert np.array_equal(sobel, classical.sobel_edges(image))
-print(f"gradient from {gradient.min():.3f} to {gradient.max():.3f}; edges: {sobel.mean():.1%} of the pixels")
+print(
+    f"gradient from {gradient.min():.3f} to {gradient.max():.3f}; edges: {sobel.mean():.1%} of the pixels"
+)
 
 # %% [markdown]
 # The gradient is 0 in flat areas and reaches 0.395 on the sharpest border of this
@@ -415,11 +455,15 @@ print(f"Canny edges: {canny.mean():.1%} of the pixels")
 
 # %%
 edge_results = {
-    "Sobel gradient": gradient, "Sobel edges": sobel, "Canny edges": canny,
+    "Sobel gradient": gradient,
+    "Sobel edges": sobel,
+    "Canny edges": canny,
     "Sobel, filled": classical.regions_from_edges(sobel),
     "Canny, filled": classical.regions_from_edges(canny),
 }
-scores = {name: {"IoU": metrics.iou(truth, m)} for name, m in edge_results.items() if "filled" in name}
+scores = {
+    name: {"IoU": metrics.iou(truth, m)} for name, m in edge_results.items() if "filled" in name
+}
 fig = plots.plot_thresholds(image, edge_results, truth=truth, scores=scores)
 fig.suptitle("Edge detection: outlines first, then the regions they enclose")
 plt.show()
@@ -475,11 +519,15 @@ foreground = segmentation.watershed(filters.sobel(smooth), seeds) == 2
 # %%
 markers = np.zeros(image.shape, int)
 markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)  # label 1, 2, ... per seed
-labels = segmentation.watershed(-ndimage.distance_transform_edt(foreground), markers, mask=foreground)
+labels = segmentation.watershed(
+    -ndimage.distance_transform_edt(foreground), markers, mask=foreground
+)
 assert np.array_equal(labels, classical.watershed_labels(image, dark_objects=True))
 true_count = ndimage.label(truth)[1]
-print(f"watershed found {labels.max()} objects; the ground truth has {true_count} organelles; "
-      f"IoU {metrics.iou(truth, labels > 0):.3f}")
+print(
+    f"watershed found {labels.max()} objects; the ground truth has {true_count} organelles; "
+    f"IoU {metrics.iou(truth, labels > 0):.3f}"
+)
 
 # %% [markdown]
 # 67 objects for 6 organelles, and an IoU of 0.311: every dark blob got a seed, so every
@@ -529,7 +577,9 @@ project = via.load_via(config.data_dir("mri", "via_annotations.json"))
 record = project.images[0]
 mri = io.read_image(config.data_dir("mri", "images", record.filename))  # RGB, (256, 256, 3)
 lesion = via.rasterize_regions(record.regions, mri.shape[:2])
-print(f"{record.filename}: {len(record.regions)} region(s), lesion = {lesion.mean():.1%} of the pixels")
+print(
+    f"{record.filename}: {len(record.regions)} region(s), lesion = {lesion.mean():.1%} of the pixels"
+)
 
 # %% [markdown]
 # One polygon, one lesion, and it covers only 1 % of the image: even rarer than the
@@ -563,11 +613,16 @@ plt.show()
 
 # %%
 methods = {
-    f"fixed level {level}": lambda im: classical.global_threshold_mask(im, level, dark_objects=True),
-    f"fixed level {best_level} (best, uses the answers)":
-        lambda im: classical.global_threshold_mask(im, best_level, dark_objects=True),
+    f"fixed level {level}": lambda im: classical.global_threshold_mask(
+        im, level, dark_objects=True
+    ),
+    f"fixed level {best_level} (best, uses the answers)": lambda im: (
+        classical.global_threshold_mask(im, best_level, dark_objects=True)
+    ),
     "Otsu": lambda im: classical.otsu_mask(im, dark_objects=True),
-    "adaptive": lambda im: classical.adaptive_mask(im, block_size=101, offset=25, dark_objects=True),
+    "adaptive": lambda im: classical.adaptive_mask(
+        im, block_size=101, offset=25, dark_objects=True
+    ),
     "Sobel, filled": lambda im: classical.regions_from_edges(classical.sobel_edges(im)),
     "Canny, filled": lambda im: classical.regions_from_edges(classical.canny_edges(im, sigma=2.0)),
     "watershed": lambda im: classical.watershed_mask(im, dark_objects=True),
@@ -614,8 +669,10 @@ results.round(3)
 # %%
 nothing = results.loc["nothing (all background)"]
 beaten = (results.drop(index=nothing.name).accuracy < nothing.accuracy).sum()
-print(f"marking nothing: accuracy {nothing.accuracy:.3f}, IoU {nothing.iou:.3f}; "
-      f"{beaten} of {len(results) - 1} real methods have a lower accuracy")
+print(
+    f"marking nothing: accuracy {nothing.accuracy:.3f}, IoU {nothing.iou:.3f}; "
+    f"{beaten} of {len(results) - 1} real methods have a lower accuracy"
+)
 
 # %% [markdown]
 # Marking nothing is "right" on every background pixel, so its accuracy is the share of
@@ -628,8 +685,12 @@ print(f"marking nothing: accuracy {nothing.accuracy:.3f}, IoU {nothing.iou:.3f};
 fig, ax = plt.subplots(figsize=(9, 4.2), layout="constrained")
 results[["iou", "precision", "recall"]].plot.barh(ax=ax, width=0.8)
 ax.invert_yaxis()
-ax.set(xlabel="mean score (1 = perfect)", ylabel="", xlim=(0, 1),
-       title=f"Classical methods on {len(images)} EM-like images")
+ax.set(
+    xlabel="mean score (1 = perfect)",
+    ylabel="",
+    xlim=(0, 1),
+    title=f"Classical methods on {len(images)} EM-like images",
+)
 ax.legend(["IoU", "precision", "recall"], loc="center left", bbox_to_anchor=(1.0, 0.5))
 plt.show()
 
@@ -720,6 +781,7 @@ from helpers.exercises import ch02 as exercises
 # grey level `t` from 0 to 255, score the mask `image <= t` against `truth` with the IoU,
 # and return the level with the highest IoU. (This is section 2's cheat, on one image.)
 
+
 # %%
 def best_level(image, truth):
     """The grey level t (0-255) whose mask `image <= t` has the highest IoU with `truth`."""
@@ -737,6 +799,7 @@ exercises.best_level.check(best_level)
 # offset)`: the mask of the pixels darker than the *plain* mean of the `size x size` box
 # around them, minus `offset` (section 2 used a Gaussian-weighted mean;
 # `ndimage.uniform_filter` gives the plain one).
+
 
 # %%
 def adaptive_box_mask(image, size, offset):

@@ -50,16 +50,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -205,8 +217,10 @@ if gpus:
     np.testing.assert_allclose(float(on_gpu), reference, rtol=1e-3)
     print("The GPU's answer agrees with NumPy's.")
 else:
-    print("No GPU visible to TensorFlow: the GPU computation is skipped. Nothing is wrong; "
-          "the course runs on the CPU.")
+    print(
+        "No GPU visible to TensorFlow: the GPU computation is skipped. Nothing is wrong; "
+        "the course runs on the CPU."
+    )
 
 # %% [markdown]
 # Here there was no GPU, so the cell said so and skipped the block. On a GPU runtime it
@@ -284,8 +298,7 @@ def show_threshold(threshold: int = 110) -> None:
     plt.show()
 
 
-widgets.interact(show_threshold, threshold=widgets.IntSlider(value=110, min=0, max=255, step=5));
-
+widgets.interact(show_threshold, threshold=widgets.IntSlider(value=110, min=0, max=255, step=5))
 # %% [markdown]
 # The right panel's title gives the share of pixels darker than the slider's value:
 # 16 % at the starting value, 110. Slide left and it shrinks to the darkest
@@ -331,6 +344,7 @@ from helpers.exercises import ch03 as exercises
 # `tf.config.list_physical_devices()` returns, return `"/GPU:0"` when it holds a GPU and
 # `"/CPU:0"` otherwise, the string to give `tf.device`.
 
+
 # %%
 def pick_device(devices):
     """'/GPU:0' when `devices` holds a GPU, else '/CPU:0'."""
@@ -348,6 +362,7 @@ exercises.pick_device.check(pick_device)
 # string such as `"2.21.0"` and `minimum` a tuple such as `(2, 16)`; return `True` when
 # the version is at least the minimum (compare the major and minor numbers).
 
+
 # %%
 def is_recent_enough(version, minimum):
     """True when `version` ('2.21.0') is at least `minimum` ((2, 16))."""
@@ -361,6 +376,7 @@ exercises.recent_enough.check(is_recent_enough)
 # **3 · How fast is this computer?** A product of two n x n matrices has n * n entries,
 # each a sum of n products. Write `gflops(n, seconds)`: the speed of such a product that
 # took `seconds`, in GFLOP/s (billions of multiplications and additions per second).
+
 
 # %%
 def gflops(n, seconds):

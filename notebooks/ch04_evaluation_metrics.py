@@ -55,16 +55,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -192,7 +204,9 @@ print(f"accuracy = ({tp} + {tn}) / {truth.size} = {accuracy:.3f}")
 precision = tp / (tp + fp)
 recall = tp / (tp + fn)
 f1 = 2 * precision * recall / (precision + recall)
-print(f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = {recall:.3f}, F1 = {f1:.3f}")
+print(
+    f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = {recall:.3f}, F1 = {f1:.3f}"
+)
 
 # %% [markdown]
 # Half of what the model marked is object (precision 0.500), and it found 4 of the 9
@@ -203,11 +217,20 @@ print(f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = 
 # batch, and handle the cases where a denominator is zero (section 5). Same answers:
 
 # %%
-by_hand = {"IoU": iou, "Dice": dice, "accuracy": accuracy, "precision": precision, "recall": recall, "F1": f1}
+by_hand = {
+    "IoU": iou,
+    "Dice": dice,
+    "accuracy": accuracy,
+    "precision": precision,
+    "recall": recall,
+    "F1": f1,
+}
 by_helpers = {
-    "IoU": metrics.iou(truth, prediction), "Dice": metrics.dice(truth, prediction),
+    "IoU": metrics.iou(truth, prediction),
+    "Dice": metrics.dice(truth, prediction),
     "accuracy": metrics.pixel_accuracy(truth, prediction),
-    "precision": metrics.precision(truth, prediction), "recall": metrics.recall(truth, prediction),
+    "precision": metrics.precision(truth, prediction),
+    "recall": metrics.recall(truth, prediction),
     "F1": metrics.dice(truth, prediction),  # the same number: see below
 }
 check = pd.DataFrame({"by hand": by_hand, "helpers.metrics": by_helpers})
@@ -238,7 +261,9 @@ print(f"2 IoU / (1 + IoU) = {2 * iou / (1 + iou):.3f}, Dice = {dice:.3f}")
 # run profile sets how many images: all 60 outside the quick profile.)
 
 # %%
-pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+pairs = io.pair_images_and_masks(
+    config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+)
 pairs = pairs[: profile.max_images]
 images = np.stack([io.read_image(image_path)[..., 0] for image_path, _ in pairs])
 truths = np.stack([io.read_mask(mask_path) for _, mask_path in pairs]).astype(bool)
@@ -308,7 +333,9 @@ metrics.summary(table).round(3)
 # %%
 matrix = metrics.confusion_matrix(truths, canny, pooled=True)
 classes = ("background", "organelle")
-fig = plots.plot_confusion_matrix(matrix, labels=classes, title=f"Canny, filled: pixels of {len(images)} images")
+fig = plots.plot_confusion_matrix(
+    matrix, labels=classes, title=f"Canny, filled: pixels of {len(images)} images"
+)
 plt.show()
 
 # %% [markdown]
@@ -319,7 +346,9 @@ plt.show()
 # bottom-right cell is then the recall of the organelles:
 
 # %%
-fig = plots.plot_confusion_matrix(matrix, labels=classes, normalize="true", title="Canny, filled: each row sums to 1")
+fig = plots.plot_confusion_matrix(
+    matrix, labels=classes, normalize="true", title="Canny, filled: each row sums to 1"
+)
 plt.show()
 print(f"recall from the matrix: {matrix[1, 1] / matrix[1].sum():.3f}")
 
@@ -333,10 +362,12 @@ print(f"recall from the matrix: {matrix[1, 1] / matrix[1].sum():.3f}")
 # The two methods side by side, mean over the images:
 
 # %%
-compared = pd.DataFrame({
-    "Otsu": metrics.per_image_table(truths, otsu).mean(),
-    "Canny, filled": table.mean(),
-}).T
+compared = pd.DataFrame(
+    {
+        "Otsu": metrics.per_image_table(truths, otsu).mean(),
+        "Canny, filled": table.mean(),
+    }
+).T
 compared.round(3)
 
 # %% [markdown]
@@ -353,7 +384,9 @@ compared.round(3)
 # %%
 nothing = np.zeros_like(truths)
 print(f"organelle pixels: {truths.mean():.1%}")
-print(f"pixel accuracy of marking nothing: {metrics.pixel_accuracy(truths, nothing, pooled=True):.3f}")
+print(
+    f"pixel accuracy of marking nothing: {metrics.pixel_accuracy(truths, nothing, pooled=True):.3f}"
+)
 
 # %% [markdown]
 # In the cpu run 6.6 % of the pixels are organelle, so marking nothing is right on the
@@ -368,7 +401,10 @@ print(f"pixel accuracy of marking nothing: {metrics.pixel_accuracy(truths, nothi
 keras_mean_iou = keras.metrics.MeanIoU(num_classes=2)
 keras_mean_iou.update_state(truths.astype("int32"), nothing.astype("int32"))
 print(f"keras MeanIoU(num_classes=2) of marking nothing: {float(keras_mean_iou.result()):.3f}")
-print("per class (background, organelle):", metrics.iou(truths, nothing, per_class=True, pooled=True).round(3))
+print(
+    "per class (background, organelle):",
+    metrics.iou(truths, nothing, per_class=True, pooled=True).round(3),
+)
 
 # %% [markdown]
 # cpu profile: 0.467, the mean of a background IoU of 0.934 (every background pixel is
@@ -377,12 +413,20 @@ print("per class (background, organelle):", metrics.iou(truths, nothing, per_cla
 # object's IoU, the number that says whether the objects were found:
 
 # %%
-trap = pd.DataFrame({
-    "pixel accuracy": [metrics.pixel_accuracy(truths, m, pooled=True) for m in (nothing, canny)],
-    "two-class mean IoU (Keras MeanIoU)":
-        [metrics.iou(truths, m, include_background=True, pooled=True) for m in (nothing, canny)],
-    "organelle IoU (helpers default)": [metrics.iou(truths, m, pooled=True) for m in (nothing, canny)],
-}, index=["marks nothing", "Canny, filled"])
+trap = pd.DataFrame(
+    {
+        "pixel accuracy": [
+            metrics.pixel_accuracy(truths, m, pooled=True) for m in (nothing, canny)
+        ],
+        "two-class mean IoU (Keras MeanIoU)": [
+            metrics.iou(truths, m, include_background=True, pooled=True) for m in (nothing, canny)
+        ],
+        "organelle IoU (helpers default)": [
+            metrics.iou(truths, m, pooled=True) for m in (nothing, canny)
+        ],
+    },
+    index=["marks nothing", "Canny, filled"],
+)
 trap.round(3)
 
 # %% [markdown]
@@ -416,15 +460,20 @@ trap.round(3)
 # two models:
 
 # %%
-scores = pd.DataFrame({
-    "model A": [1.0, 1.0, 1.0, 0.60],  # perfect on three images, poor on one
-    "model B": [0.90, 0.90, 0.90, 0.80],  # good, never perfect
-}, index=["image 1", "image 2", "image 3", "image 4"])
-means = pd.DataFrame({
-    "mean of all images": scores.mean(),
-    "mean without the 1.0s": scores.where(scores != 1.0).mean(),
-    "images kept": (scores != 1.0).sum(),
-})
+scores = pd.DataFrame(
+    {
+        "model A": [1.0, 1.0, 1.0, 0.60],  # perfect on three images, poor on one
+        "model B": [0.90, 0.90, 0.90, 0.80],  # good, never perfect
+    },
+    index=["image 1", "image 2", "image 3", "image 4"],
+)
+means = pd.DataFrame(
+    {
+        "mean of all images": scores.mean(),
+        "mean without the 1.0s": scores.where(scores != 1.0).mean(),
+        "images kept": (scores != 1.0).sum(),
+    }
+)
 means.round(3)
 
 # %% [markdown]
@@ -455,7 +504,9 @@ guesses[2] = prediction  # image 2: the bar from section 1
 for rule in (1.0, np.nan):
     per_image = metrics.iou(empty_truth, guesses, empty=rule)
     print(f"empty={rule}: IoU per image {per_image.round(3)}, mean {np.nanmean(per_image):.3f}")
-metrics.summary(metrics.per_image_table(empty_truth, guesses, empty=np.nan)).loc[["iou", "dice"]].round(3)
+metrics.summary(metrics.per_image_table(empty_truth, guesses, empty=np.nan)).loc[
+    ["iou", "dice"]
+].round(3)
 
 # %% [markdown]
 # With `empty=1.0` the three images score 1.0 (nothing to find, nothing found), 0.0 (a
@@ -488,13 +539,16 @@ _ = mean_iou.update_state(blank, blank)  # `_ =`: update_state returns a tensor 
 # The same two empty masks, as each library scores them:
 
 # %%
-agreement = pd.Series({
-    "helpers.metrics.iou (default empty=1.0)": metrics.iou(blank[0, ..., 0], blank[0, ..., 0]),
-    "sklearn jaccard_score (warns)": sklearn_score,
-    "keras BinaryIoU(target_class_ids=[1])": float(binary_iou.result()),
-    "keras MeanIoU(num_classes=2)": float(mean_iou.result()),
-    "1 - keras.losses.Dice()": 1.0 - float(keras.losses.Dice()(blank, blank)),
-}, name="score of two empty masks")
+agreement = pd.Series(
+    {
+        "helpers.metrics.iou (default empty=1.0)": metrics.iou(blank[0, ..., 0], blank[0, ..., 0]),
+        "sklearn jaccard_score (warns)": sklearn_score,
+        "keras BinaryIoU(target_class_ids=[1])": float(binary_iou.result()),
+        "keras MeanIoU(num_classes=2)": float(mean_iou.result()),
+        "1 - keras.losses.Dice()": 1.0 - float(keras.losses.Dice()(blank, blank)),
+    },
+    name="score of two empty masks",
+)
 agreement.round(3).to_frame()
 
 # %% [markdown]
@@ -520,6 +574,7 @@ agreement.round(3).to_frame()
 # 3. the largest of these distances is the Hausdorff distance. One stray pixel can make
 #    it huge, so we take the 95th percentile instead: **HD95**, in pixels, lower is better.
 
+
 # %%
 def boundary(mask):
     return mask & ~ndimage.binary_erosion(mask)  # the image's edge counts as outside
@@ -531,7 +586,9 @@ to_prediction = ndimage.distance_transform_edt(~predicted_edge)[truth_edge]
 to_truth = ndimage.distance_transform_edt(~truth_edge)[predicted_edge]
 distances = np.concatenate([to_prediction, to_truth])
 hd95 = np.percentile(distances, 95)
-print(f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from helpers")
+print(
+    f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from helpers"
+)
 np.testing.assert_allclose(hd95, metrics.hd95(truths[k], canny[k]))
 
 # %% [markdown]
@@ -552,9 +609,14 @@ axes[0].imshow(shown)
 axes[0].set_title("outlines: truth (green), Canny, filled (red)")
 axes[0].axis("off")
 axes[1].hist(distances, bins=40, color="0.5")
-axes[1].axvline(hd95, color="tab:red", linestyle="--", label=f"95th percentile: HD95 = {hd95:.1f} px")
-axes[1].set(xlabel="distance to the other outline (pixels)", ylabel="boundary pixels",
-            title="Distances between the outlines")
+axes[1].axvline(
+    hd95, color="tab:red", linestyle="--", label=f"95th percentile: HD95 = {hd95:.1f} px"
+)
+axes[1].set(
+    xlabel="distance to the other outline (pixels)",
+    ylabel="boundary pixels",
+    title="Distances between the outlines",
+)
 axes[1].legend()
 plt.show()
 
@@ -622,9 +684,9 @@ from helpers.exercises import ch04 as exercises
 # masks of the same shape, returning `(iou, dice)`. Follow this chapter's rule for two
 # empty masks. The check runs it on five pairs, the 6 x 6 example among them.
 
+
 # %%
-def iou_and_dice(y_true, y_pred):
-    ...  # your code here
+def iou_and_dice(y_true, y_pred): ...  # your code here
 
 
 exercises.iou_and_dice.check(iou_and_dice)
@@ -635,9 +697,9 @@ exercises.iou_and_dice.check(iou_and_dice)
 # so `[[TN, FP], [FN, TP]]`. Write `precision_recall(matrix)` returning
 # `(precision, recall)` of the object.
 
+
 # %%
-def precision_recall(matrix):
-    ...  # your code here
+def precision_recall(matrix): ...  # your code here
 
 
 exercises.precision_recall.check(precision_recall)

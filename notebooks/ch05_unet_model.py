@@ -57,16 +57,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -101,6 +113,7 @@ print(profile)
 #
 # Every level does the same thing, so we write the block once as a function: a 3x3
 # convolution followed by a ReLU, dropout, and a second 3x3 convolution with ReLU.
+
 
 # %%
 def two_convs(x, filters: int, dropout: float):
@@ -255,8 +268,13 @@ assert by_hand.count_params() == from_helpers.count_params() == 1_940_817
 # %%
 image = conventions.float_image(io.read_image(config.data_dir("mito", "images", "mito_000.png")))
 probabilities = from_helpers.predict(image[np.newaxis], verbose=0)[0]
-print("input", image.shape, "-> output", probabilities.shape,
-      f"values {probabilities.min():.2f} to {probabilities.max():.2f}")
+print(
+    "input",
+    image.shape,
+    "-> output",
+    probabilities.shape,
+    f"values {probabilities.min():.2f} to {probabilities.max():.2f}",
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 4))
 axes[0].imshow(image[..., 0], cmap="gray")
@@ -303,11 +321,14 @@ plt.show()
 # used for prediction still lag behind what the network trained with; it then predicts
 # (almost) nothing. So the course uses 0.9.
 
+
 # %%
 def default_block(x, filters: int):
     """The course's block: twice (3x3 convolution without bias, batch norm, ReLU)."""
     for _ in range(2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal")(x)
+        x = layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal"
+        )(x)
         x = layers.BatchNormalization(momentum=0.9)(x)
         x = layers.Activation("relu")(x)
     return x
@@ -317,13 +338,17 @@ def default_block(x, filters: int):
 # Both blocks side by side, as they would build the second level (16 channels in from
 # level 1, 32 filters, at 128 x 128):
 
+
 # %%
 def describe(layer) -> str:
     cfg = layer.get_config()
     kind = type(layer).__name__
-    detail = {"Conv2D": f"3x3, {cfg.get('filters')} filters, {cfg.get('activation')}, bias {cfg.get('use_bias')}",
-              "Dropout": f"rate {cfg.get('rate')}", "BatchNormalization": f"momentum {cfg.get('momentum')}",
-              "Activation": cfg.get("activation")}[kind]
+    detail = {
+        "Conv2D": f"3x3, {cfg.get('filters')} filters, {cfg.get('activation')}, bias {cfg.get('use_bias')}",
+        "Dropout": f"rate {cfg.get('rate')}",
+        "BatchNormalization": f"momentum {cfg.get('momentum')}",
+        "Activation": cfg.get("activation"),
+    }[kind]
     return f"{kind} ({detail}): {layer.count_params():,}"
 
 
@@ -333,10 +358,17 @@ def layer_rows(block, **options) -> list[str]:
     return [describe(layer) for layer in model.layers[1:]], f"total: {model.count_params():,}"
 
 
-(module_rows, module_total), (course_rows, course_total) = layer_rows(two_convs, dropout=0.1), layer_rows(default_block)
+(module_rows, module_total), (course_rows, course_total) = (
+    layer_rows(two_convs, dropout=0.1),
+    layer_rows(default_block),
+)
 module_rows += [""] * (len(course_rows) - len(module_rows))
-pd.DataFrame({"module's block (5.6)": module_rows + [module_total],
-              "course's default block": course_rows + [course_total]})
+pd.DataFrame(
+    {
+        "module's block (5.6)": module_rows + [module_total],
+        "course's default block": course_rows + [course_total],
+    }
+)
 
 # %% [markdown]
 # Read it row by row. The module's convolutions carry their ReLU inside and a bias:
@@ -360,7 +392,9 @@ pd.DataFrame({"module's block (5.6)": module_rows + [module_total],
 fan_in = 3 * 3 * 16  # a 3x3 kernel over 16 channels
 for name in ("he_normal", "he_uniform"):
     weights = keras.ops.convert_to_numpy(keras.initializers.get(name)((3, 3, 16, 32)))
-    print(f"{name:>10}: standard deviation {weights.std():.3f}, largest |w| {np.abs(weights).max():.3f}")
+    print(
+        f"{name:>10}: standard deviation {weights.std():.3f}, largest |w| {np.abs(weights).max():.3f}"
+    )
 print(f"   target: standard deviation sqrt(2 / {fan_in}) = {np.sqrt(2 / fan_in):.3f}")
 
 # %% [markdown]
@@ -382,12 +416,16 @@ print(f"   target: standard deviation sqrt(2 / {fan_in}) = {np.sqrt(2 / fan_in):
 
 # %%
 p = keras.ops.sigmoid(np.float32(1.2))  # one pixel's score -> probability of "object"
-print(f"sigmoid: p = {float(p):.3f}; BCE if it is object: -log p = {-np.log(float(p)):.3f}, Keras "
-      f"{float(keras.losses.binary_crossentropy(np.float32([1.0]), np.float32([float(p)]))):.3f}")
+print(
+    f"sigmoid: p = {float(p):.3f}; BCE if it is object: -log p = {-np.log(float(p)):.3f}, Keras "
+    f"{float(keras.losses.binary_crossentropy(np.float32([1.0]), np.float32([float(p)]))):.3f}"
+)
 scores = np.float32([[2.0, 0.5, -1.0]])  # one pixel's scores for 3 classes
 probs = keras.ops.convert_to_numpy(keras.ops.softmax(scores))[0]
-print(f"softmax: {probs.round(3)} (sum {probs.sum():.3f}); CE if class 1: -log {probs[1]:.3f} = "
-      f"{-np.log(probs[1]):.3f}, Keras {float(keras.losses.categorical_crossentropy(np.float32([[0, 1, 0]]), probs[None])[0]):.3f}")
+print(
+    f"softmax: {probs.round(3)} (sum {probs.sum():.3f}); CE if class 1: -log {probs[1]:.3f} = "
+    f"{-np.log(probs[1]):.3f}, Keras {float(keras.losses.categorical_crossentropy(np.float32([[0, 1, 0]]), probs[None])[0]):.3f}"
+)
 
 # %% [markdown]
 # The sigmoid of a score of 1.2 is a probability of 0.769; if the pixel really is
@@ -414,7 +452,9 @@ for filters, skip in zip((128, 64, 32, 16), reversed(skips)):
     x = default_block(layers.Concatenate()([x, skip]), filters)
 default_by_hand = keras.Model(inputs, layers.Conv2D(1, 1, activation="sigmoid")(x))
 default_from_helpers = unet.build_unet((256, 256, 1))
-print(f"by hand: {default_by_hand.count_params():,}, build_unet(): {default_from_helpers.count_params():,}")
+print(
+    f"by hand: {default_by_hand.count_params():,}, build_unet(): {default_from_helpers.count_params():,}"
+)
 assert default_by_hand.count_params() == default_from_helpers.count_params() == 1_945_233
 
 # %% [markdown]
@@ -521,6 +561,7 @@ from helpers.exercises import ch05 as exercises
 # a ReLU. The check builds it on a 32 x 32 x 3 input with 8 filters and compares the
 # output shape and the parameter count with the course's block.
 
+
 # %%
 def conv_block(x, filters):
     ...  # your layers here
@@ -535,9 +576,9 @@ exercises.conv_block.check(conv_block)
 # dropout between them has none). Level 1 of the module's network should give the
 # 160 + 2,320 of the summary above.
 
+
 # %%
-def level_parameters(in_channels, filters):
-    ...  # your formula here
+def level_parameters(in_channels, filters): ...  # your formula here
 
 
 exercises.level_parameters.check(level_parameters)
@@ -547,9 +588,9 @@ exercises.level_parameters.check(level_parameters)
 # layer's activation and the Keras loss name, for one class (object or not) or for
 # several.
 
+
 # %%
-def output_head(num_classes):
-    ...  # return activation, loss
+def output_head(num_classes): ...  # return activation, loss
 
 
 exercises.output_head.check(output_head)

@@ -50,16 +50,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -91,7 +103,9 @@ print(profile)
 # %%
 image_dir = config.data_dir("mito", "images")
 mask_dir = config.data_dir("mito", "masks")
-print(len(list(image_dir.iterdir())), "images, e.g.", sorted(p.name for p in image_dir.iterdir())[:3])
+print(
+    len(list(image_dir.iterdir())), "images, e.g.", sorted(p.name for p in image_dir.iterdir())[:3]
+)
 print(len(list(mask_dir.iterdir())), "masks,  e.g.", sorted(p.name for p in mask_dir.iterdir())[:3])
 
 # %% [markdown]
@@ -116,9 +130,14 @@ for source, folder in ((image_dir, "images"), (mask_dir, "masks")):  # the first
     shutil.copytree(source, scratch / folder, ignore=lambda _, names: sorted(names)[5:])
 (scratch / "masks" / "mito_001.png").unlink()  # one mask goes missing
 
-by_position = list(zip(sorted((scratch / "images").iterdir()), sorted((scratch / "masks").iterdir())))
+by_position = list(
+    zip(sorted((scratch / "images").iterdir()), sorted((scratch / "masks").iterdir()))
+)
 for image_path, mask_path in by_position:
-    print(f"{image_path.name} <- {mask_path.name}", "" if image_path.name == mask_path.name else "  WRONG")
+    print(
+        f"{image_path.name} <- {mask_path.name}",
+        "" if image_path.name == mask_path.name else "  WRONG",
+    )
 
 # %% [markdown]
 # Three of four pairs are wrong and nothing complained. Pairing by name is a dictionary
@@ -128,7 +147,10 @@ for image_path, mask_path in by_position:
 # %%
 images_by_stem = {p.stem: p for p in (scratch / "images").iterdir()}
 masks_by_stem = {p.stem: p for p in (scratch / "masks").iterdir()}
-by_name = [(images_by_stem[s], masks_by_stem[s]) for s in sorted(images_by_stem.keys() & masks_by_stem.keys())]
+by_name = [
+    (images_by_stem[s], masks_by_stem[s])
+    for s in sorted(images_by_stem.keys() & masks_by_stem.keys())
+]
 orphans = sorted(images_by_stem.keys() ^ masks_by_stem.keys())  # in one dictionary only
 print([(i.name, m.name) for i, m in by_name])
 print("no partner:", orphans)
@@ -171,7 +193,7 @@ print(len(pairs), "pairs; first:", pairs[0][0].name, "+", pairs[0][1].name)
 
 # %%
 card = np.full((60, 180, 3), 255, np.uint8)
-card[:, 0:60] = (220, 30, 30)   # red   (R, G, B)
+card[:, 0:60] = (220, 30, 30)  # red   (R, G, B)
 card[:, 60:120] = (30, 160, 30)  # green
 card[:, 120:180] = (30, 30, 220)  # blue
 card_path = Path(tempfile.mkdtemp()) / "card.png"
@@ -188,7 +210,9 @@ print("same pixels, channels reversed:", np.array_equal(bgr[..., ::-1], rgb))
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(8, 1.8))
-for ax, picture, title in zip(axes, (bgr, rgb), ("cv2.imread shown as RGB (wrong)", "io.read_image (right)")):
+for ax, picture, title in zip(
+    axes, (bgr, rgb), ("cv2.imread shown as RGB (wrong)", "io.read_image (right)")
+):
     ax.imshow(picture)
     ax.set_title(title)
     ax.axis("off")
@@ -252,8 +276,10 @@ np.testing.assert_array_equal(io.resize_mask(mask, small), right_mask)
 
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.5))
 panels = [
-    (wrong_image, "image, nearest (aliased)"), (right_image, "image, area (smooth)"),
-    (wrong_mask, "mask, Pillow default (not labels)"), (right_mask, "mask, nearest (labels)"),
+    (wrong_image, "image, nearest (aliased)"),
+    (right_image, "image, area (smooth)"),
+    (wrong_mask, "mask, Pillow default (not labels)"),
+    (right_mask, "mask, nearest (labels)"),
 ]
 for ax, (picture, title) in zip(axes, panels):
     ax.imshow(np.squeeze(picture), cmap="gray")
@@ -291,8 +317,12 @@ as_module = keras.utils.normalize(stack, axis=1)
 by_hand = stack / np.linalg.norm(stack, axis=1, keepdims=True)  # each column to length 1
 np.testing.assert_allclose(as_module, by_hand, rtol=1e-5)
 factor = (by_hand / stack)[0].max(axis=0)  # what each column of image 0 is multiplied by
-print(f"module's values: {as_module.min():.3f} to {as_module.max():.3f}, mean {as_module.mean():.3f}")
-print(f"column factors of image 0: {factor.min():.5f} to {factor.max():.5f} ({factor.max() / factor.min():.2f}x)")
+print(
+    f"module's values: {as_module.min():.3f} to {as_module.max():.3f}, mean {as_module.mean():.3f}"
+)
+print(
+    f"column factors of image 0: {factor.min():.5f} to {factor.max():.5f} ({factor.max() / factor.min():.2f}x)"
+)
 
 # %% [markdown]
 # Three things go wrong. The values are tiny (0.003 to 0.128 here, not 0 to 1). The
@@ -334,6 +364,7 @@ print("conventions.float_image:", f"{scaled.min():.3f} to {scaled.max():.3f}")
 # Steps 1 to 4 for every pair: read (in RGB), normalise, resize each the right way,
 # and stack everything into two arrays. This is all of it:
 
+
 # %%
 def load_by_hand(pairs, size):
     images, masks = [], []
@@ -343,7 +374,9 @@ def load_by_hand(pairs, size):
             picture = cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)
         picture = picture.astype(np.float32) / 255  # normalise (8-bit files)
         picture = cv2.resize(picture, (size, size), interpolation=cv2.INTER_AREA)  # smooth
-        labels = (cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE) > 0).astype(np.uint8)  # 0/255 -> 0/1
+        labels = (cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE) > 0).astype(
+            np.uint8
+        )  # 0/255 -> 0/1
         labels = cv2.resize(labels, (size, size), interpolation=cv2.INTER_NEAREST_EXACT)
         images.append(picture.reshape(size, size, -1))  # keep a channel axis
         masks.append(labels[..., None])
@@ -399,7 +432,9 @@ print("height", height, "width", width, "channels", channels)
 from sklearn.model_selection import train_test_split
 
 x_rest, x_test, y_rest, y_test = train_test_split(images, masks, test_size=0.15, random_state=0)
-x_train, x_val, y_train, y_val = train_test_split(x_rest, y_rest, test_size=0.15 / 0.85, random_state=0)
+x_train, x_val, y_train, y_val = train_test_split(
+    x_rest, y_rest, test_size=0.15 / 0.85, random_state=0
+)
 print("arrays:", len(x_train), "train,", len(x_val), "val,", len(x_test), "test")
 
 # %% [markdown]
@@ -417,7 +452,9 @@ print("arrays:", len(x_train), "train,", len(x_val), "val,", len(x_test), "test"
 # %%
 rest, test_names = train_test_split(stems, test_size=0.15, random_state=0)
 train_names, val_names = train_test_split(rest, test_size=0.15 / 0.85, random_state=0)
-print(len(train_names), "train,", len(val_names), "val,", len(test_names), "test:", sorted(test_names))
+print(
+    len(train_names), "train,", len(val_names), "val,", len(test_names), "test:", sorted(test_names)
+)
 
 # %% [markdown]
 # Now the test images have names. `splits.split_stems` does the same with a seed, and adds
@@ -523,6 +560,7 @@ from helpers.exercises import ch06 as exercises
 # whose names match without the extension, sorted by name, and the sorted list of
 # *orphans*: names from either list that have no partner.
 
+
 # %%
 def pair_by_stem(image_names, mask_names):
     ...  # your code
@@ -539,6 +577,7 @@ exercises.pair_by_stem.check(pair_by_stem)
 # seed)` that returns `(train, test)` lists of names so that every slice's tiles are on
 # one side only, with `round(test_fraction * number_of_slices)` slices in test, and the
 # same result for the same names and seed whatever their order.
+
 
 # %%
 def split_tiles(names, test_fraction, seed):

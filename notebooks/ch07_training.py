@@ -51,16 +51,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -102,7 +114,9 @@ print("this run's files go to", run_dir)
 # > images and touch the test images only once, at the end.
 
 # %%
-pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+pairs = io.pair_images_and_masks(
+    config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+)
 pairs = pairs[: profile.max_images]  # all of them unless the profile limits it
 split = splits.split_stems([image.stem for image, _ in pairs], seed=config.DEFAULT_SEED)
 chapter6 = config.outputs_dir("ch06", profile.name, create=False) / "split.json"
@@ -120,11 +134,15 @@ print({part: len(stems) for part, stems in split.items()})
 # (*augmentation*: more variety, same labels). Validation and test images are neither
 # shuffled nor augmented, so their scores are comparable from epoch to epoch.
 
+
 # %%
 def batches(part: str, *, augment: bool):
     return datasets.from_files(
-        splits.select_pairs(pairs, split[part]), size=profile.image_size,
-        batch_size=profile.batch_size, augment=augment, shuffle=augment,
+        splits.select_pairs(pairs, split[part]),
+        size=profile.image_size,
+        batch_size=profile.batch_size,
+        augment=augment,
+        shuffle=augment,
     )
 
 
@@ -132,7 +150,9 @@ train_ds = batches("train", augment=True)
 val_ds = batches("val", augment=False)
 test_ds = batches("test", augment=False)
 channels = train_ds.element_spec[0].shape[-1]
-print("one batch:", train_ds.element_spec[0].shape, "images,", train_ds.element_spec[1].shape, "masks")
+print(
+    "one batch:", train_ds.element_spec[0].shape, "images,", train_ds.element_spec[1].shape, "masks"
+)
 
 # %% [markdown]
 # Batches of `batch_size` images (`None`: the last batch may be smaller) with one grey
@@ -155,6 +175,7 @@ print("one batch:", train_ds.element_spec[0].shape, "images,", train_ds.element_
 # with `t` the true mask and `p` the probabilities: `1 - (2·Σ t·p + 1) / (Σ t + Σ p + 1)`.
 # The `+ 1` (*smoothing*) keeps an empty mask predicted empty at loss 0 instead of 0/0.
 # In `keras.ops` (which runs on any Keras backend) it is a few lines:
+
 
 # %%
 def dice_loss(y_true, y_pred, smooth=1.0):
@@ -181,9 +202,17 @@ y_true[0, 28:36, 28:36] = 1  # a small object: 1.6% of the pixels; image 1 is em
 fair = np.clip(y_true * 0.7 + 0.1, 0, 1)
 all_background = np.full_like(y_true, 0.02)
 for y_pred in (fair, all_background, y_true):
-    np.testing.assert_allclose(dice_loss(y_true, y_pred), losses.dice_loss(y_true, y_pred), atol=1e-6)
-    np.testing.assert_allclose(bce_dice_loss(y_true, y_pred), losses.bce_dice_loss(y_true, y_pred), atol=1e-5)
-for name, loss in {"BCE": keras.losses.binary_crossentropy, "Dice": dice_loss, "BCE + Dice": bce_dice_loss}.items():
+    np.testing.assert_allclose(
+        dice_loss(y_true, y_pred), losses.dice_loss(y_true, y_pred), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        bce_dice_loss(y_true, y_pred), losses.bce_dice_loss(y_true, y_pred), atol=1e-5
+    )
+for name, loss in {
+    "BCE": keras.losses.binary_crossentropy,
+    "Dice": dice_loss,
+    "BCE + Dice": bce_dice_loss,
+}.items():
     value = float(ops.mean(loss(y_true[:1], all_background[:1])))
     print(f"{name:>10} loss of an all-background prediction: {value:.3f}")
 
@@ -236,7 +265,9 @@ callbacks = [
     keras.callbacks.CSVLogger(str(plain_dir / "history.csv")),
     keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True),
 ]
-fit = model.fit(train_ds, validation_data=val_ds, epochs=min(3, profile.epochs), callbacks=callbacks, verbose=0)
+fit = model.fit(
+    train_ds, validation_data=val_ds, epochs=min(3, profile.epochs), callbacks=callbacks, verbose=0
+)
 pd.read_csv(plain_dir / "history.csv").round(3)
 
 # %% [markdown]
@@ -270,6 +301,7 @@ pd.read_csv(plain_dir / "history.csv").round(3)
 # optimiser and `"bce_dice"` (the loss above), and as metrics accuracy, Dice and IoU
 # of the thresholded prediction:
 
+
 # %%
 def build():
     model = unet.build_unet((None, None, channels), base_filters=profile.base_filters)
@@ -279,7 +311,12 @@ def build():
 keras.backend.clear_session()
 print("strategy:", type(env.strategy()).__name__)
 history = training.train(
-    build, train_ds, val_ds, epochs=profile.epochs, out_dir=run_dir, early_stopping=10,
+    build,
+    train_ds,
+    val_ds,
+    epochs=profile.epochs,
+    out_dir=run_dir,
+    early_stopping=10,
 )
 print(sorted(p.name for p in run_dir.iterdir()))
 
@@ -399,6 +436,7 @@ from helpers.exercises import ch07 as exercises
 # **1 · The Dice loss.** Without looking above, write the Dice loss in `keras.ops`: for
 # `y_true` and `y_pred` of shape `(batch, H, W, 1)`, return one loss per image, 0 for a
 # perfect prediction and 0 (not nan) for an empty mask predicted empty.
+
 
 # %%
 def my_dice_loss(y_true, y_pred):

@@ -50,16 +50,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -71,7 +83,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import classical, config, evaluation, files, inference, io, metrics, plots, splits, training, widgets
+from helpers import (
+    classical,
+    config,
+    evaluation,
+    files,
+    inference,
+    io,
+    metrics,
+    plots,
+    splits,
+    training,
+    widgets,
+)
 
 profile = config.get_profile()
 print(profile)
@@ -161,8 +185,10 @@ table.round(3)
 # gives each image one vote and comes with a spread:
 
 # %%
-pooled = np.logical_and(y_test == 1, probabilities >= 0.5).sum() / np.logical_or(
-    y_test == 1, probabilities >= 0.5).sum()
+pooled = (
+    np.logical_and(y_test == 1, probabilities >= 0.5).sum()
+    / np.logical_or(y_test == 1, probabilities >= 0.5).sum()
+)
 print(f"IoU pooled over all test pixels (the module's way): {pooled:.3f}")
 print(f"mean of the per-image IoUs:                         {table['iou'].mean():.3f}")
 
@@ -235,13 +261,17 @@ full_truth = np.stack([io.read_mask(mask_path) for _, mask_path in pairs]).astyp
 methods = {  # chapter 2's methods and settings (level 100 was read off its histogram)
     "fixed level 100": lambda im: classical.global_threshold_mask(im, 100, dark_objects=True),
     "Otsu": lambda im: classical.otsu_mask(im, dark_objects=True),
-    "adaptive": lambda im: classical.adaptive_mask(im, block_size=101, offset=25, dark_objects=True),
+    "adaptive": lambda im: classical.adaptive_mask(
+        im, block_size=101, offset=25, dark_objects=True
+    ),
     "Sobel, filled": lambda im: classical.regions_from_edges(classical.sobel_edges(im)),
     "Canny, filled": lambda im: classical.regions_from_edges(classical.canny_edges(im, sigma=2.0)),
     "watershed": lambda im: classical.watershed_mask(im, dark_objects=True),
     "nothing (all background)": lambda im: np.zeros(im.shape, bool),
 }
-masks_by_method = {name: np.stack([method(im) for im in full_images]) for name, method in methods.items()}
+masks_by_method = {
+    name: np.stack([method(im) for im in full_images]) for name, method in methods.items()
+}
 enlarged = np.stack([io.resize_image(p, full_truth.shape[1:]) for p in probabilities[..., 0]])
 masks_by_method["U-Net (chapter 7)"] = enlarged >= 0.5
 
@@ -276,8 +306,12 @@ comparison.round(3)
 fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
 comparison[["iou", "dice"]].plot.barh(ax=ax, width=0.8, color=["tab:blue", "tab:orange"])
 ax.invert_yaxis()
-ax.set(xlabel="mean over the test images (1 = perfect)", ylabel="", xlim=(0, 1),
-       title=f"U-Net and classical methods on the same {len(full_truth)} test images")
+ax.set(
+    xlabel="mean over the test images (1 = perfect)",
+    ylabel="",
+    xlim=(0, 1),
+    title=f"U-Net and classical methods on the same {len(full_truth)} test images",
+)
 ax.legend(["IoU", "Dice"], loc="lower right")
 plt.show()
 
@@ -296,8 +330,12 @@ plt.show()
 # %%
 order = np.argsort(table["iou"].to_numpy())  # worst first
 fig = plots.plot_predictions(
-    x_test[order], y_test[order], probabilities[order], n=4,
-    names=[split["test"][i] for i in order], scores=table["iou"].to_numpy()[order],
+    x_test[order],
+    y_test[order],
+    probabilities[order],
+    n=4,
+    names=[split["test"][i] for i in order],
+    scores=table["iou"].to_numpy()[order],
 )
 plt.show()
 
@@ -343,8 +381,17 @@ small = io.prepare_image(external, size=(round(384 * scale), round(512 * scale))
 tile = min(128, profile.image_size)
 tiled = inference.predict_tiled(model, small, tile=tile, overlap=tile // 2)
 whole = inference.predict_proba(model, small[np.newaxis])[0]
-print("external image", external.shape, "-> network input", small.shape, "-> probabilities", tiled.shape)
-print(f"tiled and whole-image masks agree: IoU {metrics.iou(whole[..., 0] >= 0.5, tiled[..., 0] >= 0.5):.3f}")
+print(
+    "external image",
+    external.shape,
+    "-> network input",
+    small.shape,
+    "-> probabilities",
+    tiled.shape,
+)
+print(
+    f"tiled and whole-image masks agree: IoU {metrics.iou(whole[..., 0] >= 0.5, tiled[..., 0] >= 0.5):.3f}"
+)
 
 # %% [markdown]
 # In the cpu profile the model's input is 128 px, so the 384 x 512 image becomes 192 x
@@ -357,8 +404,10 @@ print(f"tiled and whole-image masks agree: IoU {metrics.iou(whole[..., 0] >= 0.5
 
 # %%
 external_mask = io.resize_mask(metrics.binarize(tiled)[..., 0], external.shape[:2])
-print(f"external image: foreground IoU {metrics.iou(external_truth, external_mask):.3f}, "
-      f"Dice {metrics.dice(external_truth, external_mask):.3f}")
+print(
+    f"external image: foreground IoU {metrics.iou(external_truth, external_mask):.3f}, "
+    f"Dice {metrics.dice(external_truth, external_mask):.3f}"
+)
 
 # %% [markdown]
 # In the cpu profile the external image scores IoU 0.904 and Dice 0.949, in the range of
@@ -384,7 +433,9 @@ print(f"external image: foreground IoU {metrics.iou(external_truth, external_mas
 # %%
 best = int(np.argmax(table["iou"].to_numpy()))
 fig = plots.plot_results(
-    x_test[best], y_test[best], predicted[best],
+    x_test[best],
+    y_test[best],
+    predicted[best],
     title=f"{split['test'][best]} (test): IoU {table['iou'].iloc[best]:.2f}",
 )
 plt.show()
@@ -413,7 +464,9 @@ plt.show()
 # `overwrite=True` because running the notebook again should replace its own results.
 
 # %%
-files.write_png(out / "external_000_prediction.png", (external_mask * 255).astype(np.uint8), overwrite=True)
+files.write_png(
+    out / "external_000_prediction.png", (external_mask * 255).astype(np.uint8), overwrite=True
+)
 files.write_text(out / "test_metrics.csv", table.to_csv(), overwrite=True)
 print(sorted(p.name for p in out.iterdir()))
 
@@ -468,8 +521,7 @@ print(sorted(p.name for p in out.iterdir()))
 from helpers.exercises import ch08 as exercises
 
 
-def iou_by_hand(truth, probabilities, threshold=0.5):
-    ...  # your code: return one number
+def iou_by_hand(truth, probabilities, threshold=0.5): ...  # your code: return one number
 
 
 exercises.iou_by_hand.check(iou_by_hand)

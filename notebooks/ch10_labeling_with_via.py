@@ -54,16 +54,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -281,21 +293,29 @@ as_project = {
     "_via_settings": {"project": {"name": "mri"}},
     "_via_img_metadata": raw,
     "_via_attributes": {
-        "region": {"label": {"type": "dropdown", "options": {"lesion": ""}}}, "file": {}
+        "region": {"label": {"type": "dropdown", "options": {"lesion": ""}}},
+        "file": {},
     },
 }
 project_path = out / "mri_project.json"
 project_path.write_text(json.dumps(as_project))
 print("wrote", project_path.relative_to(config.repo_root()))
 from_project = via.load_via(project_path)
-print(from_project.variant, "|", len(from_project.images), "images |",
-      from_project.region_count, "regions")
+print(
+    from_project.variant,
+    "|",
+    len(from_project.images),
+    "images |",
+    from_project.region_count,
+    "regions",
+)
 
 # %% [markdown]
 # ## 3 · Drawing the outlines over the images
 #
 # Before turning outlines into masks, look at them. An outline is the list of points
 # VIA stored; joining the last point back to the first closes it:
+
 
 # %%
 def draw_outlines(ax, regions, **line_style):
@@ -322,8 +342,9 @@ for column, name in enumerate(examples):
     mask = via.rasterize_regions(regions, picture.shape[:2])
     axes[0, column].imshow(picture)
     draw_outlines(axes[0, column], regions, color="yellow", linewidth=1.2)
-    axes[0, column].set(title=f"{name}: {len(regions)} region(s)",
-                        xlabel="x (column)", ylabel="y (row)")
+    axes[0, column].set(
+        title=f"{name}: {len(regions)} region(s)", xlabel="x (column)", ylabel="y (row)"
+    )
     axes[1, column].imshow(plots.overlay(picture, mask))
     axes[1, column].set_title(f"mask: {mask.sum()} pixels")
     axes[1, column].axis("off")
@@ -383,10 +404,14 @@ dragged["all_points_x"] = [x + 115 for x in dragged["all_points_x"]]
 # 2. a polygon closed after two clicks: a line, with no area
 line = {"name": "polygon", "all_points_x": [60, 90], "all_points_y": [60, 70]}
 by_name["mri_003.png"]["regions"].append(
-    {"shape_attributes": line, "region_attributes": {"label": "lesion"}})
+    {"shape_attributes": line, "region_attributes": {"label": "lesion"}}
+)
 # 3. an image that was labelled but never copied into the images folder
 damaged["mri_040.png9999"] = {
-    **copy.deepcopy(by_name["mri_000.png"]), "filename": "mri_040.png", "size": 9999}
+    **copy.deepcopy(by_name["mri_000.png"]),
+    "filename": "mri_040.png",
+    "size": 9999,
+}
 # 4. an empty (null) entry in a region list, as hand edits and scripts sometimes leave
 by_name["mri_006.png"]["regions"].append(None)
 
@@ -399,8 +424,16 @@ damaged_path = out / "via_damaged.json"
 damaged_path.write_text(json.dumps(damaged))
 damaged_report = via.quality_report(damaged_path, images_dir)
 print(via.summarize(damaged_report))
-columns = ["filename", "status", "regions", "drawn", "null_regions", "partly_outside",
-           "degenerate", "problems"]
+columns = [
+    "filename",
+    "status",
+    "regions",
+    "drawn",
+    "null_regions",
+    "partly_outside",
+    "degenerate",
+    "problems",
+]
 flagged = damaged_report["problems"].ne("") & damaged_report["regions"].gt(0)  # not the empty ones
 damaged_report.loc[flagged, columns]
 
@@ -485,8 +518,10 @@ clamped = np.zeros((height, width), dtype=bool)
 clamped[rows.clip(0, height - 1), cols.clip(0, width - 1)] = True  # the module's clamping
 
 clipped = via.rasterize_regions([{"shape_attributes": dragged}], (height, width))
-print(f"pixels in the last column: clamped {clamped[:, -1].sum()}, "
-      f"clipped at the edge {clipped[:, -1].sum()}")
+print(
+    f"pixels in the last column: clamped {clamped[:, -1].sum()}, "
+    f"clipped at the edge {clipped[:, -1].sum()}"
+)
 print(f"object pixels in all:      clamped {clamped.sum()}, clipped at the edge {clipped.sum()}")
 
 # %%
@@ -495,8 +530,10 @@ fig, axes = plt.subplots(1, 3, figsize=(12, 3.9))
 axes[0].imshow(picture)
 draw_outlines(axes[0], [via.ViaRegion(0, "polygon", dragged)], color="yellow")
 axes[0].set_title("the outline, mostly beyond the image")
-for ax, mask, title in ((axes[1], clamped, "module: clamped onto the border"),
-                        (axes[2], clipped, "course: cut at the edge")):
+for ax, mask, title in (
+    (axes[1], clamped, "module: clamped onto the border"),
+    (axes[2], clipped, "course: cut at the edge"),
+):
     ax.imshow(mask, cmap="gray")
     ax.set_title(title)
 for ax in axes:
@@ -513,10 +550,13 @@ plt.show()
 #
 # A tiny example with two overlapping rectangles:
 
+
 # %%
 def box(x, y, w, h, label):
-    return {"shape_attributes": {"name": "rect", "x": x, "y": y, "width": w, "height": h},
-            "region_attributes": {"label": label}}
+    return {
+        "shape_attributes": {"name": "rect", "x": x, "y": y, "width": w, "height": h},
+        "region_attributes": {"label": label},
+    }
 
 
 two = [box(1, 1, 4, 2, "lesion"), box(3, 2, 4, 2, "oedema")]
@@ -549,7 +589,8 @@ classes = via.project_classes(project, "label")
 print(classes)
 size_001 = via.image_shape(images_dir / "mri_001.png")  # (height, width), read from the file
 class_mask = via.rasterize_regions(
-    records["mri_001.png"].regions, size_001, attribute="label", classes=classes)
+    records["mri_001.png"].regions, size_001, attribute="label", classes=classes
+)
 print("class mask of mri_001.png:", class_mask.dtype, "values", np.unique(class_mask))
 
 # %% [markdown]
@@ -668,9 +709,11 @@ from helpers.exercises import ch10 as exercises
 # `(height, width)`. Return a boolean mask of that shape, `True` inside the outline, the
 # outline cut where it leaves the image.
 
+
 # %%
-def region_mask(region, shape):
-    ...  # your code: skimage.draw.polygon is imported above as polygon_pixels
+def region_mask(
+    region, shape
+): ...  # your code: skimage.draw.polygon is imported above as polygon_pixels
 
 
 exercises.region_mask.check(region_mask)
@@ -680,10 +723,9 @@ exercises.region_mask.check(region_mask)
 # `json.load` gives it (like `raw` in section 2): a dictionary `{filename: number of
 # regions}` with every image of the file. Try it on `raw` before checking it.
 
+
 # %%
-def count_regions(annotations):
-    ...  # your code
+def count_regions(annotations): ...  # your code
 
 
 exercises.count_regions.check(count_regions)
-

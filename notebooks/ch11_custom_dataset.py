@@ -58,16 +58,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -88,7 +100,21 @@ import pandas as pd
 from PIL import Image
 from skimage.draw import polygon as polygon_pixels
 
-from helpers import colab, config, datasets, evaluation, files, inference, io, metrics, plots, splits, training, unet, via
+from helpers import (
+    colab,
+    config,
+    datasets,
+    evaluation,
+    files,
+    inference,
+    io,
+    metrics,
+    plots,
+    splits,
+    training,
+    unet,
+    via,
+)
 
 profile = config.get_profile()
 print(profile)
@@ -108,7 +134,13 @@ images_dir = config.data_dir("mri", "images")  # your images
 via_path = config.data_dir("mri", "via_annotations.json")  # your VIA export
 mask_dir = out / "masks"  # made below
 image_files = io.list_images(images_dir)
-print(len(image_files), "images, e.g.", [p.name for p in image_files[:3]], "| VIA file:", via_path.name)
+print(
+    len(image_files),
+    "images, e.g.",
+    [p.name for p in image_files[:3]],
+    "| VIA file:",
+    via_path.name,
+)
 
 # %% [markdown]
 # **Your own data.** On your computer, put your paths in the cell above. On **Colab**,
@@ -155,8 +187,13 @@ for record in annotations.values():  # one record per image
         rows, cols = polygon_pixels(points["all_points_y"], points["all_points_x"], shape=shape)
         mask[rows, cols] = 255  # set, never add: overlaps make a union
     Image.fromarray(mask).save(hand_dir / (Path(record["filename"]).stem + ".png"))
-print(len(annotations), "records ->", len(list(hand_dir.glob("*.png"))), "masks in",
-      hand_dir.relative_to(config.repo_root()))
+print(
+    len(annotations),
+    "records ->",
+    len(list(hand_dir.glob("*.png"))),
+    "masks in",
+    hand_dir.relative_to(config.repo_root()),
+)
 
 # %% [markdown]
 # Forty records, forty masks. One of them, next to its image with the outlines as VIA
@@ -216,8 +253,12 @@ written = via.masks_from_via(via_path, images_dir, mask_dir, overwrite=True)
 print(via.summarize(written))
 for path in sorted(mask_dir.glob("*.png")):
     assert np.array_equal(io.read_mask(path), io.read_mask(hand_dir / path.name)), path.name
-print(len(list(mask_dir.glob("*.png"))), "mask files in", mask_dir.relative_to(config.repo_root()),
-      "| identical to the loop's")
+print(
+    len(list(mask_dir.glob("*.png"))),
+    "mask files in",
+    mask_dir.relative_to(config.repo_root()),
+    "| identical to the loop's",
+)
 
 # %% [markdown]
 # ## 3 · Pairs, read the right way
@@ -238,8 +279,10 @@ print(len(pairs), "pairs, e.g.", pairs[0][0].name, "+", pairs[0][1].name)
 
 # %%
 for name in ["mri_000.png", "scan.v2.png", "SCAN.PNG"]:
-    print(f"{name:>12}: module keeps it: {name.split('.')[1] == 'png'!s:5}  "
-          f"by its extension: {Path(name).suffix.lower() == '.png'}")
+    print(
+        f"{name:>12}: module keeps it: {name.split('.')[1] == 'png'!s:5}  "
+        f"by its extension: {Path(name).suffix.lower() == '.png'}"
+    )
 
 # %% [markdown]
 # Three more of the module's slips, each shown in depth in chapter 6:
@@ -261,8 +304,12 @@ path = pairs[0][0]
 bgr = cv2.imread(str(path))
 rgb = io.read_image(path)
 print("OpenCV's channels are the reverse of RGB:", np.array_equal(bgr[..., ::-1], rgb))
-print("mean red, green, blue:", rgb.reshape(-1, 3).mean(axis=0).round(1),
-      "| OpenCV's first channel is blue:", bgr[..., 0].mean().round(1))
+print(
+    "mean red, green, blue:",
+    rgb.reshape(-1, 3).mean(axis=0).round(1),
+    "| OpenCV's first channel is blue:",
+    bgr[..., 0].mean().round(1),
+)
 
 # %% [markdown]
 # `io.load_pairs` reads in RGB, shrinks images by area averaging and masks by nearest
@@ -300,26 +347,35 @@ for part, names in split.items():
 
 # %%
 all_stems = sorted(p.stem for p in image_files)
-module_test = all_stems[-round(0.10 * len(all_stems)):]  # train_test_split(test_size=0.10, shuffle=False)
-module_val = all_stems[int(len(all_stems) * (1 - 0.2)):]  # fit(..., validation_split=0.2)
+module_test = all_stems[
+    -round(0.10 * len(all_stems)) :
+]  # train_test_split(test_size=0.10, shuffle=False)
+module_val = all_stems[int(len(all_stems) * (1 - 0.2)) :]  # fit(..., validation_split=0.2)
 shared = sorted(set(module_test) & set(module_val))
-print(f"module: {len(shared)} of its {len(module_test)} test images are also validation images: {shared}")
+print(
+    f"module: {len(shared)} of its {len(module_test)} test images are also validation images: {shared}"
+)
 print("course:", len(set(split["test"]) & set(split["val"])), "test images in the validation set")
 
 # %% [markdown]
 # Now each part is loaded into memory: images as float32 in [0, 1] of shape
 # `(N, size, size, 3)`, masks as 0/1 labels of shape `(N, size, size, 1)`.
 
+
 # %%
 def load(part: str):
-    return io.load_pairs(splits.select_pairs(pairs, split[part]), size=profile.image_size, channels=channels)
+    return io.load_pairs(
+        splits.select_pairs(pairs, split[part]), size=profile.image_size, channels=channels
+    )
 
 
 x_train, y_train = load("train")
 x_val, y_val = load("val")
 x_test, y_test = load("test")
 print("train", x_train.shape, y_train.shape, "| val", x_val.shape, "| test", x_test.shape)
-print(f"images {x_train.min():.2f}..{x_train.max():.2f}; lesion pixels: {y_train.mean():.1%} of all")
+print(
+    f"images {x_train.min():.2f}..{x_train.max():.2f}; lesion pixels: {y_train.mean():.1%} of all"
+)
 
 # %% [markdown]
 # Lesions make about one pixel in a hundred: a network that answers "no lesion"
@@ -331,9 +387,15 @@ print(f"images {x_train.min():.2f}..{x_train.max():.2f}; lesion pixels: {y_train
 # masks pixel for pixel, the images to within one grey level (1/255):
 
 # %%
-streamed = datasets.from_files(splits.select_pairs(pairs, split["val"]), size=profile.image_size,
-                               batch_size=profile.batch_size, channels=channels)
-x_streamed, y_streamed = (np.concatenate(part) for part in zip(*streamed.as_numpy_iterator(), strict=True))
+streamed = datasets.from_files(
+    splits.select_pairs(pairs, split["val"]),
+    size=profile.image_size,
+    batch_size=profile.batch_size,
+    channels=channels,
+)
+x_streamed, y_streamed = (
+    np.concatenate(part) for part in zip(*streamed.as_numpy_iterator(), strict=True)
+)
 np.testing.assert_allclose(x_streamed, x_val, atol=1 / 255)
 np.testing.assert_array_equal(y_streamed, y_val)
 print("streamed batches == loaded arrays:", x_streamed.shape, y_streamed.shape)
@@ -373,6 +435,7 @@ print("height", height, "| width", width, "| channels", channels)
 # module's exact network). Height and width are left open (`None`): the network is
 # fully convolutional, so it can predict images of other sizes later.
 
+
 # %%
 def build():
     model = unet.build_unet((None, None, channels), base_filters=profile.base_filters)
@@ -395,7 +458,9 @@ keras.backend.clear_session()
 # saved as a table with pandas, as the module does. Two epochs show the mechanics:
 
 # %%
-train_ds = datasets.from_arrays(x_train, y_train, batch_size=profile.batch_size, augment=True, shuffle=True)
+train_ds = datasets.from_arrays(
+    x_train, y_train, batch_size=profile.batch_size, augment=True, shuffle=True
+)
 val_ds = datasets.from_arrays(x_val, y_val, batch_size=profile.batch_size)
 plain = build()
 fitted = plain.fit(train_ds, validation_data=val_ds, epochs=2, verbose=0)
@@ -430,7 +495,9 @@ pd.read_csv(out / "plain_keras_history.csv", index_col=0).round(3)
 
 # %%
 share = y_train.mean()
-print(f"lesion share of the training pixels: {share:.4f} -> starting bias {np.log(share / (1 - share)):.2f}")
+print(
+    f"lesion share of the training pixels: {share:.4f} -> starting bias {np.log(share / (1 - share)):.2f}"
+)
 
 # %%
 keras.backend.clear_session()
@@ -455,10 +522,17 @@ assert json.loads((run_dir / "split.json").read_text()) == split, "the run used 
 
 # %%
 run = json.loads((run_dir / "run.json").read_text())
-print({key: run[key] for key in ("size", "source_size", "scale", "foreground_share", "epochs", "batch_size")})
+print(
+    {
+        key: run[key]
+        for key in ("size", "source_size", "scale", "foreground_share", "epochs", "batch_size")
+    }
+)
 assert run["batch_size"] == training.small_set_batch(len(split["train"]), profile.batch_size)
-print(f"python -m helpers predict --model {(run_dir / 'model.keras').relative_to(config.repo_root())} "
-      "--input my_images --out my_predictions")
+print(
+    f"python -m helpers predict --model {(run_dir / 'model.keras').relative_to(config.repo_root())} "
+    "--input my_images --out my_predictions"
+)
 
 # %% [markdown]
 # ## 8 · The history, as a CSV file and as curves
@@ -469,8 +543,14 @@ print(f"python -m helpers predict --model {(run_dir / 'model.keras').relative_to
 
 # %%
 history_csv = pd.read_csv(run_dir / "history.csv")
-print(run_dir.relative_to(config.repo_root()) / "history.csv", "|", len(history_csv), "epochs |",
-      "columns:", list(history_csv.columns))
+print(
+    run_dir.relative_to(config.repo_root()) / "history.csv",
+    "|",
+    len(history_csv),
+    "epochs |",
+    "columns:",
+    list(history_csv.columns),
+)
 history_csv.tail(3).round(4)
 
 # %% [markdown]
@@ -526,7 +606,9 @@ print("probabilities", probabilities.shape, "-> masks", predicted.shape, np.uniq
 # > (or loop over all of them). Here: the first test image that has a lesion.
 
 # %%
-name = next((stem for stem, mask in zip(split["test"], y_test, strict=True) if mask.any()), split["test"][0])
+name = next(
+    (stem for stem, mask in zip(split["test"], y_test, strict=True) if mask.any()), split["test"][0]
+)
 i = split["test"].index(name)
 fig = plots.plot_results(x_test[i], y_test[i], predicted[i], title=f"{name} (test image)")
 plt.show()
@@ -565,8 +647,10 @@ nothing = np.zeros_like(guess)
 for what, mask in (("this prediction", guess), ("predicting nothing", nothing)):
     mean_iou = keras.metrics.MeanIoU(num_classes=2)
     mean_iou.update_state(truth, mask)
-    print(f"{what:>18}: MeanIoU(2) {float(mean_iou.result()):.3f} | "
-          f"lesion IoU {metrics.iou(truth, mask):.3f} | accuracy {metrics.pixel_accuracy(truth, mask):.3f}")
+    print(
+        f"{what:>18}: MeanIoU(2) {float(mean_iou.result()):.3f} | "
+        f"lesion IoU {metrics.iou(truth, mask):.3f} | accuracy {metrics.pixel_accuracy(truth, mask):.3f}"
+    )
 
 # %% [markdown]
 # Measured (`cpu`): MeanIoU(2) 0.979 for the prediction, and still 0.490 for an empty
@@ -586,7 +670,8 @@ table = evaluation.evaluate(model, x_test, y_test, names=split["test"])
 lesion_pixels = pd.Series(y_test.reshape(len(y_test), -1).sum(axis=1), index=table.index)
 predicted_pixels = pd.Series(predicted.reshape(len(predicted), -1).sum(axis=1), index=table.index)
 table[["iou", "precision", "recall"]].assign(
-    lesion_pixels=lesion_pixels, predicted_pixels=predicted_pixels).round(3)
+    lesion_pixels=lesion_pixels, predicted_pixels=predicted_pixels
+).round(3)
 
 # %% [markdown]
 # In the `cpu` run: IoU 0.83-0.96 on the five images with a lesion, precision
@@ -606,10 +691,15 @@ table[["iou", "precision", "recall"]].assign(
 # %%
 from scipy import ndimage
 
-for what, mask in (("the prediction", guess), ("widened by 2 px", ndimage.binary_dilation(guess, iterations=2)),
-                   ("every pixel", np.ones_like(guess))):
-    print(f"{what:>15}: {mask.sum():>5} pixels for {truth.sum()} | recall {metrics.recall(truth, mask):.3f} | "
-          f"precision {metrics.precision(truth, mask):.3f} | IoU {metrics.iou(truth, mask):.3f}")
+for what, mask in (
+    ("the prediction", guess),
+    ("widened by 2 px", ndimage.binary_dilation(guess, iterations=2)),
+    ("every pixel", np.ones_like(guess)),
+):
+    print(
+        f"{what:>15}: {mask.sum():>5} pixels for {truth.sum()} | recall {metrics.recall(truth, mask):.3f} | "
+        f"precision {metrics.precision(truth, mask):.3f} | IoU {metrics.iou(truth, mask):.3f}"
+    )
 
 # %% [markdown]
 # Widening leaves recall where it was and costs precision and IoU; marking everything
@@ -629,11 +719,15 @@ for what, mask in (("the prediction", guess), ("widened by 2 px", ndimage.binary
 # %%
 has_lesion = lesion_pixels > 0
 means = table.loc[has_lesion, ["iou", "precision", "recall"]].mean()
-print(f"{has_lesion.sum()} test images with a lesion: mean IoU {means['iou']:.3f}, "
-      f"precision {means['precision']:.3f}, recall {means['recall']:.3f}")
+print(
+    f"{has_lesion.sum()} test images with a lesion: mean IoU {means['iou']:.3f}, "
+    f"precision {means['precision']:.3f}, recall {means['recall']:.3f}"
+)
 print("lesion-free test images, pixels predicted:", predicted_pixels[~has_lesion].to_dict())
-print(f"mean lesion IoU over all {len(table)} test images: {table['iou'].mean():.3f} "
-      "(an image without lesion predicted empty counts as 1.0)")
+print(
+    f"mean lesion IoU over all {len(table)} test images: {table['iou'].mean():.3f} "
+    "(an image without lesion predicted empty counts as 1.0)"
+)
 
 # %% [markdown]
 # Measured (`cpu`): mean IoU 0.902, precision 0.928, recall 0.969 over the five test
@@ -660,10 +754,17 @@ print(f"mean lesion IoU over all {len(table)} test images: {table['iou'].mean():
 lesion_free = ~y_test.any(axis=(1, 2, 3))
 perfect_there = np.where(lesion_free[:, None, None, None], 0, predicted)
 rows = {}
-for what, masks in (("the model's predictions", predicted), ("lesion-free images left empty", perfect_there)):
+for what, masks in (
+    ("the model's predictions", predicted),
+    ("lesion-free images left empty", perfect_there),
+):
     scores, without_empty = metrics.iou(y_test, masks), metrics.iou(y_test, masks, empty=np.nan)
-    rows[what] = {"mean of all": scores.mean(), "module (1.0 dropped)": scores[scores != 1.0].mean(),
-                  "empty=nan": np.nanmean(without_empty), "left out": int(np.isnan(without_empty).sum())}
+    rows[what] = {
+        "mean of all": scores.mean(),
+        "module (1.0 dropped)": scores[scores != 1.0].mean(),
+        "empty=nan": np.nanmean(without_empty),
+        "left out": int(np.isnan(without_empty).sum()),
+    }
 pd.DataFrame.from_dict(rows, orient="index").round(3)
 
 # %% [markdown]
@@ -679,8 +780,12 @@ pd.DataFrame.from_dict(rows, orient="index").round(3)
 # %%
 order = np.argsort(table["iou"].to_numpy(), kind="stable")
 fig = plots.plot_predictions(
-    x_test[order], y_test[order], predicted[order],
-    names=[split["test"][k] for k in order], scores=table["iou"].to_numpy()[order], n=len(order),
+    x_test[order],
+    y_test[order],
+    predicted[order],
+    names=[split["test"][k] for k in order],
+    scores=table["iou"].to_numpy()[order],
+    n=len(order),
 )
 plt.show()
 
@@ -707,7 +812,9 @@ sklearn_scores = {
     "f1": f1_score(flat_truth, flat_guess, zero_division=0),
     "accuracy": accuracy_score(flat_truth, flat_guess),
 }
-pd.DataFrame({"scikit-learn": sklearn_scores, "table": table.loc[name, list(sklearn_scores)]}).round(4)
+pd.DataFrame(
+    {"scikit-learn": sklearn_scores, "table": table.loc[name, list(sklearn_scores)]}
+).round(4)
 
 # %% [markdown]
 # The two columns agree to the fourth decimal. (On an image without a lesion they part
@@ -747,7 +854,13 @@ pd.read_csv(metrics_csv, index_col="image").round(3)
 predictions_via = out / "predictions_via.json"
 prediction_masks = {stem: predicted[k, ..., 0] for k, stem in enumerate(split["test"])}
 exported = via.masks_to_via(prediction_masks, images_dir, predictions_via, overwrite=True)
-print("saved", predictions_via.relative_to(config.repo_root()), "|", exported["regions"].sum(), "polygons")
+print(
+    "saved",
+    predictions_via.relative_to(config.repo_root()),
+    "|",
+    exported["regions"].sum(),
+    "polygons",
+)
 exported
 
 # %% [markdown]
@@ -771,7 +884,9 @@ for records, colour, label in ((truth_records, "cyan", "VIA file"), (back, "yell
         xs, ys = list(region.geometry["all_points_x"]), list(region.geometry["all_points_y"])
         ax.plot(xs + xs[:1], ys + ys[:1], color=colour, linewidth=1.2, label=None if n else label)
 ax.legend(loc="lower right")
-ax.set(title=f"{filename}: predicted polygons, in image pixels", xlabel="x (column)", ylabel="y (row)")
+ax.set(
+    title=f"{filename}: predicted polygons, in image pixels", xlabel="x (column)", ylabel="y (row)"
+)
 plt.show()
 
 # %% [markdown]
@@ -848,9 +963,9 @@ from helpers.exercises import ch11 as exercises
 # `(height, width)`. Return `{stem: mask}` with one `uint8` mask of 0/255 per image,
 # images without regions included, overlapping regions as a union.
 
+
 # %%
-def masks_for_all(annotations, shapes):
-    ...  # your code: a loop over the records and their regions
+def masks_for_all(annotations, shapes): ...  # your code: a loop over the records and their regions
 
 
 exercises.masks_for_all.check(masks_for_all)
@@ -860,9 +975,9 @@ exercises.masks_for_all.check(masks_for_all)
 # the sorted list of file names that have a region with a point outside the image (pixel
 # centres run from 0 to `width - 1` and `height - 1`).
 
+
 # %%
-def out_of_bounds(annotations, shapes):
-    ...  # your code
+def out_of_bounds(annotations, shapes): ...  # your code
 
 
 exercises.out_of_bounds.check(out_of_bounds)

@@ -55,16 +55,28 @@ COURSE_DIR = "/content/course"
 if "google.colab" in sys.modules:
     try:
         if not os.path.isdir(COURSE_DIR):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["git", "clone", "--quiet", "--depth", "1", REPO_URL, COURSE_DIR],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         # Colab has TensorFlow and the rest already: pip adds only `helpers` and what is missing.
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         sys.path.insert(0, COURSE_DIR)
         os.chdir(os.path.join(COURSE_DIR, "notebooks"))
     except (subprocess.CalledProcessError, OSError) as error:
-        print("Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:])
-        print("Check the runtime has internet access (Runtime > Connect), then run this cell again.")
+        print(
+            "Set-up failed:", " ".join(str(getattr(error, "stderr", None) or error).split())[-300:]
+        )
+        print(
+            "Check the runtime has internet access (Runtime > Connect), then run this cell again."
+        )
 
 # %% [markdown]
 # ## Imports and run profile
@@ -174,9 +186,17 @@ plt.show()
 
 # %%
 plain = regionprops_table(
-    true_labels0, intensity_image=x_test[0, ..., 0],
-    properties=("label", "area", "axis_major_length", "axis_minor_length", "eccentricity",
-                "solidity", "intensity_mean"),
+    true_labels0,
+    intensity_image=x_test[0, ..., 0],
+    properties=(
+        "label",
+        "area",
+        "axis_major_length",
+        "axis_minor_length",
+        "eccentricity",
+        "solidity",
+        "intensity_mean",
+    ),
 )
 pd.DataFrame(plain).round(2)
 
@@ -211,12 +231,16 @@ print(table0.attrs["units"], list(table0.columns))
 
 # %%
 rows = []
-for name, image, truth, pred in zip(split["test"], x_test[..., 0], y_test[..., 0], predicted[..., 0], strict=True):
+for name, image, truth, pred in zip(
+    split["test"], x_test[..., 0], y_test[..., 0], predicted[..., 0], strict=True
+):
     for source, mask in (("true", truth), ("predicted", pred)):
         table = objects.measure(objects.label_objects(mask), image)
         rows.append(table.assign(image=name, source=source))
 object_table = pd.concat(rows, ignore_index=True)
-object_table[["image", "source", "label", "area_px", "major_axis_px", "minor_axis_px", "solidity"]].head(8).round(2)
+object_table[
+    ["image", "source", "label", "area_px", "major_axis_px", "minor_axis_px", "solidity"]
+].head(8).round(2)
 
 # %% [markdown]
 # One row per object; `label` is the object's number in its label image. The true
@@ -268,7 +292,10 @@ plt.show()
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
-areas = {source: object_table.loc[object_table["source"] == source, "area_px"] for source in ("true", "predicted")}
+areas = {
+    source: object_table.loc[object_table["source"] == source, "area_px"]
+    for source in ("true", "predicted")
+}
 bins = np.linspace(0, max(a.max() for a in areas.values()), 25)
 for source, values in areas.items():
     ax.hist(values, bins=bins, alpha=0.55, label=f"{source} ({len(values)} objects)")
@@ -277,7 +304,11 @@ ax.set_ylabel("objects")
 ax.set_title("object sizes, test images")
 ax.legend()
 plt.show()
-print(object_table.groupby("source")["area_px"].describe()[["count", "mean", "50%", "min", "max"]].round(1))
+print(
+    object_table.groupby("source")["area_px"]
+    .describe()[["count", "mean", "50%", "min", "max"]]
+    .round(1)
+)
 
 # %% [markdown]
 # In the cpu profile the two histograms overlap between about 140 and 340 pixels
@@ -315,7 +346,9 @@ print(iou.round(2))
 
 # %%
 ok = iou >= 0.5
-rows_, cols_ = linear_sum_assignment(-ok.astype(float) - iou / (2 * max(1, min(iou.shape))))  # most pairs, then highest IoU
+rows_, cols_ = linear_sum_assignment(
+    -ok.astype(float) - iou / (2 * max(1, min(iou.shape)))
+)  # most pairs, then highest IoU
 tp = int(ok[rows_, cols_].sum()) if iou.size else 0
 fp, fn = len(pred_ids) - tp, len(true_ids) - tp
 print(f"at IoU 0.5: TP {tp}, FP {fp}, FN {fn}")
@@ -348,7 +381,9 @@ matched.round(3)
 
 # %%
 scores["pixel_iou"] = metrics.iou(y_test, predicted)
-scores[["pixel_iou", "n_true", "n_pred", "tp", "fp", "fn", "object_f1", "mean_ap", "splits", "merges"]].round(3)
+scores[
+    ["pixel_iou", "n_true", "n_pred", "tp", "fp", "fn", "object_f1", "mean_ap", "splits", "merges"]
+].round(3)
 
 # %% [markdown]
 # `object_f1` is the F1 score of the objects at IoU 0.5; `splits` counts true objects
@@ -394,9 +429,11 @@ for _ in range(2):  # join the two closest pairs of objects, each by a line 2 pi
 # %%
 bridged_labels = objects.label_objects(bridged)
 merged = objects.match(labels, bridged_labels)
-print(f"pixel IoU {metrics.iou(truth, bridged):.3f}; objects: {labels.max()} true, "
-      f"{bridged_labels.max()} predicted, {merged.attrs['merges']} merge(s); "
-      f"object F1 at 0.5 {merged.loc[0, 'f1']:.3f}; mean AP {merged.attrs['mean_ap']:.3f}")
+print(
+    f"pixel IoU {metrics.iou(truth, bridged):.3f}; objects: {labels.max()} true, "
+    f"{bridged_labels.max()} predicted, {merged.attrs['merges']} merge(s); "
+    f"object F1 at 0.5 {merged.loc[0, 'f1']:.3f}; mean AP {merged.attrs['mean_ap']:.3f}"
+)
 
 # %% [markdown]
 # In the cpu profile (mito_018, 5 organelles) the bridges add 35 pixels to 1,086: pixel
@@ -424,8 +461,10 @@ plt.show()
 # %%
 split_labels = objects.label_objects(bridged, split_touching=True)
 resplit = objects.match(labels, split_labels)
-print(f"after the watershed split: {split_labels.max()} objects, {resplit.attrs['merges']} merge(s), "
-      f"mean AP {resplit.attrs['mean_ap']:.3f}")
+print(
+    f"after the watershed split: {split_labels.max()} objects, {resplit.attrs['merges']} merge(s), "
+    f"mean AP {resplit.attrs['mean_ap']:.3f}"
+)
 
 # %% [markdown]
 # In the cpu profile the split gives back the 5 objects, no merge, and a mean AP of
@@ -490,8 +529,7 @@ print(sorted(p.name for p in out.iterdir()))
 from helpers.exercises import ch12 as exercises
 
 
-def count_objects(mask):
-    ...
+def count_objects(mask): ...
 
 
 exercises.count_objects.check(count_objects)
@@ -501,9 +539,9 @@ exercises.count_objects.check(count_objects)
 # object (rows) with every predicted object (columns), as in section 6. Labels need not
 # be 1, 2, 3: take the values present other than 0.
 
+
 # %%
-def iou_matrix_by_hand(true_labels, pred_labels):
-    ...
+def iou_matrix_by_hand(true_labels, pred_labels): ...
 
 
 exercises.iou_matrix_by_hand.check(iou_matrix_by_hand)
@@ -512,9 +550,9 @@ exercises.iou_matrix_by_hand.check(iou_matrix_by_hand)
 # **3.** Write `dsb_score(tp, fp, fn)`: the DSB2018 score of one image at one threshold.
 # An image with nothing to find and nothing found scores 1.0, the course's rule.
 
+
 # %%
-def dsb_score(tp, fp, fn):
-    ...
+def dsb_score(tp, fp, fn): ...
 
 
 exercises.dsb_score.check(dsb_score)

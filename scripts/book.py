@@ -34,7 +34,9 @@ def landing_page(chapters: list[str]) -> str:
     readme = (ROOT / "README.md").read_text()
     for stem in chapters:  # the table names each notebook: make the name a link to its page
         readme = readme.replace(f"| `{stem}` |", f"| [`{stem}`]({stem}.ipynb) |")
-    toctree = "\n".join(["", "```{toctree}", ":hidden:", ":caption: Chapters", "", *chapters, "```", ""])
+    toctree = "\n".join(
+        ["", "```{toctree}", ":hidden:", ":caption: Chapters", "", *chapters, "```", ""]
+    )
     return readme + toctree
 
 
@@ -58,10 +60,18 @@ def _without_start_up_notes(notebook: dict) -> dict:
     """Drop the stderr outputs that hold nothing but TensorFlow's start-up notes."""
     for cell in notebook["cells"]:
         outputs = cell.get("outputs", [])
-        cell["outputs"] = [
-            o for o in outputs
-            if not (o.get("name") == "stderr" and all(TF_CHATTER.match(line) for line in "".join(o["text"]).splitlines()))
-        ] if outputs else outputs
+        cell["outputs"] = (
+            [
+                o
+                for o in outputs
+                if not (
+                    o.get("name") == "stderr"
+                    and all(TF_CHATTER.match(line) for line in "".join(o["text"]).splitlines())
+                )
+            ]
+            if outputs
+            else outputs
+        )
     return notebook
 
 
@@ -82,15 +92,21 @@ def prepare(chapters: list[Path]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default=os.environ.get("COURSE_PROFILE", "cpu"))
-    parser.add_argument("--reuse", action="store_true", help="do not execute; use outputs/notebooks/")
+    parser.add_argument(
+        "--reuse", action="store_true", help="do not execute; use outputs/notebooks/"
+    )
     args = parser.parse_args(argv)
     if not args.reuse:
         env = {**os.environ, "COURSE_PROFILE": args.profile}
-        code = subprocess.call([sys.executable, str(ROOT / "scripts" / "notebooks.py"), "run"], env=env)
+        code = subprocess.call(
+            [sys.executable, str(ROOT / "scripts" / "notebooks.py"), "run"], env=env
+        )
         if code:
             print("Some chapters failed; the site shows them as they ran.", file=sys.stderr)
     stems = [p.stem for p in sorted((ROOT / "notebooks").glob("ch[0-9][0-9]_*.ipynb"))]
-    chapters = [EXECUTED / f"{stem}.ipynb" for stem in stems if (EXECUTED / f"{stem}.ipynb").exists()]
+    chapters = [
+        EXECUTED / f"{stem}.ipynb" for stem in stems if (EXECUTED / f"{stem}.ipynb").exists()
+    ]
     missing = sorted(set(stems) - {p.stem for p in chapters})
     if missing:
         print(f"not executed yet, left out of the site: {', '.join(missing)}", file=sys.stderr)

@@ -142,8 +142,10 @@ def ipc_kernel_manager(folder: str | os.PathLike, *, manager_class=None, **kwarg
     if sys.platform == "win32":  # ZeroMQ has no Unix sockets there: TCP as usual
         return manager_class(connection_file=str(folder / "kernel.json"), **kwargs)
     return manager_class(
-        transport="ipc", ip=str(folder / "kernel"),
-        connection_file=str(folder / "kernel.json"), **kwargs,
+        transport="ipc",
+        ip=str(folder / "kernel"),
+        connection_file=str(folder / "kernel.json"),
+        **kwargs,
     )
 
 
@@ -266,9 +268,14 @@ def execute(
     start = time.perf_counter()
     sockets = tempfile.mkdtemp(prefix="course-kernel-")
     client = _client_class()(
-        notebook, km=ipc_kernel_manager(sockets, kernel_name=kernel, log=_QUIET),
-        timeout=timeout, startup_timeout=startup_timeout, shutdown_kernel="immediate", log=_QUIET,
-        resources={"metadata": {"path": str(path.parent)}}, on_cell_start=on_cell_start,
+        notebook,
+        km=ipc_kernel_manager(sockets, kernel_name=kernel, log=_QUIET),
+        timeout=timeout,
+        startup_timeout=startup_timeout,
+        shutdown_kernel="immediate",
+        log=_QUIET,
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_start=on_cell_start,
     )
     status, detail = "ok", ""
     log = out_dir / f"{path.stem}.log"
@@ -346,9 +353,11 @@ def main(argv: list[str] | None = None) -> int:
         "chapters", nargs="*", help="sync, run: only chapters starting with these names"
     )
     parser.add_argument(
-        "--timeout", type=int,
+        "--timeout",
+        type=int,
         help="seconds one cell may run (run; default by profile: "
-        + ", ".join(f"{k} {v}" for k, v in CELL_TIMEOUTS.items()) + ")",
+        + ", ".join(f"{k} {v}" for k, v in CELL_TIMEOUTS.items())
+        + ")",
     )
     args = parser.parse_args(argv)
     if args.action == "sync":

@@ -38,13 +38,22 @@ ADDED = ["mri_000.png", "mri_001.png", "mri_002.png", "mri_003.png"]
 
 #: (file name, caption) of the seven steps, in the order of the module's chapter 10.
 STEPS = [
-    ("via_1_start.png", "VIA as it opens: menus on top, region shapes, project and attributes on the left."),
+    (
+        "via_1_start.png",
+        "VIA as it opens: menus on top, region shapes, project and attributes on the left.",
+    ),
     ("via_2_add_files.png", "Project > Add local files: choose the images to label."),
     ("via_3_file_opened.png", "The images are in the project list; the selected one is shown."),
     ("via_4_drawing.png", "Polygon tool: click point by point around the lesion."),
     ("via_5_region_done.png", "Enter closes the polygon: the region is drawn."),
-    ("via_6_labelled.png", "A region attribute 'label' is added and set to 'lesion' for the region."),
-    ("via_7_export.png", "Annotation > Export Annotations (as json) saves the file the course reads."),
+    (
+        "via_6_labelled.png",
+        "A region attribute 'label' is added and set to 'lesion' for the region.",
+    ),
+    (
+        "via_7_export.png",
+        "Annotation > Export Annotations (as json) saves the file the course reads.",
+    ),
 ]
 EXPORT = "via_export.json"
 
@@ -55,14 +64,23 @@ def _driver(download_dir: Path):
     from selenium.webdriver.chrome.service import Service
 
     options = Options()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--allow-file-access-from-files", "--window-size=1000,760",
-                     "--force-device-scale-factor=1"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--allow-file-access-from-files",
+        "--window-size=1000,760",
+        "--force-device-scale-factor=1",
+    ):
         options.add_argument(argument)
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(download_dir),
-        "profile.default_content_setting_values.automatic_downloads": 1,
-    })
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(download_dir),
+            "profile.default_content_setting_values.automatic_downloads": 1,
+        },
+    )
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     return webdriver.Chrome(options=options, service=Service(driver_path))
 
@@ -107,7 +125,8 @@ def _hover_menu(driver, title: str, item_text: str) -> None:
           }
         }
         """,
-        title, item_text,
+        title,
+        item_text,
     )
 
 
@@ -125,7 +144,9 @@ def take_screenshots(via_html: Path, out: Path, *, overwrite: bool = False) -> l
     targets = [out / name for name, _ in STEPS] + [out / EXPORT]
     existing = [p for p in targets if p.exists()]
     if existing and not overwrite:
-        raise SystemExit(f"{existing[0]} already exists; pass --overwrite to replace the screenshots.")
+        raise SystemExit(
+            f"{existing[0]} already exists; pass --overwrite to replace the screenshots."
+        )
     out.mkdir(parents=True, exist_ok=True)
     downloads = Path(tempfile.mkdtemp(prefix="via-export-"))
     driver = _driver(downloads)
@@ -147,7 +168,9 @@ def take_screenshots(via_html: Path, out: Path, *, overwrite: bool = False) -> l
             "\n".join(str(IMAGES / name) for name in ADDED)
         )
         time.sleep(1.5)
-        driver.execute_script("arguments[0].value = 'mri';", driver.find_element(By.ID, "project_name"))
+        driver.execute_script(
+            "arguments[0].value = 'mri';", driver.find_element(By.ID, "project_name")
+        )
         driver.execute_script(f"_via_show_img({ADDED.index(IMAGE)}); zoom_in(); zoom_in();")
         time.sleep(1)
         _save(driver, next(shots))  # 3 file opened
@@ -171,7 +194,9 @@ def take_screenshots(via_html: Path, out: Path, *, overwrite: bool = False) -> l
         driver.find_element(By.ID, "button_add_new_attribute").click()
         time.sleep(0.5)
         # Select the region (as a click on it does) to open VIA's on-image annotation editor.
-        driver.execute_script("window.scrollTo(0, 0); select_only_region(0); annotation_editor_show();")
+        driver.execute_script(
+            "window.scrollTo(0, 0); select_only_region(0); annotation_editor_show();"
+        )
         time.sleep(0.5)
         label = driver.find_element(By.CSS_SELECTOR, "#annotation_editor textarea")
         label.send_keys("lesion", Keys.TAB)  # leaving the field stores the value
@@ -211,8 +236,15 @@ def _wait_for_download(folder: Path, seconds: float = 10) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--via", type=Path, required=True, help="path to VIA 2's via.html")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"folder for the PNGs (default {OUT.relative_to(ROOT)})")
-    parser.add_argument("--overwrite", action="store_true", help="replace screenshots already there")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUT,
+        help=f"folder for the PNGs (default {OUT.relative_to(ROOT)})",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace screenshots already there"
+    )
     args = parser.parse_args(argv)
     if not args.via.is_file():
         print(f"{args.via} is not a file: give the path to VIA 2's via.html.", file=sys.stderr)

@@ -19,7 +19,11 @@ _INSTALL_TRIED = {"done": False}
 
 
 def _binaries() -> tuple[str | None, str | None]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    browser = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
     return browser, shutil.which("chromedriver")
 
 
@@ -33,8 +37,10 @@ def _install() -> str:
     if not os.environ.get("CI") or not shutil.which("apt-get") or os.geteuid() != 0:
         return "install it with: apt-get install chromium chromium-driver (Debian)"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]):
+    for command in (
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"],
+    ):
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=600, env=env)
         except (subprocess.SubprocessError, OSError) as error:
@@ -44,7 +50,9 @@ def _install() -> str:
 
 def chrome(*, download_dir: Path | None = None, width: int = 1280, height: int = 900):
     """A headless Chromium WebDriver; skips the test when none can be had."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="the Python package selenium is not installed")
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="the Python package selenium is not installed"
+    )
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -56,14 +64,23 @@ def chrome(*, download_dir: Path | None = None, width: int = 1280, height: int =
             pytest.skip(f"no Chromium with chromedriver on this machine: {why}")
     options = Options()
     options.binary_location = browser
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--allow-file-access-from-files", f"--window-size={width},{height}"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--allow-file-access-from-files",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(argument)
     if download_dir is not None:
         download_dir.mkdir(parents=True, exist_ok=True)
-        options.add_experimental_option("prefs", {
-            "download.default_directory": str(download_dir),
-            "profile.default_content_setting_values.automatic_downloads": 1,
-        })
+        options.add_experimental_option(
+            "prefs",
+            {
+                "download.default_directory": str(download_dir),
+                "profile.default_content_setting_values.automatic_downloads": 1,
+            },
+        )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options, service=Service(driver))

@@ -34,13 +34,35 @@ def _chapter_cell(starting: str) -> str:
 @pytest.fixture(scope="module")
 def chapter_and_cli_masks(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ch11")
-    namespace = {"json": json, "np": np, "Image": Image, "Path": Path, "polygon_pixels": polygon_pixels,
-                 "io": io, "config": config, "via_path": MRI_VIA, "images_dir": MRI_IMAGES,
-                 "out": tmp, "print": lambda *args, **kwargs: None}
+    namespace = {
+        "json": json,
+        "np": np,
+        "Image": Image,
+        "Path": Path,
+        "polygon_pixels": polygon_pixels,
+        "io": io,
+        "config": config,
+        "via_path": MRI_VIA,
+        "images_dir": MRI_IMAGES,
+        "out": tmp,
+        "print": lambda *args, **kwargs: None,
+    }
     namespace["config"] = type("config", (), {"repo_root": staticmethod(lambda: tmp)})
     exec(_chapter_cell("annotations = json.loads(via_path"), namespace)  # noqa: S102 (our own notebook)
-    assert cli.main(["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES),
-                     "--out", str(tmp / "cli_masks")]) == 0
+    assert (
+        cli.main(
+            [
+                "via2masks",
+                "--via",
+                str(MRI_VIA),
+                "--images",
+                str(MRI_IMAGES),
+                "--out",
+                str(tmp / "cli_masks"),
+            ]
+        )
+        == 0
+    )
     return tmp / "masks_by_hand", tmp / "cli_masks"
 
 
@@ -49,7 +71,9 @@ def test_the_chapters_via_loop_and_via2masks_write_the_same_masks(chapter_and_cl
     names = sorted(p.name for p in made.glob("*.png"))
     assert names == sorted(p.name for p in hand.glob("*.png")) and len(names) == 40
     for name in names:
-        np.testing.assert_array_equal(io.read_mask(hand / name), io.read_mask(made / name), err_msg=name)
+        np.testing.assert_array_equal(
+            io.read_mask(hand / name), io.read_mask(made / name), err_msg=name
+        )
 
 
 @pytest.mark.parametrize("size", [64, 128, 256])
@@ -76,13 +100,22 @@ def test_same_masks_at_the_training_size(chapter_and_cli_masks, size):
 def test_the_chapter_trains_with_train_on_folder_and_the_clis_split():
     source = CHAPTER.read_text(encoding="utf-8")
     assert "training.train_on_folder(images_dir, mask_dir, run_dir, profile=profile)" in source
-    assert "splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)" in source
+    assert (
+        "splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)"
+        in source
+    )
     import inspect
 
     from helpers import training
 
-    defaults = {k: v.default for k, v in inspect.signature(training.train_on_folder).parameters.items()}
-    assert (defaults["val_fraction"], defaults["test_fraction"], defaults["seed"]) == (0.15, 0.15, config.DEFAULT_SEED)
+    defaults = {
+        k: v.default for k, v in inspect.signature(training.train_on_folder).parameters.items()
+    }
+    assert (defaults["val_fraction"], defaults["test_fraction"], defaults["seed"]) == (
+        0.15,
+        0.15,
+        config.DEFAULT_SEED,
+    )
 
 
 def test_the_output_starts_at_the_foreground_share(tmp_path):

@@ -11,7 +11,9 @@ from helpers.errors import CourseError
 MASK_MAKERS = {
     "global": lambda image, dark: classical.global_threshold_mask(image, 100, dark_objects=dark),
     "otsu": lambda image, dark: classical.otsu_mask(image, dark_objects=dark),
-    "adaptive": lambda image, dark: classical.adaptive_mask(image, block_size=15, dark_objects=dark),
+    "adaptive": lambda image, dark: classical.adaptive_mask(
+        image, block_size=15, dark_objects=dark
+    ),
     "sobel": lambda image, dark: classical.sobel_edges(image),
     "canny": lambda image, dark: classical.canny_edges(image),
     "edge regions": lambda image, dark: classical.regions_from_edges(classical.canny_edges(image)),
@@ -201,8 +203,9 @@ def test_rgb_is_turned_to_grey_by_luminance():
     np.testing.assert_allclose(classical.as_grey(rgb), luma, atol=1e-9)
     red_and_black = np.zeros((4, 4, 3), np.uint8)
     red_and_black[:2, :, 0] = 255  # luma 76.2 above, 0 below
-    np.testing.assert_array_equal(classical.global_threshold_mask(red_and_black, 70)[:, 0],
-                                  [True, True, False, False])
+    np.testing.assert_array_equal(
+        classical.global_threshold_mask(red_and_black, 70)[:, 0], [True, True, False, False]
+    )
     assert not classical.global_threshold_mask(red_and_black, 80).any()
 
 
@@ -215,11 +218,15 @@ def test_rgba_ignores_alpha_and_a_single_channel_is_grey():
 
 
 @pytest.mark.parametrize("name", sorted(MASK_MAKERS))
-@pytest.mark.parametrize("image", [
-    np.full((32, 32), 128, np.uint8),
-    np.full((32, 32), 0.25),
-    np.full((32, 32, 3), 200, np.uint8),
-], ids=["uint8", "float", "rgb"])
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.full((32, 32), 128, np.uint8),
+        np.full((32, 32), 0.25),
+        np.full((32, 32, 3), 200, np.uint8),
+    ],
+    ids=["uint8", "float", "rgb"],
+)
 def test_a_constant_image_gives_an_empty_mask(name, image):
     for dark in (False, True):
         mask = MASK_MAKERS[name](image, dark)

@@ -99,8 +99,10 @@ def not_a_model(tmp_path) -> Path:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def _refused(argv, capfd, *fragments, unchanged: Path) -> str:
@@ -132,59 +134,146 @@ DATA_PROBLEMS = {  # kind -> a fragment the line must hold (where the problem is
 @pytest.mark.parametrize("kind", DATA_PROBLEMS)
 def test_train_refuses_bad_data_before_writing(kind, data, tmp_path, capfd):
     images, masks = _bad_folders(kind, data, tmp_path)
-    _refused(["train", "--images", images, "--masks", masks, "--out", tmp_path / "run",
-              "--profile", "quick", "--size", "32", "--epochs", "1"],
-             capfd, DATA_PROBLEMS[kind], unchanged=tmp_path)
+    _refused(
+        [
+            "train",
+            "--images",
+            images,
+            "--masks",
+            masks,
+            "--out",
+            tmp_path / "run",
+            "--profile",
+            "quick",
+            "--size",
+            "32",
+            "--epochs",
+            "1",
+        ],
+        capfd,
+        DATA_PROBLEMS[kind],
+        unchanged=tmp_path,
+    )
 
 
 @pytest.mark.parametrize("kind", DATA_PROBLEMS)
 def test_evaluate_refuses_bad_data_before_writing(kind, data, model, tmp_path, capfd):
     images, masks = _bad_folders(kind, data, tmp_path)
-    _refused(["evaluate", "--model", model, "--images", images, "--masks", masks,
-              "--out", tmp_path / "scores.csv", "--size", "32"],
-             capfd, DATA_PROBLEMS[kind], unchanged=tmp_path)
+    _refused(
+        [
+            "evaluate",
+            "--model",
+            model,
+            "--images",
+            images,
+            "--masks",
+            masks,
+            "--out",
+            tmp_path / "scores.csv",
+            "--size",
+            "32",
+        ],
+        capfd,
+        DATA_PROBLEMS[kind],
+        unchanged=tmp_path,
+    )
 
 
 @pytest.mark.parametrize("kind", ["missing folder", "empty folder", "corrupt PNG"])
 def test_predict_refuses_bad_input_before_writing(kind, data, model, tmp_path, capfd):
     images, _ = _bad_folders(kind, data, tmp_path)
-    _refused(["predict", "--model", model, "--input", images, "--out", tmp_path / "pred"],
-             capfd, DATA_PROBLEMS[kind], unchanged=tmp_path)
+    _refused(
+        ["predict", "--model", model, "--input", images, "--out", tmp_path / "pred"],
+        capfd,
+        DATA_PROBLEMS[kind],
+        unchanged=tmp_path,
+    )
 
 
 @pytest.mark.parametrize("command", ["evaluate", "predict"])
 def test_a_model_file_that_is_not_a_model_is_one_line(command, data, not_a_model, tmp_path, capfd):
-    inputs = (["--images", data / "images", "--masks", data / "masks", "--out", tmp_path / "s.csv"]
-              if command == "evaluate" else
-              ["--input", data / "images", "--out", tmp_path / "pred"])
-    _refused([command, "--model", not_a_model, *inputs], capfd, "downloaded.keras",
-             unchanged=tmp_path)
+    inputs = (
+        ["--images", data / "images", "--masks", data / "masks", "--out", tmp_path / "s.csv"]
+        if command == "evaluate"
+        else ["--input", data / "images", "--out", tmp_path / "pred"]
+    )
+    _refused(
+        [command, "--model", not_a_model, *inputs], capfd, "downloaded.keras", unchanged=tmp_path
+    )
 
 
 def test_train_with_a_bad_profile_is_one_line(data, tmp_path, capfd, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "bogus")
-    line = _refused(["train", "--images", data / "images", "--masks", data / "masks",
-                     "--out", tmp_path / "run"], capfd, "COURSE_PROFILE='bogus'", "quick",
-                    unchanged=tmp_path)
+    line = _refused(
+        [
+            "train",
+            "--images",
+            data / "images",
+            "--masks",
+            data / "masks",
+            "--out",
+            tmp_path / "run",
+        ],
+        capfd,
+        "COURSE_PROFILE='bogus'",
+        "quick",
+        unchanged=tmp_path,
+    )
     assert "Valid profiles" in line
 
 
 def test_outputs_that_exist_are_left_alone(data, model, tmp_path, capfd):
     csv = tmp_path / "scores.csv"
     csv.write_text("mine\n")
-    _refused(["evaluate", "--model", model, "--images", data / "images", "--masks",
-              data / "masks", "--out", csv, "--size", "32"], capfd, "scores.csv",
-             unchanged=tmp_path)
+    _refused(
+        [
+            "evaluate",
+            "--model",
+            model,
+            "--images",
+            data / "images",
+            "--masks",
+            data / "masks",
+            "--out",
+            csv,
+            "--size",
+            "32",
+        ],
+        capfd,
+        "scores.csv",
+        unchanged=tmp_path,
+    )
     (tmp_path / "pred").mkdir()
     (tmp_path / "pred" / "mito_000.png").write_bytes(b"mine")
-    _refused(["predict", "--model", model, "--input", data / "images", "--out",
-              tmp_path / "pred"], capfd, "--overwrite", unchanged=tmp_path)
+    _refused(
+        ["predict", "--model", model, "--input", data / "images", "--out", tmp_path / "pred"],
+        capfd,
+        "--overwrite",
+        unchanged=tmp_path,
+    )
     run = tmp_path / "run"
     run.mkdir()
     (run / "split.json").write_text('{"train": ["someone else"], "val": [], "test": []}')
-    _refused(["train", "--images", data / "images", "--masks", data / "masks", "--out", run,
-              "--profile", "quick", "--size", "32", "--epochs", "1"], capfd, "split.json",
-             unchanged=tmp_path)
+    _refused(
+        [
+            "train",
+            "--images",
+            data / "images",
+            "--masks",
+            data / "masks",
+            "--out",
+            run,
+            "--profile",
+            "quick",
+            "--size",
+            "32",
+            "--epochs",
+            "1",
+        ],
+        capfd,
+        "split.json",
+        unchanged=tmp_path,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -196,8 +285,12 @@ def test_outputs_that_exist_are_left_alone(data, model, tmp_path, capfd):
 def masks(tmp_path_factory) -> Path:
     """The bundled MRI annotations as mask PNGs (via2masks' own output)."""
     out = tmp_path_factory.mktemp("mri") / "masks"
-    assert cli.main(["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            ["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES), "--out", str(out)]
+        )
+        == 0
+    )
     return out
 
 
@@ -205,21 +298,47 @@ def test_via2masks_bad_inputs(tmp_path, capfd, masks):
     broken = tmp_path / "annotations.json"
     broken.write_text('{"img.png": {"filename": "img.png", "regions": [')
     out = tmp_path / "out"
-    _refused(["via2masks", "--via", broken, "--images", MRI_IMAGES, "--out", out], capfd,
-             "annotations.json", "export", unchanged=tmp_path)
+    _refused(
+        ["via2masks", "--via", broken, "--images", MRI_IMAGES, "--out", out],
+        capfd,
+        "annotations.json",
+        "export",
+        unchanged=tmp_path,
+    )
     csv_like = tmp_path / "notes.txt"
     csv_like.write_text("these are my notes, not VIA's\n")
-    _refused(["via2masks", "--via", csv_like, "--images", MRI_IMAGES, "--out", out], capfd,
-             "notes.txt", unchanged=tmp_path)
-    _refused(["via2masks", "--via", tmp_path / "none.json", "--images", MRI_IMAGES, "--out", out],
-             capfd, "none.json", unchanged=tmp_path)
-    _refused(["via2masks", "--via", MRI_VIA, "--images", tmp_path / "no-such-folder", "--out", out],
-             capfd, "no-such-folder", unchanged=tmp_path)
+    _refused(
+        ["via2masks", "--via", csv_like, "--images", MRI_IMAGES, "--out", out],
+        capfd,
+        "notes.txt",
+        unchanged=tmp_path,
+    )
+    _refused(
+        ["via2masks", "--via", tmp_path / "none.json", "--images", MRI_IMAGES, "--out", out],
+        capfd,
+        "none.json",
+        unchanged=tmp_path,
+    )
+    _refused(
+        ["via2masks", "--via", MRI_VIA, "--images", tmp_path / "no-such-folder", "--out", out],
+        capfd,
+        "no-such-folder",
+        unchanged=tmp_path,
+    )
     (tmp_path / "empty").mkdir()
-    _refused(["via2masks", "--via", MRI_VIA, "--images", tmp_path / "empty", "--out", out],
-             capfd, "empty", "--images", unchanged=tmp_path)
-    _refused(["via2masks", "--via", MRI_VIA, "--images", MRI_IMAGES, "--out", masks], capfd,
-             "--overwrite", unchanged=masks)
+    _refused(
+        ["via2masks", "--via", MRI_VIA, "--images", tmp_path / "empty", "--out", out],
+        capfd,
+        "empty",
+        "--images",
+        unchanged=tmp_path,
+    )
+    _refused(
+        ["via2masks", "--via", MRI_VIA, "--images", MRI_IMAGES, "--out", masks],
+        capfd,
+        "--overwrite",
+        unchanged=masks,
+    )
 
 
 def test_via2masks_reports_a_damaged_image_and_goes_on(tmp_path, capfd):
@@ -229,8 +348,20 @@ def test_via2masks_reports_a_damaged_image_and_goes_on(tmp_path, capfd):
     images = tmp_path / "images"
     shutil.copytree(MRI_IMAGES, images)
     (images / "mri_004.png").write_bytes(b"garbage")
-    assert cli.main(["via2masks", "--via", str(MRI_VIA), "--images", str(images),
-                     "--out", str(tmp_path / "m")]) == 0
+    assert (
+        cli.main(
+            [
+                "via2masks",
+                "--via",
+                str(MRI_VIA),
+                "--images",
+                str(images),
+                "--out",
+                str(tmp_path / "m"),
+            ]
+        )
+        == 0
+    )
     out = capfd.readouterr().out
     assert "mri_004.png: cannot be read as an image" in out
     assert not (tmp_path / "m" / "mri_004.png").exists()
@@ -239,13 +370,24 @@ def test_via2masks_reports_a_damaged_image_and_goes_on(tmp_path, capfd):
 
 def test_masks2via_bad_inputs(tmp_path, capfd, masks):
     out = tmp_path / "out.json"
-    _refused(["masks2via", "--masks", tmp_path / "no-such-folder", "--images", MRI_IMAGES,
-              "--out", out], capfd, "no-such-folder", unchanged=tmp_path)
+    _refused(
+        ["masks2via", "--masks", tmp_path / "no-such-folder", "--images", MRI_IMAGES, "--out", out],
+        capfd,
+        "no-such-folder",
+        unchanged=tmp_path,
+    )
     (tmp_path / "empty").mkdir()
-    _refused(["masks2via", "--masks", tmp_path / "empty", "--images", MRI_IMAGES, "--out", out],
-             capfd, "empty", unchanged=tmp_path)
-    for problem, fragment in [("orphan", "stray"), ("corrupt", "mri_001.png"),
-                              ("values", "mri_002.png")]:
+    _refused(
+        ["masks2via", "--masks", tmp_path / "empty", "--images", MRI_IMAGES, "--out", out],
+        capfd,
+        "empty",
+        unchanged=tmp_path,
+    )
+    for problem, fragment in [
+        ("orphan", "stray"),
+        ("corrupt", "mri_001.png"),
+        ("values", "mri_002.png"),
+    ]:
         folder = tmp_path / problem
         shutil.copytree(masks, folder)
         if problem == "orphan":
@@ -255,15 +397,28 @@ def test_masks2via_bad_inputs(tmp_path, capfd, masks):
         else:
             grey = np.arange(256 * 256).reshape(256, 256) % 200
             Image.fromarray(grey.astype(np.uint8)).save(folder / "mri_002.png")
-        _refused(["masks2via", "--masks", folder, "--images", MRI_IMAGES, "--out", out], capfd,
-                 fragment, unchanged=tmp_path)
+        _refused(
+            ["masks2via", "--masks", folder, "--images", MRI_IMAGES, "--out", out],
+            capfd,
+            fragment,
+            unchanged=tmp_path,
+        )
     classes = tmp_path / "classes.json"
     classes.write_text("[1, 2")
-    _refused(["masks2via", "--masks", masks, "--images", MRI_IMAGES, "--out", out,
-              "--classes", classes], capfd, "classes.json", unchanged=tmp_path)
+    _refused(
+        ["masks2via", "--masks", masks, "--images", MRI_IMAGES, "--out", out, "--classes", classes],
+        capfd,
+        "classes.json",
+        unchanged=tmp_path,
+    )
     out.write_text("{}")
-    _refused(["masks2via", "--masks", masks, "--images", MRI_IMAGES, "--out", out], capfd,
-             "out.json", "--overwrite", unchanged=tmp_path)
+    _refused(
+        ["masks2via", "--masks", masks, "--images", MRI_IMAGES, "--out", out],
+        capfd,
+        "out.json",
+        "--overwrite",
+        unchanged=tmp_path,
+    )
 
 
 def test_synth_output_that_exists_or_is_a_file(tmp_path, capfd):
@@ -282,14 +437,27 @@ def test_synth_output_that_exists_or_is_a_file(tmp_path, capfd):
 
 
 def _python_m_helpers(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "helpers", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_bad_profile_from_the_environment_in_a_fresh_interpreter(data, tmp_path):
-    done = _python_m_helpers("train", "--images", data / "images", "--masks", data / "masks",
-                             "--out", tmp_path / "run", env={"COURSE_PROFILE": "bogus"})
+    done = _python_m_helpers(
+        "train",
+        "--images",
+        data / "images",
+        "--masks",
+        data / "masks",
+        "--out",
+        tmp_path / "run",
+        env={"COURSE_PROFILE": "bogus"},
+    )
     assert done.returncode == 2, done.stderr
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: Unknown run profile"), done.stderr
@@ -299,8 +467,9 @@ def test_bad_profile_from_the_environment_in_a_fresh_interpreter(data, tmp_path)
 def test_unreadable_via_in_a_fresh_interpreter(tmp_path):
     broken = tmp_path / "export.json"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not json at all")
-    done = _python_m_helpers("via2masks", "--via", broken, "--images", MRI_IMAGES,
-                             "--out", tmp_path / "m")
+    done = _python_m_helpers(
+        "via2masks", "--via", broken, "--images", MRI_IMAGES, "--out", tmp_path / "m"
+    )
     assert done.returncode == 2
     lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "export.json" in lines[0] and "Traceback" not in done.stderr

@@ -27,7 +27,9 @@ def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
     for kind in ("images", "masks"):
         (root / kind).mkdir()
-    sources = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+    sources = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )
     for (image, mask), stem in zip(sources[:8], STEMS, strict=True):
         shutil.copy(image, root / "images" / f"{stem}.png")
         shutil.copy(mask, root / "masks" / f"{stem}.png")
@@ -35,8 +37,22 @@ def folders(tmp_path_factory):
 
 
 def _train_args(folders, out, *extra):
-    return ["train", "--images", str(folders / "images"), "--masks", str(folders / "masks"),
-            "--out", str(out), "--size", "32", "--epochs", "1", "--profile", "quick", *extra]
+    return [
+        "train",
+        "--images",
+        str(folders / "images"),
+        "--masks",
+        str(folders / "masks"),
+        "--out",
+        str(out),
+        "--size",
+        "32",
+        "--epochs",
+        "1",
+        "--profile",
+        "quick",
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +84,9 @@ def test_train_writes_model_history_and_a_split_without_overlap(run):
     assert json.loads((run / "run.json").read_text())["size"] == 32
 
 
-def test_train_again_with_the_same_command_resumes_and_adds_nothing(run, folders, fast_training, capsys):
+def test_train_again_with_the_same_command_resumes_and_adds_nothing(
+    run, folders, fast_training, capsys
+):
     assert cli.main(_train_args(folders, run)) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("nothing left to train")
     assert len(pd.read_csv(run / "history.csv")) == 1
@@ -82,28 +100,66 @@ def test_train_into_a_folder_of_another_split_is_refused(run, folders, capsys):
 
 def test_evaluate_writes_one_row_per_test_image(run, folders, tmp_path, capsys):
     out = tmp_path / "metrics.csv"
-    code = cli.main(["evaluate", "--model", str(run / "model.keras"), "--images", str(folders / "images"),
-                     "--masks", str(folders / "masks"), "--out", str(out), "--split", str(run / "split.json")])
+    code = cli.main(
+        [
+            "evaluate",
+            "--model",
+            str(run / "model.keras"),
+            "--images",
+            str(folders / "images"),
+            "--masks",
+            str(folders / "masks"),
+            "--out",
+            str(out),
+            "--split",
+            str(run / "split.json"),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out, index_col="image")
     assert table.index.tolist() == json.loads((run / "split.json").read_text())["test"]
     assert {"iou", "dice", "precision", "recall", "f1", "accuracy"} <= set(table.columns)
-    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("Evaluated 1 images at 32 px")
+    assert (
+        capsys.readouterr().out.strip().splitlines()[-1].startswith("Evaluated 1 images at 32 px")
+    )
 
 
 def test_evaluate_refuses_to_overwrite_its_csv(run, folders, tmp_path, capsys):
     out = tmp_path / "metrics.csv"
     out.write_text("keep me")
-    code = cli.main(["evaluate", "--model", str(run / "model.keras"), "--images", str(folders / "images"),
-                     "--masks", str(folders / "masks"), "--out", str(out)])
+    code = cli.main(
+        [
+            "evaluate",
+            "--model",
+            str(run / "model.keras"),
+            "--images",
+            str(folders / "images"),
+            "--masks",
+            str(folders / "masks"),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 2 and out.read_text() == "keep me"
     assert "--overwrite" in capsys.readouterr().err
 
 
 def test_predict_writes_masks_at_each_input_size(run, folders, tmp_path):
     out = tmp_path / "pred"
-    assert cli.main(["predict", "--model", str(run / "model.keras"), "--input", str(folders / "images"),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            [
+                "predict",
+                "--model",
+                str(run / "model.keras"),
+                "--input",
+                str(folders / "images"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     written = sorted(p.stem for p in out.glob("*.png"))
     assert written == STEMS
     mask = io.read_image(out / "mito_000.png")
@@ -113,8 +169,19 @@ def test_predict_writes_masks_at_each_input_size(run, folders, tmp_path):
 def test_predict_one_file_in_tiles(run, tmp_path):
     external = config.data_dir("mito", "external", "external_000.png")
     out = tmp_path / "pred"
-    code = cli.main(["predict", "--model", str(run / "model.keras"), "--input", str(external),
-                     "--out", str(out), "--tile", "32"])
+    code = cli.main(
+        [
+            "predict",
+            "--model",
+            str(run / "model.keras"),
+            "--input",
+            str(external),
+            "--out",
+            str(out),
+            "--tile",
+            "32",
+        ]
+    )
     assert code == 0
     assert io.read_image(out / "external_000.png").shape[:2] == io.read_image(external).shape[:2]
 
@@ -131,8 +198,19 @@ def _fails(argv, capsys, *fragments):
 
 
 def test_missing_image_folder_is_a_one_line_error(tmp_path, capsys):
-    _fails(["train", "--images", str(tmp_path / "nope"), "--masks", str(tmp_path), "--out",
-            str(tmp_path / "out")], capsys, "nope")
+    _fails(
+        [
+            "train",
+            "--images",
+            str(tmp_path / "nope"),
+            "--masks",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capsys,
+        "nope",
+    )
 
 
 def test_orphan_mask_is_named_in_the_error(folders, tmp_path, capsys):
@@ -146,20 +224,53 @@ def test_orphan_mask_is_named_in_the_error(folders, tmp_path, capsys):
 def test_damaged_model_file_is_a_one_line_error(folders, tmp_path, capsys):
     broken = tmp_path / "model.keras"
     broken.write_bytes(b"not a model")
-    _fails(["predict", "--model", str(broken), "--input", str(folders / "images"),
-            "--out", str(tmp_path / "pred")], capsys, "model.keras could not be loaded")
+    _fails(
+        [
+            "predict",
+            "--model",
+            str(broken),
+            "--input",
+            str(folders / "images"),
+            "--out",
+            str(tmp_path / "pred"),
+        ],
+        capsys,
+        "model.keras could not be loaded",
+    )
 
 
 def test_input_that_is_not_an_image_is_a_one_line_error(run, tmp_path, capsys):
     fake = tmp_path / "photo.png"
     fake.write_text("this is text")
-    _fails(["predict", "--model", str(run / "model.keras"), "--input", str(fake),
-            "--out", str(tmp_path / "pred")], capsys, "photo.png")
+    _fails(
+        [
+            "predict",
+            "--model",
+            str(run / "model.keras"),
+            "--input",
+            str(fake),
+            "--out",
+            str(tmp_path / "pred"),
+        ],
+        capsys,
+        "photo.png",
+    )
 
 
 def test_missing_input_is_a_one_line_error(run, tmp_path, capsys):
-    _fails(["predict", "--model", str(run / "model.keras"), "--input", str(tmp_path / "none.png"),
-            "--out", str(tmp_path / "pred")], capsys, "none.png")
+    _fails(
+        [
+            "predict",
+            "--model",
+            str(run / "model.keras"),
+            "--input",
+            str(tmp_path / "none.png"),
+            "--out",
+            str(tmp_path / "pred"),
+        ],
+        capsys,
+        "none.png",
+    )
 
 
 def test_size_that_the_unet_cannot_halve_is_a_one_line_error(folders, tmp_path, capsys):

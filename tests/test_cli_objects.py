@@ -22,7 +22,9 @@ def folders(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
     for kind in ("images", "masks"):
         (root / kind).mkdir()
-    sources = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+    sources = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )
     for image, mask in sources[: len(STEMS)]:
         shutil.copy(image, root / "images" / image.name)
         shutil.copy(mask, root / "masks" / mask.name)
@@ -50,13 +52,31 @@ def test_objects_writes_one_row_per_connected_component(folders, tmp_path, capsy
         assert counts[stem] == expected
     assert {"class", "label", "area_px", "major_axis_px", "minor_axis_px", "solidity"} <= set(table)
     assert (table["class"] == 1).all() and "mean_intensity" not in table
-    assert capsys.readouterr().out.strip().splitlines()[-1].startswith(f"Measured {len(table)} objects in 6 masks")
+    assert (
+        capsys.readouterr()
+        .out.strip()
+        .splitlines()[-1]
+        .startswith(f"Measured {len(table)} objects in 6 masks")
+    )
 
 
 def test_objects_with_images_and_pixel_size_adds_intensity_in_microns(folders, tmp_path):
     out = tmp_path / "objects.csv"
-    code = cli.main(["objects", "--masks", str(folders / "masks"), "--images", str(folders / "images"),
-                     "--out", str(out), "--pixel-size", "0.5", "--min-size", "20"])
+    code = cli.main(
+        [
+            "objects",
+            "--masks",
+            str(folders / "masks"),
+            "--images",
+            str(folders / "images"),
+            "--out",
+            str(out),
+            "--pixel-size",
+            "0.5",
+            "--min-size",
+            "20",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out)
     assert {"area_um2", "major_axis_um", "mean_intensity"} <= set(table) and "area_px" not in table
@@ -85,66 +105,157 @@ def test_objects_refuses_to_overwrite_its_csv(folders, tmp_path, capsys):
     out.write_text("keep me")
     _fails(["objects", "--masks", str(folders / "masks"), "--out", str(out)], capsys, "--overwrite")
     assert out.read_text() == "keep me"
-    assert cli.main(["objects", "--masks", str(folders / "masks"), "--out", str(out), "--overwrite"]) == 0
+    assert (
+        cli.main(["objects", "--masks", str(folders / "masks"), "--out", str(out), "--overwrite"])
+        == 0
+    )
     assert out.read_text().startswith("image,class,label")
 
 
 def test_missing_mask_folder_is_a_one_line_error(tmp_path, capsys):
-    _fails(["objects", "--masks", str(tmp_path / "nope"), "--out", str(tmp_path / "o.csv")], capsys,
-           "mask folder", "nope")
+    _fails(
+        ["objects", "--masks", str(tmp_path / "nope"), "--out", str(tmp_path / "o.csv")],
+        capsys,
+        "mask folder",
+        "nope",
+    )
     assert not (tmp_path / "o.csv").exists()
 
 
 def test_an_empty_mask_folder_is_a_one_line_error(tmp_path, capsys):
     (tmp_path / "masks").mkdir()
-    _fails(["objects", "--masks", str(tmp_path / "masks"), "--out", str(tmp_path / "o.csv")], capsys, "No masks")
+    _fails(
+        ["objects", "--masks", str(tmp_path / "masks"), "--out", str(tmp_path / "o.csv")],
+        capsys,
+        "No masks",
+    )
 
 
 def test_an_unpaired_mask_is_named(folders, tmp_path, capsys):
     masks = tmp_path / "masks"
     shutil.copytree(folders / "masks", masks)
     shutil.copy(masks / "mito_000.png", masks / "stray.png")
-    _fails(["objects", "--masks", str(masks), "--images", str(folders / "images"),
-            "--out", str(tmp_path / "o.csv")], capsys, "stray")
+    _fails(
+        [
+            "objects",
+            "--masks",
+            str(masks),
+            "--images",
+            str(folders / "images"),
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+        capsys,
+        "stray",
+    )
 
 
 def test_an_image_of_another_size_than_its_mask_is_named(tmp_path, capsys):
     write_png(tmp_path / "images" / "a.png", np.zeros((10, 12), np.uint8))
     write_png(tmp_path / "masks" / "a.png", np.zeros((10, 10), np.uint8))
-    _fails(["objects", "--masks", str(tmp_path / "masks"), "--images", str(tmp_path / "images"),
-            "--out", str(tmp_path / "o.csv")], capsys, "a.png", "12 x 10")
+    _fails(
+        [
+            "objects",
+            "--masks",
+            str(tmp_path / "masks"),
+            "--images",
+            str(tmp_path / "images"),
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+        capsys,
+        "a.png",
+        "12 x 10",
+    )
 
 
 def test_a_mask_that_is_not_a_mask_is_named(tmp_path, capsys):
     write_png(tmp_path / "masks" / "photo.png", np.arange(100, dtype=np.uint8).reshape(10, 10))
-    _fails(["objects", "--masks", str(tmp_path / "masks"), "--out", str(tmp_path / "o.csv")], capsys,
-           "photo.png")
+    _fails(
+        ["objects", "--masks", str(tmp_path / "masks"), "--out", str(tmp_path / "o.csv")],
+        capsys,
+        "photo.png",
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc"])
 def test_a_bad_pixel_size_is_refused_by_the_parser(tmp_path, value, capsys):
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["objects", "--masks", str(tmp_path), "--out", str(tmp_path / "o.csv"), "--pixel-size", value])
+        cli.main(
+            [
+                "objects",
+                "--masks",
+                str(tmp_path),
+                "--out",
+                str(tmp_path / "o.csv"),
+                "--pixel-size",
+                value,
+            ]
+        )
     assert exit_.value.code == 2 and "--pixel-size" in capsys.readouterr().err
 
 
-@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
 def test_evaluate_objects_adds_object_columns(folders, tmp_path, monkeypatch, capsys):
     pytest.importorskip("keras")
     from helpers import training
 
     monkeypatch.setattr(training, "train", functools.partial(training.train, jit_compile=False))
     run = tmp_path / "run"
-    assert cli.main(["train", "--images", str(folders / "images"), "--masks", str(folders / "masks"),
-                     "--out", str(run), "--size", "32", "--epochs", "1", "--profile", "quick"]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                "--images",
+                str(folders / "images"),
+                "--masks",
+                str(folders / "masks"),
+                "--out",
+                str(run),
+                "--size",
+                "32",
+                "--epochs",
+                "1",
+                "--profile",
+                "quick",
+            ]
+        )
+        == 0
+    )
     out = tmp_path / "metrics.csv"
-    code = cli.main(["evaluate", "--model", str(run / "model.keras"), "--images", str(folders / "images"),
-                     "--masks", str(folders / "masks"), "--out", str(out), "--objects"])
+    code = cli.main(
+        [
+            "evaluate",
+            "--model",
+            str(run / "model.keras"),
+            "--images",
+            str(folders / "images"),
+            "--masks",
+            str(folders / "masks"),
+            "--out",
+            str(out),
+            "--objects",
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out, index_col="image")
     assert table.index.tolist() == STEMS
-    assert {"iou", "dice", "n_true", "n_pred", "tp", "fp", "fn", "object_f1", "ap", "mean_ap",
-            "splits", "merges"} <= set(table)
+    assert {
+        "iou",
+        "dice",
+        "n_true",
+        "n_pred",
+        "tp",
+        "fp",
+        "fn",
+        "object_f1",
+        "ap",
+        "mean_ap",
+        "splits",
+        "merges",
+    } <= set(table)
     assert (table["tp"] + table["fn"] == table["n_true"]).all()
     assert (table["n_true"] > 0).all()
     lines = capsys.readouterr().out.strip().splitlines()

@@ -41,15 +41,24 @@ def fake_colab(monkeypatch, tmp_path):
 
 
 def test_a_zip_of_a_folder_lands_as_an_images_folder_and_the_via_file(tmp_path):
-    upload = _zip({"scans/a.png": b"A", "scans/b.JPG": b"B", "scans/via_export.json": b"{}",
-                   "__MACOSX/scans/._a.png": b"junk", "scans/notes.txt": b"hello"})
+    upload = _zip(
+        {
+            "scans/a.png": b"A",
+            "scans/b.JPG": b"B",
+            "scans/via_export.json": b"{}",
+            "__MACOSX/scans/._a.png": b"junk",
+            "scans/notes.txt": b"hello",
+        }
+    )
     data = colab.unpack_uploads({"scans.zip": upload}, tmp_path / "mine")
     assert sorted(p.name for p in data.images.iterdir()) == ["a.png", "b.JPG"]
     assert data.via == tmp_path / "mine" / "via_export.json" and data.via.read_bytes() == b"{}"
 
 
 def test_loose_files_and_a_zip_can_be_uploaded_together(tmp_path):
-    data = colab.unpack_uploads({"x.png": b"X", "more.zip": _zip({"y.png": b"Y"}), "a.csv": b"c"}, tmp_path)
+    data = colab.unpack_uploads(
+        {"x.png": b"X", "more.zip": _zip({"y.png": b"Y"}), "a.csv": b"c"}, tmp_path
+    )
     assert sorted(p.name for p in data.images.iterdir()) == ["x.png", "y.png"]
     assert data.via.name == "a.csv"
 
@@ -67,7 +76,9 @@ def test_a_damaged_zip_says_to_make_it_again(tmp_path):
 
 
 def test_a_zip_without_images_says_what_it_holds(tmp_path):
-    with pytest.raises(DataError, match=r"holds no image.*it holds: d\.zip:via\.json, d\.zip:readme\.md"):
+    with pytest.raises(
+        DataError, match=r"holds no image.*it holds: d\.zip:via\.json, d\.zip:readme\.md"
+    ):
         colab.unpack_uploads({"d.zip": _zip({"via.json": b"{}", "readme.md": b"#"})}, tmp_path)
 
 

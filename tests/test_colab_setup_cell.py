@@ -37,7 +37,9 @@ def _setup_cell() -> str:
 
 def _cell_for(repo_url: str, course_dir: Path) -> str:
     source = _setup_cell()
-    assert f'REPO_URL = "{config.REPO_URL}"' in source and 'COURSE_DIR = "/content/course"' in source
+    assert (
+        f'REPO_URL = "{config.REPO_URL}"' in source and 'COURSE_DIR = "/content/course"' in source
+    )
     source = source.replace(f'REPO_URL = "{config.REPO_URL}"', f"REPO_URL = {repo_url!r}")
     return source.replace('COURSE_DIR = "/content/course"', f"COURSE_DIR = {str(course_dir)!r}")
 
@@ -50,23 +52,37 @@ def _colab_like_python(tmp_path: Path) -> Path:
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     (Path(site) / "course_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
 
 
-def _run_as_colab(python: Path, cell: str, workdir: Path, after: str = "") -> subprocess.CompletedProcess:
-    script = textwrap.dedent(
-        """
+def _run_as_colab(
+    python: Path, cell: str, workdir: Path, after: str = ""
+) -> subprocess.CompletedProcess:
+    script = (
+        textwrap.dedent(
+            """
         import sys, types
         sys.modules["google"] = types.ModuleType("google")
         sys.modules["google.colab"] = types.ModuleType("google.colab")
         """
-    ) + cell + "\n" + after
+        )
+        + cell
+        + "\n"
+        + after
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_ROOT")}
     return subprocess.run(
-        [str(python), "-c", script], cwd=workdir, capture_output=True, text=True, env=env, timeout=600
+        [str(python), "-c", script],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
 
 
@@ -108,5 +124,7 @@ def test_a_clone_that_fails_prints_two_lines_and_no_traceback(tmp_path):
 
 def test_outside_colab_the_cell_does_nothing(tmp_path):
     cell = _cell_for("file:///nowhere", tmp_path / "course")
-    result = subprocess.run([sys.executable, "-c", cell], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", cell], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 0 and result.stdout == "" and not (tmp_path / "course").exists()

@@ -82,8 +82,9 @@ def test_grey_differs_from_skimage_rgb2gray_as_the_docstring_says():
 
 def test_grey_drops_alpha_keeps_units_and_refuses_other_shapes():
     rgba = RNG.integers(0, 65536, (4, 4, 4)).astype(np.uint16)
-    np.testing.assert_array_equal(conventions.grey_from_rgb(rgba),
-                                  conventions.grey_from_rgb(rgba[..., :3]))
+    np.testing.assert_array_equal(
+        conventions.grey_from_rgb(rgba), conventions.grey_from_rgb(rgba[..., :3])
+    )
     assert conventions.grey_from_rgb(rgba).max() > 255  # 16-bit units, not rescaled
     with pytest.raises(DataError, match="3 \\(RGB\\) or 4"):
         conventions.grey_from_rgb(np.zeros((4, 4, 2)))
@@ -143,28 +144,31 @@ def test_what_is_not_a_mask_is_refused_with_what_to_do(mask, error, words):
 @settings(max_examples=25, deadline=None)
 @given(arrays(np.bool_, st.tuples(st.integers(2, 9), st.integers(2, 9))))
 def test_metrics_plots_and_io_read_a_0_255_mask_alike(mask):
-    image = (mask * np.uint8(255))
+    image = mask * np.uint8(255)
     np.testing.assert_array_equal(conventions.mask_labels(image), mask)
     np.testing.assert_array_equal(plots._mask(image), mask)
     truth = mask.copy()
     truth[0, 0] = True  # never empty, so the score is not the empty rule
     assert metrics.iou(truth * np.uint8(255), truth) == 1.0
-    np.testing.assert_array_equal(metrics.confusion_matrix(image, mask),
-                                  metrics.confusion_matrix(mask, mask))
+    np.testing.assert_array_equal(
+        metrics.confusion_matrix(image, mask), metrics.confusion_matrix(mask, mask)
+    )
 
 
 def test_io_reads_a_0_255_png_by_the_same_rule(tmp_path):
     mask = RNG.integers(0, 2, (5, 8)).astype(bool)
     Image.fromarray(mask.astype(np.uint8) * 255).save(tmp_path / "m.png")
-    np.testing.assert_array_equal(hio.read_mask(tmp_path / "m.png"),
-                                  conventions.mask_labels(mask * np.uint8(255)))
+    np.testing.assert_array_equal(
+        hio.read_mask(tmp_path / "m.png"), conventions.mask_labels(mask * np.uint8(255))
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.bool_])
 def test_io_and_plots_turn_pixels_into_the_same_floats(dtype):
     top = {np.uint8: 255, np.uint16: 65535, np.bool_: 1}.get(dtype)
-    pixels = (RNG.random((6, 7)) if top is None
-              else RNG.integers(0, top, (6, 7), endpoint=True)).astype(dtype)
+    pixels = (
+        RNG.random((6, 7)) if top is None else RNG.integers(0, top, (6, 7), endpoint=True)
+    ).astype(dtype)
     np.testing.assert_array_equal(conventions.float_image(pixels), plots._display_image(pixels))
     with pytest.raises(errors.PlotInputError):  # the same refusal, in plots' own error
         plots._display_image(pixels.astype(np.int64) + 300)
@@ -175,5 +179,6 @@ def test_io_and_classical_make_grey_by_the_same_formula(tmp_path):
     Image.fromarray(rgb).save(tmp_path / "c.png")
     expected = conventions.grey_from_rgb(rgb)
     np.testing.assert_array_equal(classical.as_grey(rgb), expected)
-    np.testing.assert_array_equal(hio.read_image(tmp_path / "c.png", channels=1)[..., 0],
-                                  np.rint(expected).astype(np.uint8))
+    np.testing.assert_array_equal(
+        hio.read_image(tmp_path / "c.png", channels=1)[..., 0], np.rint(expected).astype(np.uint8)
+    )

@@ -47,10 +47,24 @@ def free_ports(count: int) -> list[int]:
 
 def train_command(out: Path) -> list[str]:
     # quick profile: 16 training and 4 validation images of 64 px; batches of 4 split 2 + 2
-    return [sys.executable, "-m", "helpers", "train",
-            "--images", str(config.data_dir("mito", "images")),
-            "--masks", str(config.data_dir("mito", "masks")),
-            "--profile", "quick", "--epochs", "2", "--batch-size", "4", "--out", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "helpers",
+        "train",
+        "--images",
+        str(config.data_dir("mito", "images")),
+        "--masks",
+        str(config.data_dir("mito", "masks")),
+        "--profile",
+        "quick",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "4",
+        "--out",
+        str(out),
+    ]
 
 
 def environment(**extra) -> dict:
@@ -65,10 +79,16 @@ def runs(tmp_path_factory):
     start = time.perf_counter()
     processes = [
         subprocess.Popen(
-            train_command(folder / "shared"), cwd=ROOT, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env=environment(TF_CONFIG=json.dumps(
-                {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})),
+            train_command(folder / "shared"),
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=environment(
+                TF_CONFIG=json.dumps(
+                    {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+                )
+            ),
         )
         for index in range(2)
     ]
@@ -81,8 +101,13 @@ def runs(tmp_path_factory):
             if process.poll() is None:
                 process.kill()
     seconds = time.perf_counter() - start
-    return {"folder": folder, "codes": [p.returncode for p in processes], "outputs": outputs,
-            "seconds": seconds, "single": single}
+    return {
+        "folder": folder,
+        "codes": [p.returncode for p in processes],
+        "outputs": outputs,
+        "seconds": seconds,
+        "single": single,
+    }
 
 
 def test_both_workers_finish_and_only_the_chief_writes(runs):
@@ -91,7 +116,12 @@ def test_both_workers_finish_and_only_the_chief_writes(runs):
     assert "this is worker 1 (reads --out, writes nothing)" in runs["outputs"][1]
     shared = runs["folder"] / "shared"
     assert sorted(p.name for p in shared.iterdir()) == [
-        "history.csv", "model.keras", "resume", "run.json", "split.json"]
+        "history.csv",
+        "model.keras",
+        "resume",
+        "run.json",
+        "split.json",
+    ]
     assert len(list((shared / "resume").glob("*.weights.h5"))) == 1
     assert len(pd.read_csv(shared / "history.csv")) == 2
     assert runs["seconds"] < 55  # 3 runs of 2 epochs (2 TensorFlow start-ups) on 2 CPU cores
@@ -110,8 +140,9 @@ def test_two_workers_train_as_one_process_with_the_same_global_batch(runs):
     for a, b in zip(models[0].weights, models[1].weights, strict=True):
         if a.path.endswith("kernel"):
             np.testing.assert_allclose(a.numpy(), b.numpy(), atol=2e-2, err_msg=a.path)
-    pairs = io.pair_images_and_masks(config.data_dir("mito", "images"),
-                                     config.data_dir("mito", "masks"))[:6]
+    pairs = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )[:6]
     images, _ = io.load_pairs(pairs, size=64)
     predicted = [model.predict(images, verbose=0) for model in models]
     np.testing.assert_allclose(predicted[0], predicted[1], atol=3e-2)
@@ -121,9 +152,18 @@ def test_tf_config_that_is_not_a_cluster_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", "{not json")
     with pytest.raises(training.TrainingError, match="TF_CONFIG is not a tf.distribute cluster"):
         training.cluster()
-    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["a:1"]},
-                                                "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}),
+    )
     assert training.cluster() is None and training.is_chief()  # one worker: no cluster
-    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"chief": ["a:1"], "worker": ["b:2"]},
-                                                "task": {"type": "worker", "index": 0}}))
+    monkeypatch.setenv(
+        "TF_CONFIG",
+        json.dumps(
+            {
+                "cluster": {"chief": ["a:1"], "worker": ["b:2"]},
+                "task": {"type": "worker", "index": 0},
+            }
+        ),
+    )
     assert training.cluster() == {"workers": 2, "chief": False, "task": "worker 0"}

@@ -41,13 +41,15 @@ def _reference(model, images, masks, threshold=0.5):
         truth = mask[..., 0]
         t, p = truth.ravel(), predicted.ravel()
         empty = not t.any() and not p.any()
-        rows.append({
-            "iou": 1.0 if empty else jaccard_score(t, p, zero_division=0),
-            "dice": 1.0 if empty else f1_score(t, p, zero_division=0),
-            "precision": 1.0 if empty else precision_score(t, p, zero_division=0),
-            "recall": 1.0 if empty else recall_score(t, p, zero_division=0),
-            "accuracy": accuracy_score(t, p),
-        })
+        rows.append(
+            {
+                "iou": 1.0 if empty else jaccard_score(t, p, zero_division=0),
+                "dice": 1.0 if empty else f1_score(t, p, zero_division=0),
+                "precision": 1.0 if empty else precision_score(t, p, zero_division=0),
+                "recall": 1.0 if empty else recall_score(t, p, zero_division=0),
+                "accuracy": accuracy_score(t, p),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -57,7 +59,9 @@ def test_table_matches_a_per_image_scikit_learn_reference(model, data):
     reference = _reference(model, images, masks)
     assert len(table) == len(images)
     for column in reference.columns:
-        np.testing.assert_allclose(table[column].to_numpy(), reference[column].to_numpy(), atol=1e-9)
+        np.testing.assert_allclose(
+            table[column].to_numpy(), reference[column].to_numpy(), atol=1e-9
+        )
     np.testing.assert_allclose(table["f1"], table["dice"])
 
 
@@ -120,7 +124,8 @@ def test_multiclass_model_is_scored_per_class_without_background():
     table = evaluation.evaluate(model, images, masks)
     predicted = np.asarray(model(images, training=False)).argmax(-1)
     for i in range(3):  # mean over classes 1 and 2 of the per-class IoU, by scikit-learn
-        per_class = jaccard_score(masks[i].ravel(), predicted[i].ravel(), labels=[1, 2], average=None,
-                                  zero_division=0)
+        per_class = jaccard_score(
+            masks[i].ravel(), predicted[i].ravel(), labels=[1, 2], average=None, zero_division=0
+        )
         assert table["iou"].iloc[i] == pytest.approx(per_class.mean())
     assert table["iou"].to_numpy() == pytest.approx(iou(masks, predicted, num_classes=3))

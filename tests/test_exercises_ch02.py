@@ -12,7 +12,9 @@ from helpers.exercises import ch02
 
 @pytest.fixture(scope="module")
 def first_image():
-    pairs = io.pair_images_and_masks(config.data_dir("mito", "images"), config.data_dir("mito", "masks"))
+    pairs = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )
     image = io.read_image(pairs[0][0])[..., 0]
     return image, io.read_mask(pairs[0][1]).astype(bool)
 
@@ -20,8 +22,10 @@ def first_image():
 def test_best_level_reference_maximises_the_iou_of_the_chapters_image(first_image):
     image, truth = first_image
     level = ch02.best_level.reference(image, truth)
-    ious = [metrics.iou(truth, classical.global_threshold_mask(image, t, dark_objects=True))
-            for t in range(256)]
+    ious = [
+        metrics.iou(truth, classical.global_threshold_mask(image, t, dark_objects=True))
+        for t in range(256)
+    ]
     assert np.isclose(ious[level], max(ious))
 
 
@@ -46,7 +50,9 @@ def test_adaptive_box_reference_is_skimages_threshold_local_mean():
     """The 'Correct' message says threshold_local(image, size, 'mean', offset=...) is the same."""
     for where, image, size, offset in ch02._adaptive_cases():
         local = filters.threshold_local(image, size, method="mean", offset=offset)
-        np.testing.assert_array_equal(image < local, ch02.adaptive_box.reference(image, size, offset), where)
+        np.testing.assert_array_equal(
+            image < local, ch02.adaptive_box.reference(image, size, offset), where
+        )
 
 
 @pytest.mark.parametrize("mode", ["nearest", "mirror", "constant"])

@@ -25,6 +25,8 @@ def test_iou_by_hand_reference_follows_the_empty_mask_rule():
 def test_best_threshold_reference_is_the_grid_argmax_of_mean_iou():
     context = ch08._threshold_context()
     best = ch08._best_threshold(**context)
-    scores = [metrics.iou(context["masks"], context["probabilities"] >= t).mean() for t in ch08.THRESHOLDS]
+    scores = [
+        metrics.iou(context["masks"], context["probabilities"] >= t).mean() for t in ch08.THRESHOLDS
+    ]
     assert best == pytest.approx(ch08.THRESHOLDS[int(np.argmax(scores))])
     assert best != 0.5  # the context is built so that the default is not the answer

@@ -35,7 +35,9 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
 
 
-@pytest.mark.parametrize("shape,dtype", [((5, 7), np.uint8), ((5, 7, 3), np.uint8), ((5, 7), np.uint16)])
+@pytest.mark.parametrize(
+    "shape,dtype", [((5, 7), np.uint8), ((5, 7, 3), np.uint8), ((5, 7), np.uint16)]
+)
 def test_png_round_trip_keeps_pixels(tmp_path, shape, dtype):
     rng = np.random.default_rng(0)
     array = rng.integers(0, np.iinfo(dtype).max, size=shape, dtype=dtype)

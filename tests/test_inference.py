@@ -36,8 +36,13 @@ def _iou(a, b):
 def _pointwise_model(channels=1):
     """A per-pixel model (1x1 convolution): a tile's prediction cannot depend on its context."""
     inputs = keras.Input((None, None, channels))
-    outputs = keras.layers.Conv2D(1, 1, activation="sigmoid", kernel_initializer="ones",
-                                  bias_initializer=keras.initializers.Constant(-0.5))(inputs)
+    outputs = keras.layers.Conv2D(
+        1,
+        1,
+        activation="sigmoid",
+        kernel_initializer="ones",
+        bias_initializer=keras.initializers.Constant(-0.5),
+    )(inputs)
     return keras.Model(inputs, outputs)
 
 
@@ -45,11 +50,13 @@ def _pointwise_model(channels=1):
 def trained():
     """A small fully convolutional U-Net trained for a few steps on data/mito at 256 px."""
     keras.utils.set_random_seed(0)
-    images, masks, _ = io.load_folder(config.data_dir("mito", "images"),
-                                      config.data_dir("mito", "masks"), size=256, max_images=28)
+    images, masks, _ = io.load_folder(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks"), size=256, max_images=28
+    )
     model = build_unet((None, None, 1), depth=3, base_filters=8)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss=bce_dice_loss,
-                  jit_compile=False)  # 36 steps: XLA's compile time would not pay back
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss=bce_dice_loss, jit_compile=False
+    )  # 36 steps: XLA's compile time would not pay back
     model.fit(images[:24], masks[:24].astype("float32"), batch_size=4, epochs=6, verbose=0)
     return model, images[24:], masks[24:]
 
@@ -64,7 +71,9 @@ def test_trained_model_tiled_prediction_agrees_with_whole_image_prediction(train
         assert _iou(tiled, mask) >= 0.985
 
 
-def test_tiled_prediction_of_the_external_image_at_a_size_that_is_not_a_multiple_of_the_tile(trained):
+def test_tiled_prediction_of_the_external_image_at_a_size_that_is_not_a_multiple_of_the_tile(
+    trained,
+):
     model, _, _ = trained
     pixels = io.read_image(config.data_dir("mito", "external", "external_000.png"), channels=1)
     image = conventions.float_image(pixels)[:300, :450]  # neither a multiple of 128 nor of 8
@@ -143,7 +152,11 @@ def test_fixed_size_model_refuses_another_size_and_names_tiling():
     model = build_unet((32, 32, 1), depth=2, base_filters=4)
     with pytest.raises(InferenceError, match="predict_tiled"):
         predict_proba(model, np.zeros((1, 48, 48, 1), np.float32))
-    assert predict_tiled(model, np.zeros((48, 48, 1), np.float32), tile=32, overlap=16).shape == (48, 48, 1)
+    assert predict_tiled(model, np.zeros((48, 48, 1), np.float32), tile=32, overlap=16).shape == (
+        48,
+        48,
+        1,
+    )
 
 
 def test_tile_that_is_not_a_multiple_of_two_to_the_depth_is_refused():

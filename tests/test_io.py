@@ -297,7 +297,9 @@ def test_a_colour_mask_is_an_error_that_says_what_to_do(tmp_path):
 
 def test_float_image_divides_by_the_dtype_maximum():
     every_byte = np.arange(256, dtype=np.uint8)
-    np.testing.assert_allclose(conventions.float_image(every_byte), np.arange(256) / 255.0, rtol=1e-6)
+    np.testing.assert_allclose(
+        conventions.float_image(every_byte), np.arange(256) / 255.0, rtol=1e-6
+    )
     words = np.array([0, 1, 32768, 65535], np.uint16)
     normalised = conventions.float_image(words)
     assert normalised.dtype == np.float32

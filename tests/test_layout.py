@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = ROOT / "helpers"
 
+
 def _public_modules() -> list[str]:
     names = []
     for path in sorted(HELPERS.rglob("*.py")):

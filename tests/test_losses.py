@@ -175,8 +175,11 @@ def test_keras_metrics_name_the_history_and_saved_models_reload_in_safe_mode(tmp
     inputs = keras.Input((8, 8, 1))
     outputs = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(inputs)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="binary_crossentropy",
-                  metrics=[losses.dice_coef, losses.iou_coef])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-2),
+        loss="binary_crossentropy",
+        metrics=[losses.dice_coef, losses.iou_coef],
+    )
     x = np.random.default_rng(0).random((4, 8, 8, 1)).astype("float32")
     y = (x > 0.5).astype("float32")
     history = model.fit(x, y, validation_data=(x, y), epochs=1, batch_size=4, verbose=0)
@@ -199,8 +202,14 @@ def test_keras_metrics_name_the_history_and_saved_models_reload_in_safe_mode(tmp
         "print(sorted(model.evaluate(x, x, verbose=0, return_dict=True)))\n"
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "failed-without" in done.stdout
     assert "'dice_coef'" in done.stdout and "'iou_coef'" in done.stdout

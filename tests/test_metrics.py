@@ -66,8 +66,10 @@ def _nan_where_absent(scores, t, p, classes, empty):
 @pytest.mark.parametrize("empty", [1.0, np.nan])
 def test_binary_scores_match_scikit_learn_image_by_image(batch, empty):
     truth, pred = batch
-    ours = {name: getattr(metrics, name)(truth, pred, empty=empty)
-            for name in ("iou", "dice", "precision", "recall")}
+    ours = {
+        name: getattr(metrics, name)(truth, pred, empty=empty)
+        for name in ("iou", "dice", "precision", "recall")
+    }
     ours["f1"] = ours["dice"]  # F1 is Dice for masks: one function, metrics.dice
     accuracy = metrics.pixel_accuracy(truth, pred)
     for i, (t, p) in enumerate(zip(truth, pred, strict=True)):
@@ -89,23 +91,33 @@ def test_binary_scores_match_scikit_learn_image_by_image(batch, empty):
 def test_pooled_scores_match_scikit_learn_on_all_pixels_at_once(batch):
     truth, pred = batch
     t, p = truth.ravel(), pred.ravel()
-    assert metrics.iou(truth, pred, pooled=True) == pytest.approx(skm.jaccard_score(t, p), abs=1e-12)
+    assert metrics.iou(truth, pred, pooled=True) == pytest.approx(
+        skm.jaccard_score(t, p), abs=1e-12
+    )
     assert metrics.precision(truth, pred, pooled=True) == pytest.approx(skm.precision_score(t, p))
     assert metrics.recall(truth, pred, pooled=True) == pytest.approx(skm.recall_score(t, p))
-    assert metrics.pixel_accuracy(truth, pred, pooled=True) == pytest.approx(skm.accuracy_score(t, p))
-    np.testing.assert_array_equal(metrics.confusion_matrix(truth, pred, pooled=True),
-                                  skm.confusion_matrix(t, p, labels=[0, 1]))
+    assert metrics.pixel_accuracy(truth, pred, pooled=True) == pytest.approx(
+        skm.accuracy_score(t, p)
+    )
+    np.testing.assert_array_equal(
+        metrics.confusion_matrix(truth, pred, pooled=True),
+        skm.confusion_matrix(t, p, labels=[0, 1]),
+    )
 
 
 def test_confusion_matrices_match_scikit_learn_for_binary_and_three_classes(batch):
     rng = np.random.default_rng(3)
     three_true = rng.integers(0, 3, (4, 20, 24), dtype=np.uint8)
-    three_pred = np.where(rng.random(three_true.shape) < 0.7, three_true, rng.integers(0, 3, three_true.shape))
+    three_pred = np.where(
+        rng.random(three_true.shape) < 0.7, three_true, rng.integers(0, 3, three_true.shape)
+    )
     for truth, pred, classes in ((*batch, 2), (three_true, three_pred, 3)):
         ours = metrics.confusion_matrix(truth, pred, num_classes=classes)
         assert ours.shape == (len(truth), classes, classes)
         for i in range(len(truth)):
-            expected = skm.confusion_matrix(truth[i].ravel(), pred[i].ravel(), labels=range(classes))
+            expected = skm.confusion_matrix(
+                truth[i].ravel(), pred[i].ravel(), labels=range(classes)
+            )
             np.testing.assert_array_equal(ours[i], expected)
 
 
@@ -134,17 +146,26 @@ def test_multiclass_per_class_scores_match_scikit_learn_and_the_mean_skips_backg
         for i in range(3):
             t, p = truth[i].ravel(), pred[i].ravel()
             zd = 1.0 if np.isnan(empty) else empty
-            ref = _nan_where_absent(skm.jaccard_score(t, p, labels=range(4), average=None,
-                                                      zero_division=zd), t, p, 4, empty)
-            ref_dice = _nan_where_absent(skm.f1_score(t, p, labels=range(4), average=None,
-                                                      zero_division=zd), t, p, 4, empty)
+            ref = _nan_where_absent(
+                skm.jaccard_score(t, p, labels=range(4), average=None, zero_division=zd),
+                t,
+                p,
+                4,
+                empty,
+            )
+            ref_dice = _nan_where_absent(
+                skm.f1_score(t, p, labels=range(4), average=None, zero_division=zd), t, p, 4, empty
+            )
             np.testing.assert_allclose(per_class[i], ref, atol=1e-12)
             np.testing.assert_allclose(dice_per_class[i], ref_dice, atol=1e-12)
-        np.testing.assert_allclose(metrics.iou(truth, pred, num_classes=4, empty=empty),
-                                   np.nanmean(per_class[:, 1:], axis=1))
+        np.testing.assert_allclose(
+            metrics.iou(truth, pred, num_classes=4, empty=empty),
+            np.nanmean(per_class[:, 1:], axis=1),
+        )
         np.testing.assert_allclose(
             metrics.iou(truth, pred, num_classes=4, include_background=True, empty=empty),
-            np.nanmean(per_class, axis=1))
+            np.nanmean(per_class, axis=1),
+        )
 
 
 def test_binary_inputs_report_the_foreground_class_by_default(batch):
@@ -162,8 +183,12 @@ def test_binary_inputs_report_the_foreground_class_by_default(batch):
 def test_dice_and_iou_match_medpy_on_non_empty_masks(batch):
     truth, pred = batch
     for i in range(6):  # the images where both masks hold objects
-        assert metrics.dice(truth[i], pred[i]) == pytest.approx(medpy_binary.dc(pred[i], truth[i]), abs=1e-12)
-        assert metrics.iou(truth[i], pred[i]) == pytest.approx(medpy_binary.jc(pred[i], truth[i]), abs=1e-12)
+        assert metrics.dice(truth[i], pred[i]) == pytest.approx(
+            medpy_binary.dc(pred[i], truth[i]), abs=1e-12
+        )
+        assert metrics.iou(truth[i], pred[i]) == pytest.approx(
+            medpy_binary.jc(pred[i], truth[i]), abs=1e-12
+        )
 
 
 def test_iou_of_two_empty_masks_is_one_as_medpy_jc_and_nan_when_asked():
@@ -244,8 +269,13 @@ def test_numpy_metrics_work_where_keras_is_not_installed():
         "print(metrics.iou(np.ones((2, 2), bool), np.ones((2, 2), bool)))\n"
         "print(hasattr(metrics, 'dice_coef'), 'tensorflow' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["1.0", "False", "False"]
 
@@ -267,8 +297,12 @@ def test_all_background_prediction_scores_high_mean_iou_and_accuracy_but_zero_fo
 
     assert two_class_mean > 0.45  # looks like a fair model
     assert accuracy > 0.95  # looks like an excellent one
-    assert foreground == 0.0 == skm.jaccard_score(truth.ravel(), prediction.ravel(), zero_division=0)
-    assert metrics.iou(truth, prediction, include_background=True) == pytest.approx(two_class_mean, abs=1e-6)
+    assert (
+        foreground == 0.0 == skm.jaccard_score(truth.ravel(), prediction.ravel(), zero_division=0)
+    )
+    assert metrics.iou(truth, prediction, include_background=True) == pytest.approx(
+        two_class_mean, abs=1e-6
+    )
     assert metrics.pixel_accuracy(truth, prediction) == pytest.approx(accuracy)
 
 
@@ -290,7 +324,9 @@ def test_empty_nan_leaves_an_image_out_of_the_summary_and_counts_it(batch):
     result = metrics.summary(table)
     assert result.loc["iou", "left_out"] == 1
     assert result.loc["iou", "images"] == len(truth) - 1
-    assert result.loc["iou", "mean"] == pytest.approx(np.nanmean(metrics.iou(truth, pred, empty=np.nan)))
+    assert result.loc["iou", "mean"] == pytest.approx(
+        np.nanmean(metrics.iou(truth, pred, empty=np.nan))
+    )
     assert result.loc["accuracy", "left_out"] == 0
 
 
@@ -308,7 +344,8 @@ def test_precision_of_an_empty_prediction_and_recall_on_an_empty_truth_are_zero(
 # --------------------------------------------------------------------------------------
 
 mask_pairs = st.integers(1, 3).flatmap(
-    lambda n: st.tuples(arrays(bool, (n, 6, 5)), arrays(bool, (n, 6, 5))))
+    lambda n: st.tuples(arrays(bool, (n, 6, 5)), arrays(bool, (n, 6, 5)))
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -352,7 +389,9 @@ def test_hd95_is_symmetric_and_zero_only_for_equal_boundaries(pair):
 def test_probabilities_are_refused_with_a_pointer_to_binarize():
     truth = np.zeros((4, 4), bool)
     probs = np.full((4, 4), 0.3)
-    with pytest.raises(errors.ProbabilitiesError, match=r"binarize\(probs, threshold=0.5\)") as caught:
+    with pytest.raises(
+        errors.ProbabilitiesError, match=r"binarize\(probs, threshold=0.5\)"
+    ) as caught:
         metrics.iou(truth, probs)
     assert isinstance(caught.value, CourseError)
     assert "y_pred" in str(caught.value)
@@ -386,13 +425,17 @@ def test_a_single_h_w_1_image_is_refused_as_ambiguous_but_a_keras_batch_is_accep
     truth, pred = batch
     with pytest.raises(errors.MetricInputError, match=r"\[\.\.\., 0\]"):
         metrics.iou(truth[0][..., None], pred[0][..., None])
-    np.testing.assert_array_equal(metrics.iou(truth[..., None], pred[..., None]), metrics.iou(truth, pred))
+    np.testing.assert_array_equal(
+        metrics.iou(truth[..., None], pred[..., None]), metrics.iou(truth, pred)
+    )
 
 
 def test_float_and_integer_masks_score_as_bool_masks(batch):
     truth, pred = batch
     expected = metrics.iou(truth, pred)
-    np.testing.assert_array_equal(metrics.iou(truth.astype("float32"), pred.astype(np.int64)), expected)
+    np.testing.assert_array_equal(
+        metrics.iou(truth.astype("float32"), pred.astype(np.int64)), expected
+    )
 
 
 def test_labels_above_num_classes_are_refused():

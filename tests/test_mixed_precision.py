@@ -30,8 +30,9 @@ def tiny_unet():
 
 @pytest.fixture(scope="module")
 def histories(tmp_path_factory):
-    pairs = io.pair_images_and_masks(config.data_dir("mito", "images"),
-                                     config.data_dir("mito", "masks"))[:12]
+    pairs = io.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )[:12]
     options = dict(size=64, batch_size=4, verbose=False)
     found = {}
     for precision in ("float32", "mixed"):
@@ -43,10 +44,15 @@ def histories(tmp_path_factory):
             return built[-1]
 
         found[precision] = training.train(
-            builder, datasets.from_files(pairs[:8], **options),
-            datasets.from_files(pairs[8:], **options), epochs=2,
-            out_dir=tmp_path_factory.mktemp(precision), precision=precision,
-            jit_compile=False, verbose=False)
+            builder,
+            datasets.from_files(pairs[:8], **options),
+            datasets.from_files(pairs[8:], **options),
+            epochs=2,
+            out_dir=tmp_path_factory.mktemp(precision),
+            precision=precision,
+            jit_compile=False,
+            verbose=False,
+        )
         found[precision + "_model"] = built[-1]
     return found
 

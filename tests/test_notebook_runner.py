@@ -101,8 +101,13 @@ def test_chapter_3_runs_many_times_without_a_hang(quick, tmp_path):
     kernel = runner._this_python_kernel()
 
     def once(index: int):
-        return runner.execute(CH03, timeout=120, startup_timeout=90, kernel=kernel,
-                              out_dir=tmp_path / f"run{index:02d}")
+        return runner.execute(
+            CH03,
+            timeout=120,
+            startup_timeout=90,
+            kernel=kernel,
+            out_dir=tmp_path / f"run{index:02d}",
+        )
 
     start = time.perf_counter()
     with ThreadPoolExecutor(AT_ONCE) as pool:
@@ -140,8 +145,11 @@ def test_a_failing_cell_is_named_and_the_run_goes_on_and_exits_1(
 ):
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    for name, sources in [("ch01_a", ["import os\nos._exit(1)"]), ("ch02_b", ["1 / 0"]),
-                          ("ch03_c", ["print('fine')"])]:
+    for name, sources in [
+        ("ch01_a", ["import os\nos._exit(1)"]),
+        ("ch02_b", ["1 / 0"]),
+        ("ch03_c", ["print('fine')"]),
+    ]:
         notebook = nbformat.v4.new_notebook()
         notebook.cells = [nbformat.v4.new_code_cell(s) for s in sources]
         nbformat.write(notebook, folder / f"{name}.ipynb")

@@ -60,7 +60,9 @@ def test_every_chapter_has_the_same_set_up_cell():
     """The Colab set-up cell is copied into each notebook (each must run alone): keep the
     copies identical, so a fix made in one is made in all."""
     setups = {
-        path.stem: next(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        path.stem: next(
+            c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"
+        )
         for path in NOTEBOOKS
     }
     reference = setups[NOTEBOOKS[0].stem]
@@ -72,12 +74,17 @@ def test_chapter_says_what_it_needs_and_ends_with_summary_try_it_and_exercises(p
     cells = nbformat.read(path, as_version=4).cells
     assert "**You need:**" in cells[0].source, "the title cell says what the chapter needs"
     headings = [
-        line.strip() for c in cells if c.cell_type == "markdown" for line in c.source.splitlines()
+        line.strip()
+        for c in cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
         if line.startswith("## ")
     ]
     ending = [h for h in headings if h in ("## Summary", "## Try it yourself", "## Exercises")]
     assert ending == ["## Summary", "## Try it yourself", "## Exercises"], headings
-    start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
+    start = next(
+        i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Exercises" in c.source
+    )
     code = "\n".join(c.source for c in cells[start:] if c.cell_type == "code")
     chapter = path.stem[:4]
     assert f"from helpers.exercises import {chapter} as exercises" in "\n".join(

@@ -106,7 +106,9 @@ def test_tp_is_the_best_one_to_one_assignment_at_every_threshold(seed):
     expected = [brute_tp(iou, t) for t in thresholds]
     assert table["tp"].tolist() == expected
     n_true, n_pred = iou.shape
-    assert (table["fp"] == n_pred - table["tp"]).all() and (table["fn"] == n_true - table["tp"]).all()
+    assert (table["fp"] == n_pred - table["tp"]).all() and (
+        table["fn"] == n_true - table["tp"]
+    ).all()
 
 
 @settings(max_examples=40, deadline=None)
@@ -114,7 +116,9 @@ def test_tp_is_the_best_one_to_one_assignment_at_every_threshold(seed):
 def test_tp_matches_brute_force_on_random_overlapping_boxes(seed, threshold):
     rng = np.random.default_rng(seed)
     truth, pred = random_labels(rng, size=12, count=5), random_labels(rng, size=12, count=5)
-    assert match(truth, pred, (threshold,))["tp"].item() == brute_tp(brute_iou(truth, pred), threshold)
+    assert match(truth, pred, (threshold,))["tp"].item() == brute_tp(
+        brute_iou(truth, pred), threshold
+    )
 
 
 def test_the_assignment_beats_greedy_pairing_below_one_half():
@@ -167,7 +171,9 @@ def _boxes(shape, *boxes):
 def test_identical_objects_score_one_everywhere():
     truth = _boxes((20, 20), (1, 5, 1, 5), (8, 15, 2, 9), (3, 9, 12, 19))
     table = match(truth, truth)
-    assert (table["tp"] == 3).all() and (table[["precision", "recall", "f1", "ap"]] == 1).all().all()
+    assert (table["tp"] == 3).all() and (
+        table[["precision", "recall", "f1", "ap"]] == 1
+    ).all().all()
     assert (table.attrs["splits"], table.attrs["merges"]) == (0, 0)
 
 
@@ -265,7 +271,9 @@ def test_label_objects_reads_probabilities_0_255_masks_and_channels():
 
 
 def test_min_size_drops_small_objects_and_renumbers():
-    labels = label_objects(_boxes((10, 10), (0, 1, 0, 1), (3, 6, 3, 6), (8, 9, 8, 10)) > 0, min_size=3)
+    labels = label_objects(
+        _boxes((10, 10), (0, 1, 0, 1), (3, 6, 3, 6), (8, 9, 8, 10)) > 0, min_size=3
+    )
     assert labels.max() == 1 and (labels == 1).sum() == 9 and labels.dtype == np.int32
 
 
@@ -323,7 +331,9 @@ def test_mean_intensity_is_the_mean_of_each_objects_pixels():
     labels = _boxes((20, 20), (1, 6, 1, 6), (10, 18, 4, 15))
     image = rng.random((20, 20))
     table = measure(labels, image)
-    assert table["mean_intensity"].tolist() == pytest.approx([image[labels == i].mean() for i in (1, 2)])
+    assert table["mean_intensity"].tolist() == pytest.approx(
+        [image[labels == i].mean() for i in (1, 2)]
+    )
     rgb = measure(labels, np.stack([image, 2 * image, 3 * image], axis=-1))
     assert rgb["mean_intensity_2"].tolist() == pytest.approx(3 * table["mean_intensity"])
 
@@ -369,6 +379,8 @@ def test_the_docstring_examples_run():
 
 
 def test_importing_objects_does_not_import_tensorflow():
-    code = "import sys, helpers.objects; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    code = (
+        "import sys, helpers.objects; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -25,8 +25,9 @@ def collect(dataset) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bundled_pairs(count: int = 8) -> list[tuple[Path, Path]]:
-    pairs = hio.pair_images_and_masks(config.data_dir("mito", "images"),
-                                      config.data_dir("mito", "masks"))
+    pairs = hio.pair_images_and_masks(
+        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+    )
     return pairs[:count]
 
 
@@ -50,7 +51,9 @@ def odd_files(tmp_path) -> dict[str, Path]:
         # the NumPy reader's files (TensorFlow's JPEG decoder rounds differently)
         "grey.jpg": save(tmp_path / "grey.jpg", random_image((20, 30), seed=44), quality=90),
         "rgb.jpg": save(tmp_path / "rgb.jpg", rgb, quality=90),
-        "grey16.png": save(tmp_path / "grey16.png", random_image((20, 30), seed=45, dtype=np.uint16)),
+        "grey16.png": save(
+            tmp_path / "grey16.png", random_image((20, 30), seed=45, dtype=np.uint16)
+        ),
         "rotated.jpg": save(tmp_path / "rotated.jpg", rgb, exif=exif, quality=90),
         "rotated.png": save(tmp_path / "rotated.png", rgb, exif=exif),
         "grey.tif": save(tmp_path / "grey.tif", random_image((20, 30), seed=46)),
@@ -78,8 +81,9 @@ def test_tensorflow_decodes_only_what_it_reads_like_the_numpy_reader(odd_files, 
 def test_tensorflow_and_numpy_readers_give_the_same_pixels_for_odd_files(odd_files, channels):
     for name in IN_GRAPH:
         expected = hio.read_image(odd_files[name], channels=channels)
-        np.testing.assert_array_equal(graph_image(odd_files[name], channels), expected,
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            graph_image(odd_files[name], channels), expected, err_msg=name
+        )
 
 
 def test_tensorflow_and_numpy_readers_give_the_same_pixels_for_the_bundled_data():
@@ -88,8 +92,11 @@ def test_tensorflow_and_numpy_readers_give_the_same_pixels_for_the_bundled_data(
     for path in [image for image, _ in mito] + list(mri):
         assert datasets.readable_in_graph(path), path
         for channels in (1, 3):
-            np.testing.assert_array_equal(graph_image(path, channels),
-                                          hio.read_image(path, channels=channels), err_msg=str(path))
+            np.testing.assert_array_equal(
+                graph_image(path, channels),
+                hio.read_image(path, channels=channels),
+                err_msg=str(path),
+            )
     for _, mask in mito:
         assert datasets.readable_in_graph(mask, mask=True)
         raw = datasets._mask_in_graph(str(mask)).numpy()
@@ -102,18 +109,28 @@ def test_a_palette_mask_goes_to_the_numpy_reader_which_keeps_its_indices(tmp_pat
     mask.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0] + [0] * 759)
     mask.save(tmp_path / "m.png")
     image = save(tmp_path / "i.png", random_image((16, 16), seed=49))
-    assert datasets.readable_in_graph(image) and not datasets.readable_in_graph(tmp_path / "m.png", mask=True)
-    _, masks = collect(datasets.from_files([(image, tmp_path / "m.png")], size=16, batch_size=1,
-                                           num_classes=3, verbose=False))
+    assert datasets.readable_in_graph(image) and not datasets.readable_in_graph(
+        tmp_path / "m.png", mask=True
+    )
+    _, masks = collect(
+        datasets.from_files(
+            [(image, tmp_path / "m.png")], size=16, batch_size=1, num_classes=3, verbose=False
+        )
+    )
     np.testing.assert_array_equal(masks[0, ..., 0], indices)
 
 
 @pytest.mark.parametrize("size", [256, 64])
 def test_cached_and_streamed_pipelines_give_equal_batches(tmp_path, size):
     pairs = bundled_pairs()
-    runs = {cache: collect(datasets.from_files(pairs, size=size, batch_size=3, cache=cache,
-                                               cache_dir=tmp_path, verbose=False))
-            for cache in ("none", "memory", "file")}
+    runs = {
+        cache: collect(
+            datasets.from_files(
+                pairs, size=size, batch_size=3, cache=cache, cache_dir=tmp_path, verbose=False
+            )
+        )
+        for cache in ("none", "memory", "file")
+    }
     for cache in ("memory", "file"):
         np.testing.assert_array_equal(runs[cache][0], runs["none"][0])
         np.testing.assert_array_equal(runs[cache][1], runs["none"][1])
@@ -126,8 +143,12 @@ def test_cached_and_streamed_pipelines_give_equal_batches(tmp_path, size):
 def test_iterating_a_cached_dataset_again_is_the_next_epoch(tmp_path):
     pairs = []
     for i, (image, mask) in enumerate(bundled_pairs(6)):  # copies that the test may change
-        pairs.append((save(tmp_path / f"{i}.png", hio.read_image(image)[..., 0]),
-                      save(tmp_path / f"{i}_mask.png", hio.read_mask(mask) * 255)))
+        pairs.append(
+            (
+                save(tmp_path / f"{i}.png", hio.read_image(image)[..., 0]),
+                save(tmp_path / f"{i}_mask.png", hio.read_mask(mask) * 255),
+            )
+        )
     cached = datasets.from_files(pairs, size=64, batch_size=4, cache="memory", verbose=False)
     streamed = datasets.from_files(pairs, size=64, batch_size=4, cache="none", verbose=False)
     first, first_streamed = collect(cached), collect(streamed)
@@ -136,21 +157,27 @@ def test_iterating_a_cached_dataset_again_is_the_next_epoch(tmp_path):
     np.testing.assert_array_equal(collect(cached)[0], first[0])  # kept: not read again
     assert collect(streamed)[0].max() == 0 and first_streamed[0].max() > 0
 
-    shuffled = datasets.from_files(pairs[:4], size=32, batch_size=2, augment=True, shuffle=True,
-                                   seed=3, verbose=False)
+    shuffled = datasets.from_files(
+        pairs[:4], size=32, batch_size=2, augment=True, shuffle=True, seed=3, verbose=False
+    )
     epoch_1, epoch_2 = collect(shuffled)[1], collect(shuffled)[1]
     assert not np.array_equal(epoch_1, epoch_2)  # new order and draws in the second epoch
-    again = datasets.from_files(pairs[:4], size=32, batch_size=2, augment=True, shuffle=True,
-                                seed=3, verbose=False)
+    again = datasets.from_files(
+        pairs[:4], size=32, batch_size=2, augment=True, shuffle=True, seed=3, verbose=False
+    )
     np.testing.assert_array_equal(collect(again)[1], epoch_1)  # reproducible for a seed
 
 
 def test_the_cache_is_chosen_by_size_and_said_in_one_line(tmp_path, capsys):
     pairs = bundled_pairs(4)
     datasets.from_files(pairs, size=64, batch_size=2)
-    assert re.fullmatch(r"Pipeline: 4 pairs at 64x64 px, 4 decoded by TensorFlow .*kept in memory.*\n",
-                        capsys.readouterr().out)
-    small = datasets.from_files(pairs, size=64, batch_size=2, memory_budget=1000, cache_dir=tmp_path)
+    assert re.fullmatch(
+        r"Pipeline: 4 pairs at 64x64 px, 4 decoded by TensorFlow .*kept in memory.*\n",
+        capsys.readouterr().out,
+    )
+    small = datasets.from_files(
+        pairs, size=64, batch_size=2, memory_budget=1000, cache_dir=tmp_path
+    )
     assert "cache file" in capsys.readouterr().out
     collect(small)
     assert list(tmp_path.glob(".tfdata-cache-*/pairs*"))  # the file cache is in cache_dir
@@ -165,8 +192,10 @@ def test_a_damaged_file_stops_every_epoch_of_a_cached_dataset_naming_it(tmp_path
     pairs = [(good, mask), (damaged["truncated.png"], mask), (good, mask)]
     dataset = datasets.from_files(pairs, size=16, batch_size=1, cache="memory", verbose=False)
     for _ in range(2):  # the cache keeps the failure, never a dataset one pair short
-        with pytest.raises(hio.DataError, match=r"truncated\.png could not be read"), \
-                datasets.unwrap_data_errors():
+        with (
+            pytest.raises(hio.DataError, match=r"truncated\.png could not be read"),
+            datasets.unwrap_data_errors(),
+        ):
             collect(dataset)
 
 

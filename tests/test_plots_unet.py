@@ -47,8 +47,11 @@ def test_the_figure_shows_sizes_filters_and_one_skip_arrow_per_level():
 
 
 def test_the_module_preset_shows_its_dropout_and_several_classes_their_softmax():
-    info = plots._unet_levels(unet.build_unet((32, 32, 1), depth=2, base_filters=4,
-                                              dropout=(0.1, 0.2, 0.3), batch_norm=False))
+    info = plots._unet_levels(
+        unet.build_unet(
+            (32, 32, 1), depth=2, base_filters=4, dropout=(0.1, 0.2, 0.3), batch_norm=False
+        )
+    )
     assert [b["dropout"] for b in info["encoder"]] == [0.1, 0.2]
     assert info["bottleneck"]["dropout"] == 0.3 and not info["bottleneck"]["batch_norm"]
     fig = plots.plot_unet(unet.build_unet((None, None, 3), depth=2, base_filters=4, num_classes=3))

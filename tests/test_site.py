@@ -59,7 +59,10 @@ def test_every_chapter_has_a_page():
 
 def test_the_landing_page_loads_and_links_every_chapter(browser):
     assert _open(browser, "index.html") == []
-    links = {a.get_attribute("href").rsplit("/", 1)[-1] for a in browser.find_elements("css selector", "a")}
+    links = {
+        a.get_attribute("href").rsplit("/", 1)[-1]
+        for a in browser.find_elements("css selector", "a")
+    }
     assert {f"{stem}.html" for stem in CHAPTERS} <= links
     text = browser.find_element("css selector", "main").text
     assert "make course" in text and "make test" in text

@@ -37,9 +37,7 @@ def test_no_global_threshold_separates_organelles_from_lookalikes():
     for i in range(4):
         image, mask = synthetic.mito_pair(i)
         truth = mask > 0
-        best = max(
-            ((image < t) & truth).sum() / ((image < t) | truth).sum() for t in range(1, 256)
-        )
+        best = max(((image < t) & truth).sum() / ((image < t) | truth).sum() for t in range(1, 256))
         assert best < 0.6, (i, best)
 
 

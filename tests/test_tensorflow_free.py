@@ -17,8 +17,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 TENSORFLOW_FREE = (
-    "conventions", "metrics", "classical", "io", "splits", "via", "via._csv", "plots",
-    "objects", "colab", "exercises",
+    "conventions",
+    "metrics",
+    "classical",
+    "io",
+    "splits",
+    "via",
+    "via._csv",
+    "plots",
+    "objects",
+    "colab",
+    "exercises",
 )
 
 CHECK = (
@@ -30,8 +39,14 @@ CHECK = (
 
 def _run(script: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 

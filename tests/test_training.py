@@ -102,7 +102,9 @@ def test_verbose_run_prints_a_single_summary_line(finished):
     assert printed[0].startswith("trained epochs 0-2") and "best val_loss" in printed[0]
 
 
-def test_running_the_same_call_again_trains_nothing_and_keeps_the_history(finished, tmp_path, capsys):
+def test_running_the_same_call_again_trains_nothing_and_keeps_the_history(
+    finished, tmp_path, capsys
+):
     out = _copy(finished[0], tmp_path)
     again = _train(out, verbose=True)
     pd.testing.assert_frame_equal(again, finished[1])
@@ -130,8 +132,15 @@ def test_files_of_another_run_are_refused_and_overwrite_starts_afresh_with_early
     with pytest.raises(FileExistsRefusedError, match="overwrite=True"):
         _train(tmp_path, epochs=1)
     frozen = lambda: build_unet((None, None, 1), depth=2, base_filters=4, batch_norm=False)  # noqa: E731
-    history = _train(tmp_path, builder=frozen, epochs=30, overwrite=True, monitor="val_accuracy",
-                     early_stopping=1, learning_rate=0.0)
+    history = _train(
+        tmp_path,
+        builder=frozen,
+        epochs=30,
+        overwrite=True,
+        monitor="val_accuracy",
+        early_stopping=1,
+        learning_rate=0.0,
+    )
     assert len(history) == 2  # learning rate 0: nothing improves after the first epoch
     again = _train(tmp_path, builder=frozen, epochs=30)
     assert len(again) == 2  # the stop is remembered: no more epochs
@@ -139,8 +148,11 @@ def test_files_of_another_run_are_refused_and_overwrite_starts_afresh_with_early
 
 def test_compiled_model_is_trained_as_compiled(tmp_path):
     model = _builder()
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="binary_crossentropy",
-                  jit_compile=False)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.01),
+        loss="binary_crossentropy",
+        jit_compile=False,
+    )
     history = _train(tmp_path, builder=model, epochs=1)
     assert list(history.columns) == ["epoch", "loss", "val_loss"]  # no metrics added
     assert isinstance(model.optimizer, keras.optimizers.SGD)
@@ -153,8 +165,9 @@ def test_multiclass_model_trains_on_class_index_masks(tmp_path):
     train = datasets.from_arrays(images[:4], labels[:4], batch_size=2, num_classes=3)
     val = datasets.from_arrays(images[4:], labels[4:], batch_size=2, num_classes=3)
     builder = lambda: build_unet((None, None, 1), num_classes=3, depth=2, base_filters=4)  # noqa: E731
-    history = training.train(builder, train, val, epochs=1, out_dir=tmp_path, verbose=False,
-                             jit_compile=False)
+    history = training.train(
+        builder, train, val, epochs=1, out_dir=tmp_path, verbose=False, jit_compile=False
+    )
     assert {"loss", "accuracy", "val_accuracy"} <= set(history.columns)
     assert np.isfinite(history["loss"]).all()
     assert load_model(tmp_path / "model.keras").outputs[0].shape[-1] == 3
@@ -189,7 +202,9 @@ def test_a_run_killed_with_sigkill_resumes_without_a_missing_or_repeated_epoch(t
     script.write_text(_RESUMABLE_RUN)
     out, epochs = tmp_path / "run", 8
     command = [sys.executable, str(script), str(out), str(epochs)]
-    child = subprocess.Popen(command, env=_child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        command, env=_child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     history_path = out / "history.csv"
     deadline = time.monotonic() + 240
     seen = None
@@ -274,8 +289,13 @@ def mirrored_child(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mirrored")
     script = folder / "mirrored.py"
     script.write_text(_MIRRORED)
-    child = subprocess.Popen([sys.executable, str(script), str(folder / "run")], env=_child_env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(folder / "run")],
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     yield folder, child
     if child.poll() is None:
         child.kill()
@@ -320,11 +340,20 @@ def test_train_on_folder_writes_split_run_history_and_model(tmp_path):
 
 def test_a_file_damaged_past_its_header_stops_training_with_one_error_naming_it(tmp_path):
     images, masks = _mito_copy(tmp_path)
-    split = splits.split_stems([p.stem for p in images.iterdir()], val_fraction=0.2, test_fraction=0.2)
+    split = splits.split_stems(
+        [p.stem for p in images.iterdir()], val_fraction=0.2, test_fraction=0.2
+    )
     damaged = images / f"{split['train'][0]}.png"  # a training image: read in the first epoch
     damaged.write_bytes(damaged.read_bytes()[:200])  # the header survives, the pixels do not
     with pytest.raises(io.DataError, match=damaged.name):
         training.train_on_folder(
-            images, masks, tmp_path / "run", profile="quick", size=32, epochs=1,
-            val_fraction=0.2, test_fraction=0.2, verbose=False,
+            images,
+            masks,
+            tmp_path / "run",
+            profile="quick",
+            size=32,
+            epochs=1,
+            val_fraction=0.2,
+            test_fraction=0.2,
+            verbose=False,
         )

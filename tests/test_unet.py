@@ -21,7 +21,9 @@ def _module_unet_written_plainly(height, width, channels):
     init = "he_uniform"
 
     def conv(x, filters):
-        return layers.Conv2D(filters, 3, activation="relu", kernel_initializer=init, padding="same")(x)
+        return layers.Conv2D(
+            filters, 3, activation="relu", kernel_initializer=init, padding="same"
+        )(x)
 
     inputs = keras.Input((height, width, channels))
     c1 = conv(layers.Dropout(0.1)(conv(inputs, 16)), 16)

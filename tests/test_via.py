@@ -32,8 +32,9 @@ from helpers.via._read import safe_relative_path
 ROOT = Path(__file__).resolve().parent.parent
 MRI_VIA = config.data_dir("mri", "via_annotations.json")
 MRI_IMAGES = config.data_dir("mri", "images")
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -42,14 +43,21 @@ FAST = settings(max_examples=60, deadline=None,
 
 
 def polygon(xs, ys, **attributes):
-    return {"shape_attributes": {"name": "polygon", "all_points_x": [float(v) for v in xs],
-                                 "all_points_y": [float(v) for v in ys]},
-            "region_attributes": attributes}
+    return {
+        "shape_attributes": {
+            "name": "polygon",
+            "all_points_x": [float(v) for v in xs],
+            "all_points_y": [float(v) for v in ys],
+        },
+        "region_attributes": attributes,
+    }
 
 
 def rect(x, y, w, h, **attributes):
-    return {"shape_attributes": {"name": "rect", "x": x, "y": y, "width": w, "height": h},
-            "region_attributes": attributes}
+    return {
+        "shape_attributes": {"name": "rect", "x": x, "y": y, "width": w, "height": h},
+        "region_attributes": attributes,
+    }
 
 
 def shape(name, **geometry):
@@ -79,13 +87,16 @@ def module_converter(regions, size):
 
 def distance_to_polyline(xs, ys, size):
     """Distance from every pixel centre to a polyline, computed plainly."""
-    rows, cols = np.mgrid[0:size[0], 0:size[1]].astype(float)
+    rows, cols = np.mgrid[0 : size[0], 0 : size[1]].astype(float)
     best = np.full(size, np.inf)
     for x0, y0, x1, y1 in zip(xs[:-1], ys[:-1], xs[1:], ys[1:], strict=True):
         dx, dy = x1 - x0, y1 - y0
         length2 = dx * dx + dy * dy
-        t = np.zeros(size) if length2 == 0 else np.clip(
-            ((cols - x0) * dx + (rows - y0) * dy) / length2, 0, 1)
+        t = (
+            np.zeros(size)
+            if length2 == 0
+            else np.clip(((cols - x0) * dx + (rows - y0) * dy) / length2, 0, 1)
+        )
         best = np.minimum(best, np.hypot(cols - (x0 + t * dx), rows - (y0 + t * dy)))
     return best
 
@@ -124,9 +135,18 @@ def test_bundled_mri_file_reads_as_a_via2_export_with_every_region():
 
 def test_via1_dict_regions_are_read_in_numeric_key_order(tmp_path):
     regions = {str(k): rect(k, 0, 1, 1) for k in (10, 2, 0, 1)}
-    path = write_via(tmp_path / "v1.json", {"a.png12": {"filename": "a.png", "size": 12,
-                                                        "regions": regions, "fileref": "",
-                                                        "base64_img_data": ""}})
+    path = write_via(
+        tmp_path / "v1.json",
+        {
+            "a.png12": {
+                "filename": "a.png",
+                "size": 12,
+                "regions": regions,
+                "fileref": "",
+                "base64_img_data": "",
+            }
+        },
+    )
     project = via.load_via(path)
     assert project.variant == "VIA 1.x export"
     assert [r.geometry["x"] for r in project.images[0].regions] == [0, 1, 2, 10]
@@ -145,8 +165,10 @@ def test_null_regions_are_skipped_and_reported_with_their_position(tmp_path):
 def test_project_file_is_read_with_its_attribute_definitions(tmp_path):
     project_json = {
         "_via_settings": {"ui": {}},
-        "_via_attributes": {"region": {"kind": {"type": "dropdown", "options": {"a": ""}}},
-                            "file": {}},
+        "_via_attributes": {
+            "region": {"kind": {"type": "dropdown", "options": {"a": ""}}},
+            "file": {},
+        },
         "_via_img_metadata": {"x-1": record("x.png", [rect(0, 0, 2, 2, kind="a")])},
     }
     project = via.load_via(write_via(tmp_path / "p.json", project_json))
@@ -171,12 +193,26 @@ def test_filename_comes_from_the_record_never_from_the_key(tmp_path):
     [
         ("name,size\na.png,3\n", "a.csv", "not VIA's CSV export"),
         (json.dumps({"images": [], "annotations": [], "categories": []}), "c.json", "COCO"),
-        (json.dumps({"project": {}, "config": {}, "attribute": {}, "file": {}, "metadata": {},
-                     "view": {}}), "v3.json", "VIA 3"),
-        (json.dumps({"region": {"name": {"type": "text"}}, "file": {}}), "a.json",
-         "attribute definitions"),
-        (json.dumps({"x.png": {"image_type": "val", "eval_info": {}}}), "n.json",
-         "image_type"),
+        (
+            json.dumps(
+                {
+                    "project": {},
+                    "config": {},
+                    "attribute": {},
+                    "file": {},
+                    "metadata": {},
+                    "view": {},
+                }
+            ),
+            "v3.json",
+            "VIA 3",
+        ),
+        (
+            json.dumps({"region": {"name": {"type": "text"}}, "file": {}}),
+            "a.json",
+            "attribute definitions",
+        ),
+        (json.dumps({"x.png": {"image_type": "val", "eval_info": {}}}), "n.json", "image_type"),
         (json.dumps([1, 2]), "l.json", "a list"),
         ('{"a": ', "broken.json", "not valid JSON"),
     ],
@@ -241,8 +277,9 @@ def test_any_polygon_gives_exactly_the_pixels_of_skimage_polygon(points, integer
     region = polygon(xs, ys)
     twice_area = xs @ np.roll(ys, -1) - ys @ np.roll(xs, -1)
     assume(twice_area != 0)
-    np.testing.assert_array_equal(via.rasterize_regions([region], size),
-                                  sk_polygon_mask(xs, ys, size))
+    np.testing.assert_array_equal(
+        via.rasterize_regions([region], size), sk_polygon_mask(xs, ys, size)
+    )
 
 
 @pytest.mark.parametrize("size", [(12, 14), (400, 500)])
@@ -273,8 +310,11 @@ def lattice_hull(points):
 
 
 @FAST
-@given(st.lists(st.tuples(st.integers(0, 59), st.integers(0, 49)), min_size=3, max_size=15,
-                unique=True))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 59), st.integers(0, 49)), min_size=3, max_size=15, unique=True
+    )
+)
 def test_a_lattice_polygon_covers_as_many_pixels_as_picks_theorem_says(points):
     assume(len({x for x, _ in points}) > 1 and len({y for _, y in points}) > 1)
     try:
@@ -284,15 +324,19 @@ def test_a_lattice_polygon_covers_as_many_pixels_as_picks_theorem_says(points):
     xs, ys = vertices[:, 0], vertices[:, 1]
     area = abs(xs @ np.roll(ys, -1) - ys @ np.roll(xs, -1)) / 2
     assume(area > 0)
-    boundary = sum(math.gcd(int(abs(a - b)), int(abs(c - d)))
-                   for a, b, c, d in zip(xs, np.roll(xs, -1), ys, np.roll(ys, -1), strict=True))
+    boundary = sum(
+        math.gcd(int(abs(a - b)), int(abs(c - d)))
+        for a, b, c, d in zip(xs, np.roll(xs, -1), ys, np.roll(ys, -1), strict=True)
+    )
     # Pick: area = interior + boundary/2 - 1, and the outline counts in
     assert via.rasterize_regions([polygon(xs, ys)], (50, 60)).sum() == area + boundary / 2 + 1
 
 
 @FAST
-@given(st.lists(st.tuples(st.floats(1, 58), st.floats(1, 48)), min_size=3, max_size=12),
-       st.tuples(st.floats(0, 40), st.floats(0, 30), st.floats(0.5, 19), st.floats(0.5, 19)))
+@given(
+    st.lists(st.tuples(st.floats(1, 58), st.floats(1, 48)), min_size=3, max_size=12),
+    st.tuples(st.floats(0, 40), st.floats(0, 30), st.floats(0.5, 19), st.floats(0.5, 19)),
+)
 def test_shapes_inside_the_image_cover_their_area_within_half_the_perimeter(points, box):
     """For a convex set, |pixels - area| <= perimeter / 2 + 1 (a lattice-point bound)."""
     x, y, w, h = box
@@ -309,29 +353,43 @@ def test_shapes_inside_the_image_cover_their_area_within_half_the_perimeter(poin
 
 
 @FAST
-@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6),
-       st.sampled_from(["polygon", "rect", "circle", "ellipse", "polyline", "point"]))
+@given(
+    st.integers(-(10**6), 10**6),
+    st.integers(-(10**6), 10**6),
+    st.sampled_from(["polygon", "rect", "circle", "ellipse", "polyline", "point"]),
+)
 def test_moving_a_shape_anywhere_never_raises_and_keeps_only_valid_labels(dx, dy, kind):
     regions = {
         "polygon": polygon(np.array([0, 30, 20]) + dx, np.array([0, 5, 25]) + dy, c="a"),
         "rect": {**rect(dx, dy, 25, 12), "region_attributes": {"c": "b"}},
         "circle": {**shape("circle", cx=dx, cy=dy, r=9), "region_attributes": {"c": "a"}},
-        "ellipse": {**shape("ellipse", cx=dx, cy=dy, rx=20, ry=4, theta=0.7),
-                    "region_attributes": {"c": "b"}},
-        "polyline": {**shape("polyline", all_points_x=[dx, dx + 40], all_points_y=[dy, dy + 9]),
-                     "region_attributes": {"c": "a"}},
+        "ellipse": {
+            **shape("ellipse", cx=dx, cy=dy, rx=20, ry=4, theta=0.7),
+            "region_attributes": {"c": "b"},
+        },
+        "polyline": {
+            **shape("polyline", all_points_x=[dx, dx + 40], all_points_y=[dy, dy + 9]),
+            "region_attributes": {"c": "a"},
+        },
         "point": {**shape("point", cx=dx, cy=dy), "region_attributes": {"c": "b"}},
     }
     binary = via.rasterize_regions([regions[kind]], (40, 50))
     assert binary.dtype == bool and binary.shape == (40, 50)
-    labels = via.rasterize_regions([regions[kind]], (40, 50), attribute="c",
-                                   classes={"background": 0, "a": 1, "b": 2})
+    labels = via.rasterize_regions(
+        [regions[kind]], (40, 50), attribute="c", classes={"background": 0, "a": 1, "b": 2}
+    )
     assert set(np.unique(labels)) <= {0, 1, 2}
     if kind in ("polygon", "rect"):  # compare with scikit-image's clipped drawing
-        xs = regions["polygon"]["shape_attributes"]["all_points_x"] if kind == "polygon" else [
-            dx, dx + 25, dx + 25, dx]
-        ys = regions["polygon"]["shape_attributes"]["all_points_y"] if kind == "polygon" else [
-            dy, dy, dy + 12, dy + 12]
+        xs = (
+            regions["polygon"]["shape_attributes"]["all_points_x"]
+            if kind == "polygon"
+            else [dx, dx + 25, dx + 25, dx]
+        )
+        ys = (
+            regions["polygon"]["shape_attributes"]["all_points_y"]
+            if kind == "polygon"
+            else [dy, dy, dy + 12, dy + 12]
+        )
         if max(abs(dx), abs(dy)) < 5000:
             np.testing.assert_array_equal(binary, sk_polygon_mask(xs, ys, (40, 50)))
 
@@ -351,7 +409,8 @@ def test_overlapping_regions_make_a_union_where_the_module_sums_in_uint8():
     regions = [polygon([2, 20, 20, 2], [2, 2, 20, 20]), polygon([10, 30, 30, 10], [10, 10, 30, 30])]
     ours = via.rasterize_regions(regions, (40, 40))
     expected = sk_polygon_mask([2, 20, 20, 2], [2, 2, 20, 20], (40, 40)) | sk_polygon_mask(
-        [10, 30, 30, 10], [10, 10, 30, 30], (40, 40))
+        [10, 30, 30, 10], [10, 10, 30, 30], (40, 40)
+    )
     np.testing.assert_array_equal(ours, expected)
     assert 254 in np.unique(module_converter(regions, (40, 40)))  # 2 * 255 wraps to 254
 
@@ -366,15 +425,20 @@ def test_class_masks_paint_later_regions_over_earlier_ones():
 
 
 @FAST
-@given(st.floats(5, 45), st.floats(5, 35), st.floats(0.5, 25), st.floats(0.5, 25),
-       st.floats(-math.pi, math.pi))
+@given(
+    st.floats(5, 45),
+    st.floats(5, 35),
+    st.floats(0.5, 25),
+    st.floats(0.5, 25),
+    st.floats(-math.pi, math.pi),
+)
 def test_ellipses_give_skimage_ellipse_with_the_rotation_mirrored(cx, cy, rx, ry, theta):
     size = (40, 50)
     region = shape("ellipse", cx=cx, cy=cy, rx=rx, ry=ry, theta=theta)
     expected = np.zeros(size, bool)
     rr, cc = sk_ellipse(cy, cx, ry, rx, size, rotation=-theta)  # skimage turns the other way
     expected[rr, cc] = True
-    rows, cols = np.mgrid[0:size[0], 0:size[1]]
+    rows, cols = np.mgrid[0 : size[0], 0 : size[1]]
     u = (cols - cx) * math.cos(theta) + (rows - cy) * math.sin(theta)
     v = -(cols - cx) * math.sin(theta) + (rows - cy) * math.cos(theta)
     on_outline = np.abs((u / rx) ** 2 + (v / ry) ** 2 - 1) < 1e-6  # ties: either is right
@@ -387,8 +451,21 @@ def test_theta_turns_the_ellipse_x_axis_towards_the_image_y_axis():
     mask = via.rasterize_regions([region], (100, 100))
     assert mask[65, 65] and mask[35, 35]  # along +x+y: down and to the right
     assert not mask[35, 65] and not mask[65, 35]
-    assert np.array_equal(mask, via.rasterize_regions([{**region, "shape_attributes": {
-        **region["shape_attributes"], "theta": math.pi / 4 + 2 * math.pi}}], (100, 100)))
+    assert np.array_equal(
+        mask,
+        via.rasterize_regions(
+            [
+                {
+                    **region,
+                    "shape_attributes": {
+                        **region["shape_attributes"],
+                        "theta": math.pi / 4 + 2 * math.pi,
+                    },
+                }
+            ],
+            (100, 100),
+        ),
+    )
     no_theta = shape("ellipse", cx=50, cy=50, rx=30, ry=3)
     assert via.rasterize_regions([no_theta], (100, 100))[50, 75]
 
@@ -404,8 +481,10 @@ def test_circles_are_skimage_disks_plus_the_pixels_on_the_circle():
 
 
 @FAST
-@given(st.lists(st.tuples(st.floats(-10, 60), st.floats(-10, 50)), min_size=2, max_size=5),
-       st.sampled_from([1.0, 2.0, 3.5, 7.0]))
+@given(
+    st.lists(st.tuples(st.floats(-10, 60), st.floats(-10, 50)), min_size=2, max_size=5),
+    st.sampled_from([1.0, 2.0, 3.5, 7.0]),
+)
 def test_polylines_cover_the_pixels_within_half_their_width(points, line_width):
     xs, ys = (list(v) for v in zip(*points, strict=True))
     size = (40, 50)
@@ -446,15 +525,28 @@ def test_unknown_degenerate_and_invalid_regions_are_reported_not_fatal():
     ]
     mask, infos = draw_regions(regions, (10, 10))
     assert [i.status for i in infos] == [
-        "unknown shape", "degenerate", "degenerate", "invalid", "invalid", "invalid", "drawn"]
+        "unknown shape",
+        "degenerate",
+        "degenerate",
+        "invalid",
+        "invalid",
+        "invalid",
+        "drawn",
+    ]
     np.testing.assert_array_equal(mask, via.rasterize_regions([regions[-1]], (10, 10)))
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("cat", "cat"), (" dog ", "dog"), (320, "320"), ({"good": True, "frontal": True,
-                                                       "blur": False}, "frontal+good"),
-     ({}, ""), (None, ""), ("", "")],
+    [
+        ("cat", "cat"),
+        (" dog ", "dog"),
+        (320, "320"),
+        ({"good": True, "frontal": True, "blur": False}, "frontal+good"),
+        ({}, ""),
+        (None, ""),
+        ("", ""),
+    ],
 )
 def test_class_names_come_from_text_numbers_and_checkboxes(value, expected):
     assert via.region_class({"region_attributes": {"k": value}}, "k") == expected
@@ -462,7 +554,10 @@ def test_class_names_come_from_text_numbers_and_checkboxes(value, expected):
 
 def test_class_indices_sort_names_after_background():
     assert via.class_indices(["β phase", "alpha", "", "alpha", "background"]) == {
-        "background": 0, "alpha": 1, "β phase": 2}
+        "background": 0,
+        "alpha": 1,
+        "β phase": 2,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -474,7 +569,8 @@ def test_every_bundled_image_gets_a_mask_even_without_regions(tmp_path):
     raw = json.loads(MRI_VIA.read_text())
     report = via.masks_from_via(MRI_VIA, MRI_IMAGES, tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(
-        p.name for p in MRI_IMAGES.glob("*.png"))
+        p.name for p in MRI_IMAGES.glob("*.png")
+    )
     for entry in raw.values():
         mask = read_png(tmp_path / entry["filename"])
         assert mask.shape == (256, 256) and set(np.unique(mask)) <= {0, 255}
@@ -504,8 +600,12 @@ def test_masks_take_the_shape_of_the_image_turned_by_its_exif_orientation(tmp_pa
 
 def test_class_masks_come_with_classes_json_and_only_listed_values(tmp_path):
     grey_image(tmp_path / "img" / "a.png")
-    regions = [rect(1, 1, 5, 5, kind="zebra"), rect(10, 10, 5, 5, kind="ant"),
-               rect(20, 2, 4, 4, kind=""), rect(30, 20, 3, 3)]
+    regions = [
+        rect(1, 1, 5, 5, kind="zebra"),
+        rect(10, 10, 5, 5, kind="ant"),
+        rect(20, 2, 4, 4, kind=""),
+        rect(30, 20, 3, 3),
+    ]
     path = write_via(tmp_path / "v.json", {"k": record("a.png", regions)})
     report = via.masks_from_via(path, tmp_path / "img", tmp_path / "m", attribute="kind")
     classes = json.loads((tmp_path / "m" / "classes.json").read_text())
@@ -543,12 +643,15 @@ def test_filenames_leaving_the_images_folder_are_refused_and_nothing_is_written_
     images = tmp_path / "project" / "images"
     grey_image(images / "ok.png")
     grey_image(tmp_path / "project" / "secret.png")
-    path = write_via(tmp_path / "v.json", {
-        "a": record("ok.png", [rect(1, 1, 3, 3)]),
-        "b": record("../secret.png", [rect(1, 1, 3, 3)]),
-        "c": record(str(tmp_path / "project" / "secret.png"), [rect(1, 1, 3, 3)]),
-        "d": record("..\\..\\x.png", []),
-    })
+    path = write_via(
+        tmp_path / "v.json",
+        {
+            "a": record("ok.png", [rect(1, 1, 3, 3)]),
+            "b": record("../secret.png", [rect(1, 1, 3, 3)]),
+            "c": record(str(tmp_path / "project" / "secret.png"), [rect(1, 1, 3, 3)]),
+            "d": record("..\\..\\x.png", []),
+        },
+    )
     before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     report = via.masks_from_via(path, images, tmp_path / "project" / "masks")
     after = sorted(p for p in tmp_path.rglob("*") if p.is_file())
@@ -571,10 +674,13 @@ def test_missing_images_are_reported_and_all_missing_is_an_error(tmp_path):
 def test_drawn_counts_no_region_of_an_image_whose_file_is_missing(tmp_path):
     grey_image(tmp_path / "img" / "here.png", size=(20, 20))
     regions = [rect(1, 1, 5, 5, kind="cell"), rect(8, 8, 5, 5, kind="dust")]
-    path = write_via(tmp_path / "v.json", {"1": record("gone.png", regions),
-                                           "2": record("here.png", regions)})
-    for report in (via.quality_report(path, tmp_path / "img", attribute="kind"),
-                   via.masks_from_via(path, tmp_path / "img", tmp_path / "m", attribute="kind")):
+    path = write_via(
+        tmp_path / "v.json", {"1": record("gone.png", regions), "2": record("here.png", regions)}
+    )
+    for report in (
+        via.quality_report(path, tmp_path / "img", attribute="kind"),
+        via.masks_from_via(path, tmp_path / "img", tmp_path / "m", attribute="kind"),
+    ):
         assert list(report["status"]) == ["missing image", "ok"]
         assert list(report["regions"]) == [2, 2] and list(report["drawn"]) == [0, 2]
         assert list(report["class:cell"]) == [0, 1] and list(report["class:dust"]) == [0, 1]
@@ -585,9 +691,14 @@ def test_drawn_counts_no_region_of_an_image_whose_file_is_missing(tmp_path):
 def test_images_that_would_share_a_mask_name_are_reported_not_overwritten(tmp_path):
     grey_image(tmp_path / "img" / "x.png")
     Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(tmp_path / "img" / "x.jpg")
-    path = write_via(tmp_path / "v.json", {"1": record("x.png", [rect(0, 0, 2, 2)]),
-                                            "2": record("x.jpg", [rect(5, 5, 2, 2)]),
-                                            "3": record("x.png", [])})
+    path = write_via(
+        tmp_path / "v.json",
+        {
+            "1": record("x.png", [rect(0, 0, 2, 2)]),
+            "2": record("x.jpg", [rect(5, 5, 2, 2)]),
+            "3": record("x.png", []),
+        },
+    )
     report = via.masks_from_via(path, tmp_path / "img", tmp_path / "m")
     assert list(report["status"]) == ["ok", "duplicate", "duplicate"]
     assert read_png(tmp_path / "m" / "x.png")[1, 1] == 255
@@ -602,14 +713,28 @@ def test_the_masks_folder_may_not_be_the_images_folder(tmp_path):
 
 def test_the_quality_report_flags_regions_outside_the_image(tmp_path):
     grey_image(tmp_path / "a.png", size=(30, 40))
-    path = write_via(tmp_path / "v.json", {"1": record("a.png", [
-        rect(30, 5, 20, 5), rect(100, 100, 5, 5), shape("point", cx=10, cy=10),
-        polygon([1.2, 1.4, 1.3], [1.1, 1.2, 1.6]),
-    ])})
+    path = write_via(
+        tmp_path / "v.json",
+        {
+            "1": record(
+                "a.png",
+                [
+                    rect(30, 5, 20, 5),
+                    rect(100, 100, 5, 5),
+                    shape("point", cx=10, cy=10),
+                    polygon([1.2, 1.4, 1.3], [1.1, 1.2, 1.6]),
+                ],
+            )
+        },
+    )
     report = via.quality_report(path, tmp_path)
     row = report.iloc[0]
     assert (row["partly_outside"], row["wholly_outside"], row["degenerate"], row["drawn"]) == (
-        1, 1, 1, 2)
+        1,
+        1,
+        1,
+        2,
+    )
     assert "region 1 (rect) lies wholly outside" in row["problems"]
     assert "covers no pixel centre" in row["problems"]
 
@@ -625,8 +750,10 @@ def test_round_trip_via_masks_via_masks_keeps_iou_of_at_least_098(tmp_path):
     assert len(table) == 40
     back = via.load_via(tmp_path / "back.json")
     assert back.variant == "VIA 2.x export"
-    assert all(key == f"{r['filename']}{r['size']}" for key, r in
-               json.loads((tmp_path / "back.json").read_text()).items())
+    assert all(
+        key == f"{r['filename']}{r['size']}"
+        for key, r in json.loads((tmp_path / "back.json").read_text()).items()
+    )
     via.masks_from_via(tmp_path / "back.json", MRI_IMAGES, tmp_path / "m2")
     for first in sorted((tmp_path / "m1").glob("*.png")):
         a, b = read_png(first).ravel() > 0, read_png(tmp_path / "m2" / first.name).ravel() > 0
@@ -652,13 +779,15 @@ def test_class_predictions_keep_their_class_names(tmp_path):
     scores[5:15, 5:15, 1] = 0.9
     scores[20:35, 20:30, 2] = 0.8
     classes = {"background": 0, "cell": 1, "nucleus": 2}
-    via.masks_to_via({"q": scores}, tmp_path / "img", tmp_path / "q.json", classes=classes,
-                     attribute="kind")
+    via.masks_to_via(
+        {"q": scores}, tmp_path / "img", tmp_path / "q.json", classes=classes, attribute="kind"
+    )
     project = via.load_via(tmp_path / "q.json")
     names = sorted(via.region_class(r, "kind") for r in project.images[0].regions)
     assert names == ["cell", "nucleus"]
-    labels = via.rasterize_regions(project.images[0].regions, (40, 40), attribute="kind",
-                                   classes=classes)
+    labels = via.rasterize_regions(
+        project.images[0].regions, (40, 40), attribute="kind", classes=classes
+    )
     np.testing.assert_array_equal(labels, np.argmax(scores, axis=-1))
 
 
@@ -683,8 +812,19 @@ def test_masks_without_an_image_of_the_same_stem_are_an_error(tmp_path):
 
 
 def test_cli_via2masks_writes_masks_and_the_report(tmp_path, capsys):
-    code = cli.main(["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES),
-                     "--out", str(tmp_path / "m"), "--report", str(tmp_path / "r.csv")])
+    code = cli.main(
+        [
+            "via2masks",
+            "--via",
+            str(MRI_VIA),
+            "--images",
+            str(MRI_IMAGES),
+            "--out",
+            str(tmp_path / "m"),
+            "--report",
+            str(tmp_path / "r.csv"),
+        ]
+    )
     assert code == 0
     import pandas as pd
 
@@ -694,19 +834,51 @@ def test_cli_via2masks_writes_masks_and_the_report(tmp_path, capsys):
 
 
 def test_cli_masks2via_uses_the_classes_json_of_the_masks_folder(tmp_path, capsys):
-    assert cli.main(["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES),
-                     "--out", str(tmp_path / "m"), "--attribute", "label"]) == 0
-    assert cli.main(["masks2via", "--masks", str(tmp_path / "m"), "--images", str(MRI_IMAGES),
-                     "--out", str(tmp_path / "b.json")]) == 0
+    assert (
+        cli.main(
+            [
+                "via2masks",
+                "--via",
+                str(MRI_VIA),
+                "--images",
+                str(MRI_IMAGES),
+                "--out",
+                str(tmp_path / "m"),
+                "--attribute",
+                "label",
+            ]
+        )
+        == 0
+    )
+    assert (
+        cli.main(
+            [
+                "masks2via",
+                "--masks",
+                str(tmp_path / "m"),
+                "--images",
+                str(MRI_IMAGES),
+                "--out",
+                str(tmp_path / "b.json"),
+            ]
+        )
+        == 0
+    )
     project = via.load_via(tmp_path / "b.json")
-    assert {via.region_class(r, "label") for i in project.images for r in i.regions} == {
-        "lesion"}
+    assert {via.region_class(r, "label") for i in project.images for r in i.regions} == {"lesion"}
 
 
 @pytest.mark.parametrize("problem", ["not via", "existing report", "no attribute"])
 def test_cli_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, capsys, problem):
-    args = ["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES),
-            "--out", str(tmp_path / "m")]
+    args = [
+        "via2masks",
+        "--via",
+        str(MRI_VIA),
+        "--images",
+        str(MRI_IMAGES),
+        "--out",
+        str(tmp_path / "m"),
+    ]
     if problem == "not via":
         (tmp_path / "x.csv").write_text("filename,file_size,file_attributes\n")
         args[2] = str(tmp_path / "x.csv")
@@ -723,11 +895,21 @@ def test_cli_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, capsys, 
 
 def test_python_dash_m_helpers_via2masks_runs_and_fails_cleanly(tmp_path):
     run = [sys.executable, "-m", "helpers", "via2masks", "--images", str(MRI_IMAGES)]
-    good = subprocess.run(run + ["--via", str(MRI_VIA), "--out", str(tmp_path / "m")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    good = subprocess.run(
+        run + ["--via", str(MRI_VIA), "--out", str(tmp_path / "m")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert good.returncode == 0, good.stderr
     assert len(list((tmp_path / "m").glob("*.png"))) == 40
-    bad = subprocess.run(run + ["--via", str(tmp_path / "none.json"), "--out", str(tmp_path / "n")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        run + ["--via", str(tmp_path / "none.json"), "--out", str(tmp_path / "n")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr

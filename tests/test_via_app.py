@@ -21,7 +21,9 @@ VIA_HTML = config.repo_root().parent / "shared" / "tools" / "via-2.0.10" / "via.
 IMAGES = config.data_dir("mri", "images")
 BUNDLED = config.data_dir("mri", "via_annotations.json")
 
-needs_via = pytest.mark.skipif(not VIA_HTML.is_file(), reason=f"the VIA application is not at {VIA_HTML}")
+needs_via = pytest.mark.skipif(
+    not VIA_HTML.is_file(), reason=f"the VIA application is not at {VIA_HTML}"
+)
 
 
 @pytest.fixture
@@ -45,7 +47,9 @@ def _import(driver, text: str) -> str:
     driver.execute_script("import_annotations_from_json(arguments[0]);", text)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        message = driver.execute_script("return document.getElementById('message_panel_content').textContent;")
+        message = driver.execute_script(
+            "return document.getElementById('message_panel_content').textContent;"
+        )
         if "Import Summary" in message:
             return message
         time.sleep(0.1)
@@ -74,7 +78,9 @@ def _masks(via_json, tmp_path, name: str) -> dict[str, np.ndarray]:
     path.write_text(via_json if isinstance(via_json, str) else json.dumps(via_json))
     project = via.load_via(path)
     return {
-        image.filename: via.rasterize_regions(image.regions, via.image_shape(IMAGES / image.filename))
+        image.filename: via.rasterize_regions(
+            image.regions, via.image_shape(IMAGES / image.filename)
+        )
         for image in project.images
     }
 
@@ -96,7 +102,9 @@ def test_bundled_annotations_import_into_via_with_no_malformed_entry(via_page):
 def test_vias_own_export_converts_to_the_same_masks(via_page, tmp_path):
     _import(via_page, BUNDLED.read_text())
     exported = _export(via_page)
-    _assert_same_masks(_masks(exported, tmp_path, "exported"), _masks(BUNDLED.read_text(), tmp_path, "bundled"))
+    _assert_same_masks(
+        _masks(exported, tmp_path, "exported"), _masks(BUNDLED.read_text(), tmp_path, "bundled")
+    )
 
 
 def test_a_masks2via_file_opens_in_via_with_every_region(via_page, tmp_path):
@@ -108,7 +116,9 @@ def test_a_masks2via_file_opens_in_via_with_every_region(via_page, tmp_path):
     summary = _import(via_page, written.read_text())
     assert f"[{sum(ours.values())}] regions, [0] malformed" in summary
     assert _regions_per_file(via_page) == ours
-    _assert_same_masks(_masks(_export(via_page), tmp_path, "again"), _masks(written.read_text(), tmp_path, "ours"))
+    _assert_same_masks(
+        _masks(_export(via_page), tmp_path, "again"), _masks(written.read_text(), tmp_path, "ours")
+    )
 
 
 @needs_via

@@ -25,17 +25,24 @@ from helpers.via._csv import read_via_csv
 ROOT = Path(__file__).resolve().parent.parent
 MRI_VIA = config.data_dir("mri", "via_annotations.json")
 MRI_IMAGES = config.data_dir("mri", "images")
-HEADER = ("filename,file_size,file_attributes,region_count,region_id,"
-          "region_shape_attributes,region_attributes")
+HEADER = (
+    "filename,file_size,file_attributes,region_count,region_id,"
+    "region_shape_attributes,region_attributes"
+)
 
 
 def _map_to_json(mapping: dict) -> str:
     """VIA's ``map_to_json``: JSON.stringify of each key and value, no spaces."""
-    return "{" + ",".join(
-        json.dumps(key, ensure_ascii=False) + ":"
-        + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        for key, value in mapping.items()
-    ) + "}"
+    return (
+        "{"
+        + ",".join(
+            json.dumps(key, ensure_ascii=False)
+            + ":"
+            + json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            for key, value in mapping.items()
+        )
+        + "}"
+    )
 
 
 def _quoted(text: str) -> str:
@@ -47,20 +54,29 @@ def via_csv_text(metadata: dict, *, header: str = HEADER, separator: str = ",") 
     """The CSV that VIA 2's 'Export Annotations (as csv)' writes for these records."""
     lines = [header]
     for record in metadata.values():
-        prefix = separator.join([
-            '"' + record["filename"] + '"', str(record["size"]),
-            _quoted(_map_to_json(record.get("file_attributes", {}))),
-        ])
+        prefix = separator.join(
+            [
+                '"' + record["filename"] + '"',
+                str(record["size"]),
+                _quoted(_map_to_json(record.get("file_attributes", {}))),
+            ]
+        )
         regions = record["regions"]
         regions = list(regions.values()) if isinstance(regions, dict) else regions
         if not regions:
             lines.append(separator.join([prefix, "0", "0", '"{}"', '"{}"']))
         for i, region in enumerate(regions):
-            lines.append(separator.join([
-                prefix, str(len(regions)), str(i),
-                _quoted(_map_to_json(region["shape_attributes"])),
-                _quoted(_map_to_json(region["region_attributes"])),
-            ]))
+            lines.append(
+                separator.join(
+                    [
+                        prefix,
+                        str(len(regions)),
+                        str(i),
+                        _quoted(_map_to_json(region["shape_attributes"])),
+                        _quoted(_map_to_json(region["region_attributes"])),
+                    ]
+                )
+            )
     return "\n".join(lines)
 
 
@@ -95,8 +111,9 @@ def test_the_bundled_annotations_as_csv_read_as_the_json_export_does(mri_csv):
 
 
 @pytest.mark.parametrize("attribute", [None, "label"])
-def test_the_bundled_csv_gives_byte_identical_masks_and_the_same_report(mri_csv, tmp_path,
-                                                                        attribute):
+def test_the_bundled_csv_gives_byte_identical_masks_and_the_same_report(
+    mri_csv, tmp_path, attribute
+):
     from_csv = via.masks_from_via(mri_csv, MRI_IMAGES, tmp_path / "csv", attribute=attribute)
     from_json = via.masks_from_via(MRI_VIA, MRI_IMAGES, tmp_path / "json", attribute=attribute)
     assert _masks(tmp_path / "csv") == _masks(tmp_path / "json")
@@ -107,27 +124,39 @@ def test_the_bundled_csv_gives_byte_identical_masks_and_the_same_report(mri_csv,
 def _awkward_records() -> dict:
     """Every shape, attribute values with quotes, commas, unicode and a newline, a filename
     with a comma and spaces, an image without regions, and VIA 1.x dict regions."""
+
     def region(name, attributes=None, **geometry):
-        return {"shape_attributes": {"name": name, **geometry},
-                "region_attributes": attributes or {}}
+        return {
+            "shape_attributes": {"name": name, **geometry},
+            "region_attributes": attributes or {},
+        }
 
     return {
-        "a, b c.png100": {"filename": "a, b c.png", "size": 100,
-                          "file_attributes": {"caption": 'a "quoted", caption'},
-                          "regions": [
-            region("polygon", {"class": 'cell "big"'}, all_points_x=[2, 20, 11.5],
-                   all_points_y=[3, 4, 25.25]),
-            region("rect", {"class": "noyau, ß"}, x=1, y=1, width=6, height=5),
-            region("circle", {"class": "line\nbreak"}, cx=20, cy=20, r=4.5),
-            region("ellipse", {"class": "é"}, cx=10, cy=22, rx=6, ry=3, theta=0.5),
-            region("polyline", {"class": "é"}, all_points_x=[0, 29], all_points_y=[29, 0]),
-            region("point", {"class": "é"}, cx=3, cy=27),
-        ]},
-        "empty.png7": {"filename": "empty.png", "size": 7, "file_attributes": {},
-                       "regions": []},
-        "one.png-1": {"filename": "one.png", "size": -1, "file_attributes": {},
-                      "regions": {"0": region("rect", {"class": "x"}, x=0, y=0, width=3,
-                                              height=3)}},
+        "a, b c.png100": {
+            "filename": "a, b c.png",
+            "size": 100,
+            "file_attributes": {"caption": 'a "quoted", caption'},
+            "regions": [
+                region(
+                    "polygon",
+                    {"class": 'cell "big"'},
+                    all_points_x=[2, 20, 11.5],
+                    all_points_y=[3, 4, 25.25],
+                ),
+                region("rect", {"class": "noyau, ß"}, x=1, y=1, width=6, height=5),
+                region("circle", {"class": "line\nbreak"}, cx=20, cy=20, r=4.5),
+                region("ellipse", {"class": "é"}, cx=10, cy=22, rx=6, ry=3, theta=0.5),
+                region("polyline", {"class": "é"}, all_points_x=[0, 29], all_points_y=[29, 0]),
+                region("point", {"class": "é"}, cx=3, cy=27),
+            ],
+        },
+        "empty.png7": {"filename": "empty.png", "size": 7, "file_attributes": {}, "regions": []},
+        "one.png-1": {
+            "filename": "one.png",
+            "size": -1,
+            "file_attributes": {},
+            "regions": {"0": region("rect", {"class": "x"}, x=0, y=0, width=3, height=3)},
+        },
     }
 
 
@@ -154,8 +183,7 @@ def test_every_shape_and_awkward_text_survive_the_csv_and_draw_the_same(tmp_path
     _same_project(from_csv, from_json)
     images = _write_images(tmp_path / "images")
     for source in ("csv", "json"):
-        via.masks_from_via(tmp_path / f"v.{source}", images, tmp_path / source,
-                           attribute="class")
+        via.masks_from_via(tmp_path / f"v.{source}", images, tmp_path / source, attribute="class")
     assert _masks(tmp_path / "csv") == _masks(tmp_path / "json")
 
 
@@ -163,8 +191,7 @@ def test_a_utf8_bom_and_crlf_line_ends_are_read(tmp_path):
     records = _awkward_records()
     text = via_csv_text(records).replace("\n", "\r\n")
     (tmp_path / "v.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    _same_project(read_via_csv(tmp_path / "v.csv"), via.load_via(
-        _json_file(tmp_path, records)))
+    _same_project(read_via_csv(tmp_path / "v.csv"), via.load_via(_json_file(tmp_path, records)))
 
 
 def _json_file(folder: Path, records: dict) -> Path:
@@ -180,14 +207,39 @@ def _json_file(folder: Path, records: dict) -> Path:
 
 def test_python_dash_m_helpers_via2masks_takes_the_csv_export(mri_csv, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "helpers", "via2masks", "--via", str(mri_csv), "--images",
-         str(MRI_IMAGES), "--out", str(tmp_path / "csv")],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "helpers",
+            "via2masks",
+            "--via",
+            str(mri_csv),
+            "--images",
+            str(MRI_IMAGES),
+            "--out",
+            str(tmp_path / "csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     assert "VIA 2.x CSV export, 40 images" in done.stdout
-    assert cli.main(["via2masks", "--via", str(MRI_VIA), "--images", str(MRI_IMAGES),
-                     "--out", str(tmp_path / "json")]) == 0
+    assert (
+        cli.main(
+            [
+                "via2masks",
+                "--via",
+                str(MRI_VIA),
+                "--images",
+                str(MRI_IMAGES),
+                "--out",
+                str(tmp_path / "json"),
+            ]
+        )
+        == 0
+    )
     assert _masks(tmp_path / "csv") == _masks(tmp_path / "json")
 
 
@@ -210,12 +262,18 @@ def _broken(lines: list[str]) -> str:
         (_broken(_lines()[:3] + _lines()[4:]), "no row for region(s) [2]"),  # a row lost
         (_broken(_lines()[:2] + [_lines()[2]] + _lines()[2:]), "listed twice"),
         (_broken(_lines()[:2] + [_lines()[2][:-12]] + _lines()[3:]), "line 3"),  # cut short
-        (_broken(_lines()[:2] + [_lines()[2].replace('""name"":', '""name"";')] + _lines()[3:]),
-         "not valid JSON"),
-        (_broken(_lines()[:2] + [_lines()[2].replace(',6,1,', ',x,1,')] + _lines()[3:]),
-         "region_count is 'x'"),
-        (_broken(_lines()[:2] + [_lines()[2].replace(',6,1,', ',5,1,')] + _lines()[3:]),
-         "region_count 5 here but 6"),
+        (
+            _broken(_lines()[:2] + [_lines()[2].replace('""name"":', '""name"";')] + _lines()[3:]),
+            "not valid JSON",
+        ),
+        (
+            _broken(_lines()[:2] + [_lines()[2].replace(",6,1,", ",x,1,")] + _lines()[3:]),
+            "region_count is 'x'",
+        ),
+        (
+            _broken(_lines()[:2] + [_lines()[2].replace(",6,1,", ",5,1,")] + _lines()[3:]),
+            "region_count 5 here but 6",
+        ),
         ("name,size\na.png,3\n", "not VIA's CSV export"),
     ],
 )

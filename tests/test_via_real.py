@@ -117,7 +117,11 @@ def test_a_real_csv_export_gives_what_its_json_export_gives(name, tmp_path):
     assert from_csv.region_count == from_json.region_count > 0
     for a, b in zip(from_csv.images, from_json.images, strict=True):
         assert (a.filename, a.size, a.regions, a.file_attributes) == (
-            b.filename, b.size, b.regions, b.file_attributes)
+            b.filename,
+            b.size,
+            b.regions,
+            b.file_attributes,
+        )
     images = REAL / "images" / IMAGES[twin]
     report_csv = via.masks_from_via(from_csv, images, tmp_path / "csv", attribute=None)
     report_json = via.masks_from_via(from_json, images, tmp_path / "json", attribute=None)
@@ -139,7 +143,9 @@ def test_records_json_region_counts_agree_with_the_reader():
         project = via.load_via(REAL / name)
         nulls = sum(len(i.null_regions) for i in project.images)
         assert (len(project.images), project.region_count + nulls) == (
-            info["n_images"], info["n_regions"]), name
+            info["n_images"],
+            info["n_regions"],
+        ), name
         checked += 1
     assert checked >= 20
 
@@ -152,8 +158,9 @@ def test_sherlock_sizes_as_strings_and_dot_slash_filenames_are_read():
     assert [i.size for i in project.images] == [int(r["size"]) for r in raw]
     assert str(via.load_via(REAL / name).images[0].filename).startswith("./images/")
     classes = via.project_classes(project, "track")  # int-valued attribute
-    assert set(classes) - {"background"} == {str(r["region_attributes"]["track"])
-                                             for e in raw for r in e["regions"]}
+    assert set(classes) - {"background"} == {
+        str(r["region_attributes"]["track"]) for e in raw for r in e["regions"]
+    }
 
 
 def test_camfi_sub_folder_filenames_find_their_images_and_flag_the_circle_outside(tmp_path):
@@ -181,20 +188,27 @@ def test_closed_outlines_drawn_as_polylines_can_be_filled():
 
 def test_rice_leaf_classes_give_class_masks_and_empty_names_are_reported(tmp_path):
     name = "rice_leaf_val_via1_polygon_classes.json"
-    report = via.masks_from_via(REAL / name, REAL / "images" / "rice_leaf" / "val", tmp_path,
-                                attribute="class_id")
+    report = via.masks_from_via(
+        REAL / name, REAL / "images" / "rice_leaf" / "val", tmp_path, attribute="class_id"
+    )
     classes = json.loads((tmp_path / "classes.json").read_text(encoding="utf-8"))
     assert classes == {"background": 0, "bacteria": 1, "brown_spot": 2, "leaf_smut": 3}
-    raw = [r["region_attributes"]["class_id"] for e in raw_records(name).values()
-           for r in e["regions"].values()]
+    raw = [
+        r["region_attributes"]["class_id"]
+        for e in raw_records(name).values()
+        for r in e["regions"].values()
+    ]
     for cls in ("bacteria", "brown_spot", "leaf_smut"):
         assert report[f"class:{cls}"].sum() == raw.count(cls)
     for row in report.itertuples():
         assert set(np.unique(np.asarray(Image.open(tmp_path / row.mask)))) <= {0, 1, 2, 3}
 
     train = "rice_leaf_train_via1_polygon_classes.json"
-    empty = sum(r["region_attributes"].get("class_id", "") == ""
-                for e in raw_records(train).values() for r in e["regions"].values())
+    empty = sum(
+        r["region_attributes"].get("class_id", "") == ""
+        for e in raw_records(train).values()
+        for r in e["regions"].values()
+    )
     train_report = via.quality_report(REAL / train, attribute="class_id")
     assert empty > 0 and train_report["unlabelled"].sum() == empty
 
@@ -204,7 +218,8 @@ def test_unicode_and_checkbox_class_names():
     assert "β matrix grain boundary" in via.project_classes(titanium, "name")
     catdog = via.load_via(REAL / "sohailakram_via2_export_rect_catdog.json")
     assert via.region_class(catdog.images[0].regions[0], "image_quality") == (
-        "frontal+good+good_illumination")
+        "frontal+good+good_illumination"
+    )
 
 
 def test_images_without_regions_are_listed_as_such():

@@ -45,22 +45,32 @@ def _iou(truth, mask) -> float:
 
 def _as_level(got, where: str) -> int:
     if isinstance(got, (bool, np.bool_)):
-        raise Wrong(f"on {where} your function returned {got}; return the grey level (an integer "
-                    "from 0 to 255).")
+        raise Wrong(
+            f"on {where} your function returned {got}; return the grey level (an integer "
+            "from 0 to 255)."
+        )
     if isinstance(got, np.ndarray) and got.ndim == 0:
         got = got.item()
     if isinstance(got, np.ndarray):
-        raise Wrong(f"on {where} your function returned an array of shape {got.shape}; return one "
-                    "grey level, e.g. `int(levels[scores.argmax()])`.")
+        raise Wrong(
+            f"on {where} your function returned an array of shape {got.shape}; return one "
+            "grey level, e.g. `int(levels[scores.argmax()])`."
+        )
     if not isinstance(got, numbers.Real):
-        raise Wrong(f"on {where} your function returned {type(got).__name__} {str(got)[:40]!r}; "
-                    "return one grey level (an integer from 0 to 255).")
+        raise Wrong(
+            f"on {where} your function returned {type(got).__name__} {str(got)[:40]!r}; "
+            "return one grey level (an integer from 0 to 255)."
+        )
     if 0 < got < 1 and got != int(got):
-        raise Wrong(f"on {where} your function returned {got:.3f}, which looks like an IoU; "
-                    "return the *level* that gives the best IoU, not the IoU itself.")
+        raise Wrong(
+            f"on {where} your function returned {got:.3f}, which looks like an IoU; "
+            "return the *level* that gives the best IoU, not the IoU itself."
+        )
     if got != int(got) or not 0 <= got <= 255:
-        raise Wrong(f"on {where} your function returned {got}; a grey level of an 8-bit image is "
-                    "a whole number from 0 to 255.")
+        raise Wrong(
+            f"on {where} your function returned {got}; a grey level of an 8-bit image is "
+            "a whole number from 0 to 255."
+        )
     return int(got)
 
 
@@ -88,23 +98,33 @@ def _best_level_checker(answer) -> str:
             continue
         bright = np.array([_iou(truth, image >= t) for t in range(256)])
         if np.isclose(bright[level], bright.max()):
-            raise Wrong(f"on {where} your level {level} is the best for `image >= level`: you "
-                        "marked the *bright* pixels. The objects are dark: the mask is "
-                        "`image <= level`.")
+            raise Wrong(
+                f"on {where} your level {level} is the best for `image >= level`: you "
+                "marked the *bright* pixels. The objects are dark: the mask is "
+                "`image <= level`."
+            )
         if level >= 1 and np.isclose(ious[level - 1], best):
-            raise Wrong(f"on {where} your level {level} is one too high: it is the best for "
-                        "`image < level`. This exercise (like `classical.global_threshold_mask` "
-                        "with dark_objects=True) marks `image <= level`.")
+            raise Wrong(
+                f"on {where} your level {level} is one too high: it is the best for "
+                "`image < level`. This exercise (like `classical.global_threshold_mask` "
+                "with dark_objects=True) marks `image <= level`."
+            )
         accuracy = np.array([((image <= t) == truth).mean() for t in range(256)])
         if np.isclose(accuracy[level], accuracy.max()):
-            raise Wrong(f"on {where} your level {level} gives the best pixel *accuracy* "
-                        f"({accuracy[level]:.3f}), not the best IoU: its IoU is {ious[level]:.3f}, "
-                        f"while level {int(ious.argmax())} reaches {best:.3f}. Score each level "
-                        "with the IoU.")
-        raise Wrong(f"on {where} your level {level} gives IoU {ious[level]:.3f}, but level "
-                    f"{int(ious.argmax())} gives {best:.3f}: try every level from 0 to 255.")
-    return ("you scanned the levels and kept the one with the highest IoU. This needs the "
-            "ground truth, so on a new image it is a best case, not a method.")
+            raise Wrong(
+                f"on {where} your level {level} gives the best pixel *accuracy* "
+                f"({accuracy[level]:.3f}), not the best IoU: its IoU is {ious[level]:.3f}, "
+                f"while level {int(ious.argmax())} reaches {best:.3f}. Score each level "
+                "with the IoU."
+            )
+        raise Wrong(
+            f"on {where} your level {level} gives IoU {ious[level]:.3f}, but level "
+            f"{int(ious.argmax())} gives {best:.3f}: try every level from 0 to 255."
+        )
+    return (
+        "you scanned the levels and kept the one with the highest IoU. This needs the "
+        "ground truth, so on a new image it is a best case, not a method."
+    )
 
 
 def _best_bright(image, truth):
@@ -134,7 +154,7 @@ def _coarse_levels(image, truth):
 best_level = Exercise(
     title="choose a global threshold by maximising IoU on one image",
     expects="a function best_level(image, truth) -> int, the level t whose mask `image <= t` "
-            "has the highest IoU with truth",
+    "has the highest IoU with truth",
     checker=_best_level_checker,
     reference=_best_level,
     hints=(
@@ -167,24 +187,34 @@ def _adaptive_cases():
     first, _ = _test_image(3)
     second, _ = _test_image(5)
     second[:12, :12] = 8
-    return [("test image 3, size 15, offset 10", first, 15, 10),
-            ("test image 5 (dark corner), size 9, offset 20", second, 9, 20)]
+    return [
+        ("test image 3, size 15, offset 10", first, 15, 10),
+        ("test image 5 (dark corner), size 9, offset 20", second, 9, 20),
+    ]
 
 
 def _as_mask(got, shape, where: str) -> np.ndarray:
     if not isinstance(got, np.ndarray):
-        raise Wrong(f"on {where} your function returned {type(got).__name__}; return the mask as "
-                    "a NumPy array (a comparison such as `image < ...` gives one).")
+        raise Wrong(
+            f"on {where} your function returned {type(got).__name__}; return the mask as "
+            "a NumPy array (a comparison such as `image < ...` gives one)."
+        )
     if got.shape != shape:
-        raise Wrong(f"on {where} your mask has shape {got.shape}; it must have the image's shape "
-                    f"{shape}, one answer per pixel.")
+        raise Wrong(
+            f"on {where} your mask has shape {got.shape}; it must have the image's shape "
+            f"{shape}, one answer per pixel."
+        )
     values = set(np.unique(got).tolist())
     if got.dtype != bool and values <= {0, 255}:
-        raise Wrong(f"on {where} your mask holds {sorted(values)}: give True/False (or 0/1), "
-                    "what a comparison such as `image < threshold` returns.")
+        raise Wrong(
+            f"on {where} your mask holds {sorted(values)}: give True/False (or 0/1), "
+            "what a comparison such as `image < threshold` returns."
+        )
     if got.dtype != bool and not values <= {0, 1}:
-        raise Wrong(f"on {where} your mask holds values such as {sorted(values)[:4]}: a mask is "
-                    "True/False (or 0/1); did you return the local mean instead of comparing?")
+        raise Wrong(
+            f"on {where} your mask holds values such as {sorted(values)[:4]}: a mask is "
+            "True/False (or 0/1); did you return the local mean instead of comparing?"
+        )
     return got.astype(bool)
 
 
@@ -199,36 +229,50 @@ def _adaptive_checker(answer) -> str:
         if np.array_equal(mask[inner], expected[inner]):
             continue  # only the border differs: another (fine) way of padding the image
         if np.array_equal(mask, image < image.mean() - offset):
-            raise Wrong(f"on {where} you compared each pixel with the mean of the *whole* image: "
-                        "that is a global threshold. Adaptive means the mean of each pixel's own "
-                        "size x size neighbourhood: `ndimage.uniform_filter(image, size)`.")
+            raise Wrong(
+                f"on {where} you compared each pixel with the mean of the *whole* image: "
+                "that is a global threshold. Adaptive means the mean of each pixel's own "
+                "size x size neighbourhood: `ndimage.uniform_filter(image, size)`."
+            )
         if np.array_equal(mask, image < local + offset):
-            raise Wrong(f"on {where} you *added* the offset: a pixel counts when it is darker "
-                        "than its neighbourhood's mean by more than the offset, "
-                        "`image < local_mean - offset`.")
+            raise Wrong(
+                f"on {where} you *added* the offset: a pixel counts when it is darker "
+                "than its neighbourhood's mean by more than the offset, "
+                "`image < local_mean - offset`."
+            )
         if np.array_equal(mask, image > local + offset):
-            raise Wrong(f"on {where} you marked the pixels *brighter* than their "
-                        "neighbourhood; the objects are dark: `image < local_mean - offset`.")
+            raise Wrong(
+                f"on {where} you marked the pixels *brighter* than their "
+                "neighbourhood; the objects are dark: `image < local_mean - offset`."
+            )
         with np.errstate(over="ignore"):
             wrapped = image < ndimage.uniform_filter(image, size=size) - np.uint8(offset)
         if np.array_equal(mask, wrapped) or np.array_equal(
             mask, image < ndimage.uniform_filter(image, size=size) - offset
         ):
-            raise Wrong(f"on {where} your local mean stayed in uint8 (whole numbers 0-255): "
-                        "it is rounded, and `mean - offset` wraps round to about 250 wherever "
-                        "the mean is below the offset. Convert first: `image.astype(float)`.")
+            raise Wrong(
+                f"on {where} your local mean stayed in uint8 (whole numbers 0-255): "
+                "it is rounded, and `mean - offset` wraps round to about 250 wherever "
+                "the mean is below the offset. Convert first: `image.astype(float)`."
+            )
         gaussian = ndimage.gaussian_filter(image.astype(float), sigma=(size - 1) / 6)
         if np.array_equal(mask, image < gaussian - offset):
-            raise Wrong(f"on {where} you used a Gaussian-weighted mean (what the chapter's "
-                        "`classical.adaptive_mask` does); this exercise asks for the plain mean "
-                        "of the size x size box: `ndimage.uniform_filter`.")
+            raise Wrong(
+                f"on {where} you used a Gaussian-weighted mean (what the chapter's "
+                "`classical.adaptive_mask` does); this exercise asks for the plain mean "
+                "of the size x size box: `ndimage.uniform_filter`."
+            )
         wrong = int((mask != expected).sum())
-        raise Wrong(f"on {where} your mask differs from the expected one in {wrong} of "
-                    f"{mask.size} pixels: compare each pixel with the mean of the size x size "
-                    "box around it, minus the offset.")
-    return ("each pixel is compared with its own neighbourhood, so uneven light no longer moves "
-            "the level. `skimage.filters.threshold_local(image, size, 'mean', offset=offset)` "
-            "computes the same threshold.")
+        raise Wrong(
+            f"on {where} your mask differs from the expected one in {wrong} of "
+            f"{mask.size} pixels: compare each pixel with the mean of the size x size "
+            "box around it, minus the offset."
+        )
+    return (
+        "each pixel is compared with its own neighbourhood, so uneven light no longer moves "
+        "the level. `skimage.filters.threshold_local(image, size, 'mean', offset=offset)` "
+        "computes the same threshold."
+    )
 
 
 def _global_mean(image, size, offset):
@@ -258,8 +302,8 @@ def _as_255(image, size, offset):
 adaptive_box = Exercise(
     title="write adaptive thresholding with the mean of a box",
     expects="a function adaptive_box_mask(image, size, offset) -> bool mask of the image's "
-            "shape, True where a pixel is darker than its size x size neighbourhood's mean "
-            "by more than offset",
+    "shape, True where a pixel is darker than its size x size neighbourhood's mean "
+    "by more than offset",
     checker=_adaptive_checker,
     reference=_adaptive_box_mask,
     hints=(

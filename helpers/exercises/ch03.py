@@ -60,7 +60,7 @@ def _normalised(device: str) -> str:
     text = device.strip().upper()
     for prefix in ("/DEVICE:", "/"):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return text
 
 
@@ -68,28 +68,42 @@ def _pick_device_checker(answer) -> str:
     for where, kinds, expected in _DEVICE_CASES:
         got = call(answer, _devices(*kinds))
         if isinstance(got, (bool, np.bool_)):
-            raise Wrong(f"on {where} your function returned {got}: that says whether there is a "
-                        "GPU; return the device string to give tf.device, '/GPU:0' or '/CPU:0'.")
+            raise Wrong(
+                f"on {where} your function returned {got}: that says whether there is a "
+                "GPU; return the device string to give tf.device, '/GPU:0' or '/CPU:0'."
+            )
         if not isinstance(got, str):
-            raise Wrong(f"on {where} your function returned {type(got).__name__} "
-                        f"{str(got)[:40]!r}; return a string, '/GPU:0' or '/CPU:0'.")
+            raise Wrong(
+                f"on {where} your function returned {type(got).__name__} "
+                f"{str(got)[:40]!r}; return a string, '/GPU:0' or '/CPU:0'."
+            )
         if _normalised(got) == _normalised(expected):
             continue
         if got.startswith("/physical_device:"):
-            raise Wrong(f"on {where} you returned {got!r}, the *physical* device's name; "
-                        "`tf.device` takes the short name, '/GPU:0' or '/CPU:0'.")
+            raise Wrong(
+                f"on {where} you returned {got!r}, the *physical* device's name; "
+                "`tf.device` takes the short name, '/GPU:0' or '/CPU:0'."
+            )
         if "GPU" not in kinds and "GPU" in got.upper():
-            raise Wrong(f"on {where} you returned {got!r}, but there is no GPU in this list: "
-                        "look at each device's `device_type` and fall back to '/CPU:0'.")
+            raise Wrong(
+                f"on {where} you returned {got!r}, but there is no GPU in this list: "
+                "look at each device's `device_type` and fall back to '/CPU:0'."
+            )
         if "GPU" in kinds and "CPU" in got.upper():
-            raise Wrong(f"on {where} you returned {got!r} although the list holds a GPU "
-                        f"({kinds.count('GPU')}): use it, '/GPU:0'.")
+            raise Wrong(
+                f"on {where} you returned {got!r} although the list holds a GPU "
+                f"({kinds.count('GPU')}): use it, '/GPU:0'."
+            )
         if "GPU" in got.upper():
-            raise Wrong(f"on {where} you returned {got!r}; with several GPUs take the first "
-                        "one, '/GPU:0' (GPUs are counted from 0).")
+            raise Wrong(
+                f"on {where} you returned {got!r}; with several GPUs take the first "
+                "one, '/GPU:0' (GPUs are counted from 0)."
+            )
         raise Wrong(f"on {where} you returned {got!r}; expected {expected!r}.")
-    return ("use it as `with tf.device(pick_device(tf.config.list_physical_devices())):` and "
-            "the same code runs on a GPU where there is one and on the CPU elsewhere.")
+    return (
+        "use it as `with tf.device(pick_device(tf.config.list_physical_devices())):` and "
+        "the same code runs on a GPU where there is one and on the CPU elsewhere."
+    )
 
 
 def _always_gpu(devices):
@@ -160,23 +174,33 @@ def _recent_checker(answer) -> str:
     for version, minimum, expected in _VERSION_CASES:
         got = call(answer, version, minimum)
         if not isinstance(got, (bool, np.bool_)):
-            raise Wrong(f"is_recent_enough({version!r}, {minimum}) returned "
-                        f"{type(got).__name__} {str(got)[:40]!r}; return True or False.")
+            raise Wrong(
+                f"is_recent_enough({version!r}, {minimum}) returned "
+                f"{type(got).__name__} {str(got)[:40]!r}; return True or False."
+            )
         if bool(got) != expected:
             wrong.append((version, minimum, expected))
     if not wrong:
-        return ("compare versions as numbers, part by part, never as text: '2.9' comes after "
-                "'2.16' in the alphabet but before it in time.")
+        return (
+            "compare versions as numbers, part by part, never as text: '2.9' comes after "
+            "'2.16' in the alphabet but before it in time."
+        )
     failed = {version for version, _, _ in wrong}
     if "2.9.3" in failed and "10.1.0" in failed:
-        raise Wrong("'2.9.3' passed and '10.1.0' failed: you compared text, character by "
-                    "character ('9' > '1'). Split at the dots and turn each part into an int.")
+        raise Wrong(
+            "'2.9.3' passed and '10.1.0' failed: you compared text, character by "
+            "character ('9' > '1'). Split at the dots and turn each part into an int."
+        )
     if "2.9.3" in failed and "2.15.0" in failed:
-        raise Wrong("'2.9.3' and '2.15.0' passed for a minimum of (2, 16): you compared only the "
-                    "major number. Compare (major, minor) tuples: (2, 9) < (2, 16).")
+        raise Wrong(
+            "'2.9.3' and '2.15.0' passed for a minimum of (2, 16): you compared only the "
+            "major number. Compare (major, minor) tuples: (2, 9) < (2, 16)."
+        )
     if "2.16.1" in failed or "2.16" in failed:
-        raise Wrong("a version equal to the minimum (2.16) failed: the minimum itself is recent "
-                    "enough, so use >=, not >.")
+        raise Wrong(
+            "a version equal to the minimum (2.16) failed: the minimum itself is recent "
+            "enough, so use >=, not >."
+        )
     version, minimum, expected = wrong[0]
     raise Wrong(f"is_recent_enough({version!r}, {minimum}) should be {expected}.")
 
@@ -196,7 +220,7 @@ def _strictly_newer(version, minimum):
 recent_enough = Exercise(
     title="is this version recent enough?",
     expects="a function is_recent_enough(version, minimum) -> bool, e.g. "
-            "is_recent_enough('2.21.0', (2, 16)) is True",
+    "is_recent_enough('2.21.0', (2, 16)) is True",
     checker=_recent_checker,
     reference=_is_recent_enough,
     hints=(
@@ -229,28 +253,39 @@ def _gflops_checker(answer) -> str:
         if isinstance(got, np.ndarray) and got.ndim == 0:
             got = got.item()
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            raise Wrong(f"gflops({n}, {seconds}) returned {type(got).__name__} "
-                        f"{str(got)[:40]!r}; return one number.")
+            raise Wrong(
+                f"gflops({n}, {seconds}) returned {type(got).__name__} "
+                f"{str(got)[:40]!r}; return one number."
+            )
         expected = _gflops(n, seconds)
         if np.isclose(got, expected, rtol=1e-6):
             continue
         where = f"gflops({n}, {seconds}) gave {got:.4g}, expected {expected:.4g}"
         if np.isclose(got, expected / 2, rtol=1e-6):
-            raise Wrong(f"{where}: half. Each of the n**3 steps is a multiplication *and* an "
-                        "addition: count 2 * n**3 operations.")
+            raise Wrong(
+                f"{where}: half. Each of the n**3 steps is a multiplication *and* an "
+                "addition: count 2 * n**3 operations."
+            )
         if np.isclose(got, expected * 1e9, rtol=1e-6):
-            raise Wrong(f"{where}: that is in FLOP/s; one GFLOP is 1e9 operations, so divide "
-                        "by 1e9.")
+            raise Wrong(
+                f"{where}: that is in FLOP/s; one GFLOP is 1e9 operations, so divide by 1e9."
+            )
         if np.isclose(got, 2 * n**3 * seconds / 1e9, rtol=1e-6):
-            raise Wrong(f"{where}: you multiplied by the time; a speed is operations *per* "
-                        "second, so divide by it.")
+            raise Wrong(
+                f"{where}: you multiplied by the time; a speed is operations *per* "
+                "second, so divide by it."
+            )
         if np.isclose(got, 2 * n**2 / seconds / 1e9, rtol=1e-6):
-            raise Wrong(f"{where}: 2 * n**2 counts one operation per entry of the result; each "
-                        "of the n * n entries needs n multiplications and n additions: 2 * n**3.")
+            raise Wrong(
+                f"{where}: 2 * n**2 counts one operation per entry of the result; each "
+                "of the n * n entries needs n multiplications and n additions: 2 * n**3."
+            )
         raise Wrong(f"{where}.")
-    return ("the operations of the product divided by its time. Try it on the timing above, "
-            "and on a Colab GPU runtime: the ratio of the two speeds is how much faster a "
-            "U-Net's convolutions (mostly such products) can train there.")
+    return (
+        "the operations of the product divided by its time. Try it on the timing above, "
+        "and on a Colab GPU runtime: the ratio of the two speeds is how much faster a "
+        "U-Net's convolutions (mostly such products) can train there."
+    )
 
 
 def _half_count(n, seconds):
@@ -272,7 +307,7 @@ def _per_entry(n, seconds):
 gflops = Exercise(
     title="how fast was the matrix product?",
     expects="a function gflops(n, seconds) -> float: the speed of an n x n by n x n matrix "
-            "product that took `seconds`, in billions of operations per second",
+    "product that took `seconds`, in billions of operations per second",
     checker=_gflops_checker,
     reference=_gflops,
     hints=(

@@ -32,7 +32,9 @@ def _number(value, what: str) -> float:
 def _pair(result, names: str) -> tuple[float, float]:
     """Two numbers from a tuple / list / array of two, or feedback."""
     if isinstance(result, dict) or not hasattr(result, "__len__") or isinstance(result, str):
-        raise Wrong(f"return two numbers, ({names}); got a {type(result).__name__}: {result!r:.60}.")
+        raise Wrong(
+            f"return two numbers, ({names}); got a {type(result).__name__}: {result!r:.60}."
+        )
     if len(result) != 2:
         raise Wrong(f"return two numbers, ({names}); got {len(result)} values.")
     first, second = names.split(", ")
@@ -51,8 +53,11 @@ def _square(size: int, top: int, left: int, side: int) -> np.ndarray:
 def _iou_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
     empty = np.zeros((6, 6), dtype=bool)
     return [
-        ("the 3x3 square and the 2x4 bar of section 1",
-         _square(6, 1, 1, 3), np.pad(np.ones((2, 4), bool), ((2, 2), (2, 0)))),
+        (
+            "the 3x3 square and the 2x4 bar of section 1",
+            _square(6, 1, 1, 3),
+            np.pad(np.ones((2, 4), bool), ((2, 2), (2, 0))),
+        ),
         ("two squares that overlap by one pixel", _square(6, 0, 0, 2), _square(6, 1, 1, 2)),
         ("a perfect prediction", _square(6, 2, 2, 3), _square(6, 2, 2, 3)),
         ("a prediction that misses the object entirely", _square(6, 0, 0, 2), empty),
@@ -92,7 +97,9 @@ def _check_iou_and_dice(answer) -> str:
                     )
             continue
         if np.isclose(iou, want_dice) and np.isclose(dice, want_iou) and want_iou != want_dice:
-            raise Wrong(f"for {name} your IoU and Dice are swapped: return (iou, dice) in that order.")
+            raise Wrong(
+                f"for {name} your IoU and Dice are swapped: return (iou, dice) in that order."
+            )
         if not np.isclose(iou, want_iou):
             sizes = truth.sum() + prediction.sum()
             if sizes and np.isclose(iou, np.sum(truth & prediction) / sizes):
@@ -101,25 +108,32 @@ def _check_iou_and_dice(answer) -> str:
                     f"up, which counts the overlap twice. IoU divides by the union, "
                     f"truth | prediction: {want_iou:.3f}."
                 )
-            raise Wrong(f"for {name} your IoU is {iou:.3f}; it should be {want_iou:.3f} "
-                        "(overlap / union).")
+            raise Wrong(
+                f"for {name} your IoU is {iou:.3f}; it should be {want_iou:.3f} (overlap / union)."
+            )
         if not np.isclose(dice, want_dice):
             if np.isclose(2 * dice, want_dice):
                 raise Wrong(
                     f"for {name} your Dice is {dice:.3f}, half of {want_dice:.3f}: Dice is "
                     "*twice* the overlap divided by the two sizes added up."
                 )
-            raise Wrong(f"for {name} your Dice is {dice:.3f}; it should be {want_dice:.3f} "
-                        "(2 x overlap / (size of truth + size of prediction)).")
-    return ("both scores agree with helpers.metrics on five cases, two empty masks included "
-            "(1.0 by chapter 4's rule).")
+            raise Wrong(
+                f"for {name} your Dice is {dice:.3f}; it should be {want_dice:.3f} "
+                "(2 x overlap / (size of truth + size of prediction))."
+            )
+    return (
+        "both scores agree with helpers.metrics on five cases, two empty masks included "
+        "(1.0 by chapter 4's rule)."
+    )
 
 
 def _no_empty_rule(y_true, y_pred):
     intersection = np.sum(y_true & y_pred)
     with np.errstate(all="ignore"):
-        return (np.float64(intersection) / np.sum(y_true | y_pred),
-                2 * np.float64(intersection) / (np.sum(y_true) + np.sum(y_pred)))
+        return (
+            np.float64(intersection) / np.sum(y_true | y_pred),
+            2 * np.float64(intersection) / (np.sum(y_true) + np.sum(y_pred)),
+        )
 
 
 def _empty_is_zero(y_true, y_pred):
@@ -199,11 +213,15 @@ def _check_precision_recall(answer) -> str:
                 "negatives (TN). The object is class 1, so TP is matrix[1, 1]."
             )
         if not np.isclose(precision, want_p):
-            raise Wrong(f"for {shown} your precision is {precision:.3f}; TP / (TP + FP) = "
-                        f"{tp} / {tp + fp} = {want_p:.3f}. Rows are the truth, columns the prediction.")
+            raise Wrong(
+                f"for {shown} your precision is {precision:.3f}; TP / (TP + FP) = "
+                f"{tp} / {tp + fp} = {want_p:.3f}. Rows are the truth, columns the prediction."
+            )
         if not np.isclose(recall, want_r):
-            raise Wrong(f"for {shown} your recall is {recall:.3f}; TP / (TP + FN) = "
-                        f"{tp} / {tp + fn} = {want_r:.3f}. Rows are the truth, columns the prediction.")
+            raise Wrong(
+                f"for {shown} your recall is {recall:.3f}; TP / (TP + FN) = "
+                f"{tp} / {tp + fn} = {want_r:.3f}. Rows are the truth, columns the prediction."
+            )
     return "precision = TP / column total, recall = TP / row total, read from the object's cells."
 
 
@@ -218,7 +236,10 @@ precision_recall = Exercise(
     ),
     mistakes=(
         Mistake(lambda m: _precision_recall(m)[::-1], "swapped"),
-        Mistake(lambda m: (m[0, 0] / (m[0, 0] + m[1, 0]), m[0, 0] / (m[0, 0] + m[0, 1])), "background class"),
+        Mistake(
+            lambda m: (m[0, 0] / (m[0, 0] + m[1, 0]), m[0, 0] / (m[0, 0] + m[0, 1])),
+            "background class",
+        ),
         Mistake(lambda m: (m[1, 1] / (m[1, 1] + m[0, 1]), m[1, 1] / m.sum()), "your recall is"),
     ),
 )
@@ -261,8 +282,9 @@ def _check_trap(answer, truths=None) -> str:
             "marks nothing."
         )
     if not np.isclose(accuracy, want_accuracy):
-        raise Wrong(f"your accuracy is {accuracy:.3f}; np.mean(truths == nothing) is "
-                    f"{want_accuracy:.3f}.")
+        raise Wrong(
+            f"your accuracy is {accuracy:.3f}; np.mean(truths == nothing) is {want_accuracy:.3f}."
+        )
     if np.isclose(iou, 1.0):
         raise Wrong(
             "your IoU is 1.0: the empty-mask rule is only for images where *both* masks are "
@@ -275,10 +297,14 @@ def _check_trap(answer, truths=None) -> str:
             "background's IoU. The object's IoU is what says whether anything was found."
         )
     if not np.isclose(iou, want_iou):
-        raise Wrong(f"your IoU is {iou:.3f}; the object's IoU of an empty prediction is "
-                    f"{want_iou:.3f} (no overlap).")
-    return (f"accuracy {want_accuracy:.3f} for a model that finds nothing, IoU {want_iou:.1f}: "
-            "accuracy rewards the background; report IoU or Dice.")
+        raise Wrong(
+            f"your IoU is {iou:.3f}; the object's IoU of an empty prediction is "
+            f"{want_iou:.3f} (no overlap)."
+        )
+    return (
+        f"accuracy {want_accuracy:.3f} for a model that finds nothing, IoU {want_iou:.1f}: "
+        "accuracy rewards the background; report IoU or Dice."
+    )
 
 
 trap = Exercise(

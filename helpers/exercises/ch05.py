@@ -28,8 +28,9 @@ def _conv_block(x, filters):
     from keras import layers
 
     for _ in range(2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                          kernel_initializer="he_normal")(x)
+        x = layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal"
+        )(x)
         x = layers.BatchNormalization(momentum=0.9)(x)
         x = layers.Activation("relu")(x)
     return x
@@ -54,26 +55,36 @@ def _check_conv_block(answer) -> str:
     inputs = keras.Input((_SIDE, _SIDE, _CHANNELS))
     output = call(answer, inputs, _FILTERS)
     if not isinstance(output, keras.KerasTensor):
-        raise Wrong(f"conv_block(x, filters) returned a {type(output).__name__}: return the "
-                    "tensor that comes out of the last layer, e.g. `return x`.")
+        raise Wrong(
+            f"conv_block(x, filters) returned a {type(output).__name__}: return the "
+            "tensor that comes out of the last layer, e.g. `return x`."
+        )
     try:
         model = keras.Model(inputs, output)
     except Exception:
-        raise Wrong("the tensor you return does not come from `x`: start the block from the "
-                    "`x` you are given, and pass each layer's output to the next.") from None
+        raise Wrong(
+            "the tensor you return does not come from `x`: start the block from the "
+            "`x` you are given, and pass each layer's output to the next."
+        ) from None
     convs = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
     norms = [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
     order = [layer for layer in model.layers if not isinstance(layer, layers.InputLayer)]
     if len(convs) != 2:
-        raise Wrong(f"your block has {len(convs)} convolution(s); it has two 3x3 Conv2D layers, "
-                    "each followed by batch norm and ReLU.")
+        raise Wrong(
+            f"your block has {len(convs)} convolution(s); it has two 3x3 Conv2D layers, "
+            "each followed by batch norm and ReLU."
+        )
     for conv in convs:
         if tuple(conv.kernel_size) != (3, 3):
-            raise Wrong(f"a convolution has a {conv.kernel_size[0]}x{conv.kernel_size[1]} kernel; "
-                        "the block uses 3x3 (kernel_size=3).")
+            raise Wrong(
+                f"a convolution has a {conv.kernel_size[0]}x{conv.kernel_size[1]} kernel; "
+                "the block uses 3x3 (kernel_size=3)."
+            )
         if conv.filters != _FILTERS:
-            raise Wrong(f"a convolution has {conv.filters} filters but conv_block was asked for "
-                        f"{_FILTERS}: use the `filters` argument.")
+            raise Wrong(
+                f"a convolution has {conv.filters} filters but conv_block was asked for "
+                f"{_FILTERS}: use the `filters` argument."
+            )
         if conv.padding != "same":
             raise Wrong(
                 f"padding='{conv.padding}' shrinks the image by 2 pixels per convolution "
@@ -82,19 +93,28 @@ def _check_conv_block(answer) -> str:
                 "no longer fit."
             )
     if any(isinstance(layer, layers.Dropout) for layer in order):
-        raise Wrong("your block has dropout: the course's block has none (batch norm "
-                    "regularises enough here); dropout is the module's block.")
+        raise Wrong(
+            "your block has dropout: the course's block has none (batch norm "
+            "regularises enough here); dropout is the module's block."
+        )
     if len(norms) != 2:
-        raise Wrong(f"your block has {len(norms)} batch norm layer(s): put one "
-                    "BatchNormalization after each convolution.")
-    activations = [(index, _activation(layer)) for index, layer in enumerate(order)
-                   if _activation(layer)]
+        raise Wrong(
+            f"your block has {len(norms)} batch norm layer(s): put one "
+            "BatchNormalization after each convolution."
+        )
+    activations = [
+        (index, _activation(layer)) for index, layer in enumerate(order) if _activation(layer)
+    ]
     if not activations:
-        raise Wrong("your block has no activation: without ReLU the two convolutions are one "
-                    "linear filter. Add layers.Activation('relu') after each batch norm.")
+        raise Wrong(
+            "your block has no activation: without ReLU the two convolutions are one "
+            "linear filter. Add layers.Activation('relu') after each batch norm."
+        )
     if any(name != "relu" for _, name in activations):
-        raise Wrong(f"your block uses {sorted({n for _, n in activations})}: the block's "
-                    "activation is ReLU.")
+        raise Wrong(
+            f"your block uses {sorted({n for _, n in activations})}: the block's "
+            "activation is ReLU."
+        )
     for conv in convs:
         if _activation(conv):
             raise Wrong(
@@ -103,7 +123,9 @@ def _check_conv_block(answer) -> str:
                 "with no activation, then BatchNormalization, then Activation('relu')."
             )
     if len(activations) != 2:
-        raise Wrong(f"your block has {len(activations)} ReLU(s): one after each batch norm, two in all.")
+        raise Wrong(
+            f"your block has {len(activations)} ReLU(s): one after each batch norm, two in all."
+        )
     for conv in convs:
         if conv.use_bias:
             raise Wrong(
@@ -114,8 +136,10 @@ def _check_conv_block(answer) -> str:
         initializer = conv.get_config()["kernel_initializer"]
         name = initializer.get("class_name") if isinstance(initializer, dict) else str(initializer)
         if str(name).replace("_", "").lower() != "henormal":
-            raise Wrong(f"kernel_initializer is {name}; the course's block uses 'he_normal' "
-                        "(the module's uses 'he_uniform').")
+            raise Wrong(
+                f"kernel_initializer is {name}; the course's block uses 'he_normal' "
+                "(the module's uses 'he_uniform')."
+            )
     for norm in norms:
         if not np.isclose(norm.momentum, 0.9):
             raise Wrong(
@@ -124,11 +148,15 @@ def _check_conv_block(answer) -> str:
             )
     want_params = keras.Model(inputs, _conv_block(inputs, _FILTERS)).count_params()
     if tuple(output.shape[1:]) != (_SIDE, _SIDE, _FILTERS) or model.count_params() != want_params:
-        raise Wrong(f"your block gives {tuple(output.shape[1:])} and {model.count_params()} "
-                    f"parameters; the course's block gives {(_SIDE, _SIDE, _FILTERS)} and "
-                    f"{want_params}.")
-    return (f"on a {_SIDE}x{_SIDE}x{_CHANNELS} input with {_FILTERS} filters: output "
-            f"{(_SIDE, _SIDE, _FILTERS)}, {want_params} parameters, as helpers.unet's block.")
+        raise Wrong(
+            f"your block gives {tuple(output.shape[1:])} and {model.count_params()} "
+            f"parameters; the course's block gives {(_SIDE, _SIDE, _FILTERS)} and "
+            f"{want_params}."
+        )
+    return (
+        f"on a {_SIDE}x{_SIDE}x{_CHANNELS} input with {_FILTERS} filters: output "
+        f"{(_SIDE, _SIDE, _FILTERS)}, {want_params} parameters, as helpers.unet's block."
+    )
 
 
 def _valid_padding(x, filters):
@@ -145,8 +173,9 @@ def _no_activation(x, filters):
     from keras import layers
 
     for _ in range(2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                          kernel_initializer="he_normal")(x)
+        x = layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal"
+        )(x)
         x = layers.BatchNormalization(momentum=0.9)(x)
     return x
 
@@ -155,8 +184,9 @@ def _default_momentum(x, filters):
     from keras import layers
 
     for _ in range(2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                          kernel_initializer="he_normal")(x)
+        x = layers.Conv2D(
+            filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal"
+        )(x)
         x = layers.BatchNormalization()(x)
         x = layers.Activation("relu")(x)
     return x
@@ -166,8 +196,14 @@ def _relu_in_conv(x, filters):
     from keras import layers
 
     for _ in range(2):
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu", use_bias=False,
-                          kernel_initializer="he_normal")(x)
+        x = layers.Conv2D(
+            filters,
+            3,
+            padding="same",
+            activation="relu",
+            use_bias=False,
+            kernel_initializer="he_normal",
+        )(x)
         x = layers.BatchNormalization(momentum=0.9)(x)
     return x
 
@@ -228,28 +264,45 @@ def _check_level_parameters(answer) -> str:
     for in_channels, filters in _LEVEL_CASES:
         got = call(answer, in_channels, filters)
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (numbers.Real, np.integer)):
-            raise Wrong(f"level_parameters({in_channels}, {filters}) returned a "
-                        f"{type(got).__name__}: return one whole number.")
+            raise Wrong(
+                f"level_parameters({in_channels}, {filters}) returned a "
+                f"{type(got).__name__}: return one whole number."
+            )
         got = float(got)
         want = _level_parameters(in_channels, filters)
         shown = f"level_parameters({in_channels}, {filters}) = {got:g}, expected {want}"
         if got == want:
             continue
         if got == want - 2 * filters:
-            raise Wrong(f"{shown}: the biases are missing. Each filter of each convolution "
-                        "has one bias: 2 x filters more.")
+            raise Wrong(
+                f"{shown}: the biases are missing. Each filter of each convolution "
+                "has one bias: 2 x filters more."
+            )
         if got == 3 * 3 * in_channels * filters + filters:
-            raise Wrong(f"{shown}: that is the first convolution only. The block has two; "
-                        "the second sees `filters` channels: 3*3*filters*filters + filters.")
+            raise Wrong(
+                f"{shown}: that is the first convolution only. The block has two; "
+                "the second sees `filters` channels: 3*3*filters*filters + filters."
+            )
         if got == 2 * (3 * 3 * in_channels * filters + filters):
-            raise Wrong(f"{shown}: you gave the second convolution `in_channels` inputs; it "
-                        "sees the first one's output, `filters` channels.")
-        if got in (2 * (3 * 3 * filters + filters), 3 * 3 * filters + filters + 3 * 3 * filters * filters + filters):
-            raise Wrong(f"{shown}: a 3x3 kernel spans every input channel, so each filter has "
-                        "3*3*in_channels weights in the first convolution.")
-        raise Wrong(f"{shown}. Per convolution: 3*3*(channels in)*(filters) weights + filters biases.")
-    return ("3*3*in*f + f, then 3*3*f*f + f: level 1 of the module's network (1 channel in, "
-            f"16 filters) has {_level_parameters(1, 16):,} parameters, as model.summary() says.")
+            raise Wrong(
+                f"{shown}: you gave the second convolution `in_channels` inputs; it "
+                "sees the first one's output, `filters` channels."
+            )
+        if got in (
+            2 * (3 * 3 * filters + filters),
+            3 * 3 * filters + filters + 3 * 3 * filters * filters + filters,
+        ):
+            raise Wrong(
+                f"{shown}: a 3x3 kernel spans every input channel, so each filter has "
+                "3*3*in_channels weights in the first convolution."
+            )
+        raise Wrong(
+            f"{shown}. Per convolution: 3*3*(channels in)*(filters) weights + filters biases."
+        )
+    return (
+        "3*3*in*f + f, then 3*3*f*f + f: level 1 of the module's network (1 channel in, "
+        f"16 filters) has {_level_parameters(1, 16):,} parameters, as model.summary() says."
+    )
 
 
 level_parameters = Exercise(
@@ -288,19 +341,27 @@ def _check_output_head(answer) -> str:
     for classes in (1, 3, 5):
         got = call(answer, classes)
         if isinstance(got, str) or not hasattr(got, "__len__") or len(got) != 2:
-            raise Wrong(f"output_head({classes}) returned {got!r:.60}: return two strings, "
-                        "(activation, loss).")
+            raise Wrong(
+                f"output_head({classes}) returned {got!r:.60}: return two strings, "
+                "(activation, loss)."
+            )
         activation, loss = _word(got[0]), _word(got[1])
         if classes == 1:
             if activation == "softmax":
-                raise Wrong("for 1 class you chose softmax: a softmax over one channel is always "
-                            "1.0 (it divides the channel by itself). One class needs a sigmoid.")
+                raise Wrong(
+                    "for 1 class you chose softmax: a softmax over one channel is always "
+                    "1.0 (it divides the channel by itself). One class needs a sigmoid."
+                )
             if activation != "sigmoid":
-                raise Wrong(f"for 1 class the activation is {got[0]!r}; one probability per pixel "
-                            "comes from a sigmoid.")
+                raise Wrong(
+                    f"for 1 class the activation is {got[0]!r}; one probability per pixel "
+                    "comes from a sigmoid."
+                )
             if loss != "binarycrossentropy":
-                raise Wrong(f"for 1 class the loss is {got[1]!r}; a sigmoid output pairs with "
-                            "'binary_crossentropy'.")
+                raise Wrong(
+                    f"for 1 class the loss is {got[1]!r}; a sigmoid output pairs with "
+                    "'binary_crossentropy'."
+                )
         else:
             if activation == "sigmoid":
                 raise Wrong(
@@ -330,7 +391,9 @@ output_head = Exercise(
     mistakes=(
         Mistake(lambda k: ("sigmoid", "binary_crossentropy"), "would not sum to 1"),
         Mistake(lambda k: ("softmax", "categorical_crossentropy"), "always 1.0"),
-        Mistake(lambda k: ("sigmoid", "categorical_crossentropy") if k == 1 else _output_head(k),
-                "pairs with 'binary_crossentropy'"),
+        Mistake(
+            lambda k: ("sigmoid", "categorical_crossentropy") if k == 1 else _output_head(k),
+            "pairs with 'binary_crossentropy'",
+        ),
     ),
 )

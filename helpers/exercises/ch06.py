@@ -37,8 +37,10 @@ def _expected_pairs(image_names, mask_names):
     images = {PurePath(name).stem: name for name in image_names}
     masks = {PurePath(name).stem: name for name in mask_names}
     pairs = [(images[s], masks[s]) for s in sorted(images.keys() & masks.keys())]
-    orphans = sorted([images[s] for s in images.keys() - masks.keys()]
-                     + [masks[s] for s in masks.keys() - images.keys()])
+    orphans = sorted(
+        [images[s] for s in images.keys() - masks.keys()]
+        + [masks[s] for s in masks.keys() - images.keys()]
+    )
     return pairs, orphans
 
 
@@ -46,7 +48,9 @@ def _as_pair_list(value, what: str) -> list[tuple[str, str]]:
     try:
         pairs = [tuple(pair) for pair in value]
     except TypeError:
-        raise Wrong(f"{what} should be a list of (image, mask) tuples, got {type(value).__name__}.") from None
+        raise Wrong(
+            f"{what} should be a list of (image, mask) tuples, got {type(value).__name__}."
+        ) from None
     if any(len(pair) != 2 for pair in pairs):
         raise Wrong(f"each entry of {what} should be one (image name, mask name) tuple.")
     return [(str(a), str(b)) for a, b in pairs]
@@ -89,8 +93,10 @@ def _check_pairs(answer) -> str:
                     "orphans from both lists."
                 )
             raise Wrong(f"{shown} the orphans are {want_orphans}, you gave {orphans}.")
-    return ("Pairs are matched by stem, whatever the order and the extension, and every file "
-            "without a partner is named (io.pair_images_and_masks stops on them).")
+    return (
+        "Pairs are matched by stem, whatever the order and the extension, and every file "
+        "without a partner is named (io.pair_images_and_masks stops on them)."
+    )
 
 
 def _pair_reference(image_names, mask_names):
@@ -167,7 +173,9 @@ def _check_split(answer) -> str:
             raise Wrong(f"{both[0]} is in both train and test: a name must land in one part only.")
         lost = sorted(set(_TILE_NAMES) - set(train) - set(test))
         if lost:
-            raise Wrong(f"{len(lost)} names are in neither part (e.g. {lost[0]}): every name goes somewhere.")
+            raise Wrong(
+                f"{len(lost)} names are in neither part (e.g. {lost[0]}): every name goes somewhere."
+            )
         extra = sorted((set(train) | set(test)) - set(_TILE_NAMES))
         if extra:
             raise Wrong(f"{extra[0]} is not one of the names given.")
@@ -189,8 +197,10 @@ def _check_split(answer) -> str:
                 "the same names and seed in another order gave another test set: sort the "
                 "names (or the slices) before shuffling, so the split is the same every run."
             )
-    return ("No slice has tiles on both sides, and the split depends only on the names and the "
-            "seed (sklearn's GroupShuffleSplit does the same with groups=).")
+    return (
+        "No slice has tiles on both sides, and the split depends only on the names and the "
+        "seed (sklearn's GroupShuffleSplit does the same with groups=)."
+    )
 
 
 def _split_reference(names, test_fraction, seed):
@@ -220,8 +230,10 @@ def _test_also_in_train(names, test_fraction, seed):
 def _order_dependent(names, test_fraction, seed):
     slices = list(dict.fromkeys(name.split("_tile")[0] for name in names))  # first seen first
     test_slices = set(slices[: round(test_fraction * len(slices))])
-    return ([n for n in names if n.split("_tile")[0] not in test_slices],
-            [n for n in names if n.split("_tile")[0] in test_slices])
+    return (
+        [n for n in names if n.split("_tile")[0] not in test_slices],
+        [n for n in names if n.split("_tile")[0] in test_slices],
+    )
 
 
 grouped_split = Exercise(

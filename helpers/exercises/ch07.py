@@ -26,7 +26,9 @@ def _batch() -> dict[str, np.ndarray]:
     y_true = np.zeros((2, 8, 8, 1), np.float32)
     y_true[0, 2:5, 2:6] = 1  # image 0: a small object; image 1: nothing
     rng = np.random.default_rng(7)
-    probabilities = np.clip(y_true * 0.8 + rng.uniform(0, 0.2, y_true.shape), 0, 1).astype(np.float32)
+    probabilities = np.clip(y_true * 0.8 + rng.uniform(0, 0.2, y_true.shape), 0, 1).astype(
+        np.float32
+    )
     return {
         "y_true": y_true,
         "right": probabilities,
@@ -50,8 +52,10 @@ def _as_numbers(value, name: str) -> np.ndarray:
         try:
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            raise Wrong(f"{name} returned {type(value).__name__}, not numbers: return a tensor of "
-                        "one loss per image.") from None
+            raise Wrong(
+                f"{name} returned {type(value).__name__}, not numbers: return a tensor of "
+                "one loss per image."
+            ) from None
     return array
 
 
@@ -105,8 +109,10 @@ def _check_dice_loss(answer) -> str:
             f"loss is {np.round(want, 4).tolist()}: 1 - (2 * sum(t * p) + 1) / (sum(t) + sum(p) + 1), "
             "on the probabilities (no threshold)."
         )
-    return ("0 for a perfect prediction, near 1 for missing the object, 0 (not nan) for an "
-            "empty mask predicted empty; the same as helpers.losses.dice_loss.")
+    return (
+        "0 for a perfect prediction, near 1 for missing the object, 0 (not nan) for an "
+        "empty mask predicted empty; the same as helpers.losses.dice_loss."
+    )
 
 
 def _dice_reference(y_true, y_pred):
@@ -201,7 +207,9 @@ def _check_history(answer, *, history=None) -> str:
     if epoch is Ellipsis or overfits is Ellipsis:
         raise Wrong("replace both `...`: `answer = (best_epoch, overfits)`.")
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)):
-        raise Wrong(f"the best epoch should be a whole number from the `epoch` column, got {epoch!r}.")
+        raise Wrong(
+            f"the best epoch should be a whole number from the `epoch` column, got {epoch!r}."
+        )
     if not isinstance(overfits, (bool, np.bool_)):
         raise Wrong(f"overfits should be True or False, got {overfits!r}.")
     best, truth = _history_reference(history)

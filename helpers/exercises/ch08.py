@@ -46,7 +46,12 @@ def _iou_cases():
     return [
         ("a shifted square", truth, probs, 0.5),
         ("the same at threshold 0.4", truth, half, 0.4),
-        ("nothing to find, nothing found", np.zeros((12, 12), np.uint8), np.full((12, 12), 0.1), 0.5),
+        (
+            "nothing to find, nothing found",
+            np.zeros((12, 12), np.uint8),
+            np.full((12, 12), 0.1),
+            0.5,
+        ),
         ("something to find, nothing found", truth, np.full((12, 12), 0.1), 0.5),
     ]
 
@@ -58,8 +63,10 @@ def _iou_checker(answer) -> str:
         try:
             value = float(np.asarray(got, dtype=np.float64).reshape(()))
         except (TypeError, ValueError):
-            raise Wrong(f"on {name} your function returned {type(got).__name__} {str(got)[:40]!r}: "
-                        "return one number, the IoU.") from None
+            raise Wrong(
+                f"on {name} your function returned {type(got).__name__} {str(got)[:40]!r}: "
+                "return one number, the IoU."
+            ) from None
         if np.isclose(value, expected):
             continue
         predicted = probs >= threshold
@@ -67,32 +74,48 @@ def _iou_checker(answer) -> str:
         inter = np.logical_and(t, predicted).sum()
         both = t.sum() + predicted.sum()
         if np.isnan(value) and expected == 1.0:
-            raise Wrong("two empty masks gave nan (0 / 0): chapter 4's rule scores nothing "
-                        "to find and nothing found as 1.0. Test the union before dividing.")
+            raise Wrong(
+                "two empty masks gave nan (0 / 0): chapter 4's rule scores nothing "
+                "to find and nothing found as 1.0. Test the union before dividing."
+            )
         at_half = probs >= 0.5
         union_half = np.logical_or(t, at_half).sum()
-        if threshold != 0.5 and union_half and np.isclose(
-            value, np.logical_and(t, at_half).sum() / union_half
+        if (
+            threshold != 0.5
+            and union_half
+            and np.isclose(value, np.logical_and(t, at_half).sum() / union_half)
         ):
-            raise Wrong(f"on {name} you thresholded at 0.5, not at the threshold you were given "
-                        f"({threshold}): use the argument.")
+            raise Wrong(
+                f"on {name} you thresholded at 0.5, not at the threshold you were given "
+                f"({threshold}): use the argument."
+            )
         if both and np.isclose(value, 2 * inter / both):
-            raise Wrong(f"on {name} you returned the Dice score ({value:.3f}), 2|A∩B| / (|A|+|B|); "
-                        "IoU divides the intersection by the union (np.logical_or).")
+            raise Wrong(
+                f"on {name} you returned the Dice score ({value:.3f}), 2|A∩B| / (|A|+|B|); "
+                "IoU divides the intersection by the union (np.logical_or)."
+            )
         if t.sum() and np.isclose(value, inter / t.sum()):
-            raise Wrong(f"on {name} you divided the overlap by the true mask's area ({value:.3f}): "
-                        "that is recall. Divide by the union of both masks.")
+            raise Wrong(
+                f"on {name} you divided the overlap by the true mask's area ({value:.3f}): "
+                "that is recall. Divide by the union of both masks."
+            )
         loose = probs > 0
         union_loose = np.logical_or(t, loose).sum()
         if union_loose and np.isclose(value, np.logical_and(t, loose).sum() / union_loose):
-            raise Wrong(f"on {name} you used the probabilities as a mask ({value:.3f}): "
-                        "np.logical_and counts every pixel above 0 as True. Threshold first: "
-                        "probabilities >= threshold.")
-        raise Wrong(f"on {name} (threshold {threshold}) your IoU is {value:.3f}; it should be "
-                    f"{expected:.3f}: intersection {inter} pixels over union "
-                    f"{np.logical_or(t, predicted).sum()} pixels.")
-    return ("IoU = |truth AND prediction| / |truth OR prediction| after the threshold; "
-            "evaluation.evaluate computes the same for every test image.")
+            raise Wrong(
+                f"on {name} you used the probabilities as a mask ({value:.3f}): "
+                "np.logical_and counts every pixel above 0 as True. Threshold first: "
+                "probabilities >= threshold."
+            )
+        raise Wrong(
+            f"on {name} (threshold {threshold}) your IoU is {value:.3f}; it should be "
+            f"{expected:.3f}: intersection {inter} pixels over union "
+            f"{np.logical_or(t, predicted).sum()} pixels."
+        )
+    return (
+        "IoU = |truth AND prediction| / |truth OR prediction| after the threshold; "
+        "evaluation.evaluate computes the same for every test image."
+    )
 
 
 def _iou_no_threshold(truth, probabilities, threshold=0.5):
@@ -103,7 +126,9 @@ def _iou_no_threshold(truth, probabilities, threshold=0.5):
 def _iou_nan_when_empty(truth, probabilities, threshold=0.5):
     predicted = probabilities >= threshold
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.logical_and(truth, predicted).sum() / np.float64(np.logical_or(truth, predicted).sum())
+        return np.logical_and(truth, predicted).sum() / np.float64(
+            np.logical_or(truth, predicted).sum()
+        )
 
 
 def _dice_instead(truth, probabilities, threshold=0.5):
@@ -169,31 +194,43 @@ def _worst_checker(answer, *, table) -> str:
     if callable(answer):
         raise Wrong("you gave a function; give the image's name, e.g. `answer = table[...]....`.")
     if isinstance(answer, (pd.Series, pd.DataFrame)):
-        raise Wrong("you gave a whole row or column; give the image's name only (the index "
-                    "label), e.g. with `.idxmin()`.")
+        raise Wrong(
+            "you gave a whole row or column; give the image's name only (the index "
+            "label), e.g. with `.idxmin()`."
+        )
     if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
         if 0 <= int(answer) < len(table) and table.index[int(answer)] == worst:
-            raise Wrong(f"{answer} is the worst image's position in the table; give its name "
-                        f"(the index label): `table.index[{answer}]`, or `.idxmin()` instead of "
-                        "`.argmin()`.")
+            raise Wrong(
+                f"{answer} is the worst image's position in the table; give its name "
+                f"(the index label): `table.index[{answer}]`, or `.idxmin()` instead of "
+                "`.argmin()`."
+            )
         raise Wrong(f"{answer} is a number; give the worst image's name (the table's index).")
     if isinstance(answer, numbers.Real):
         raise Wrong(f"{answer} is a score; give the name of the image that has the lowest IoU.")
     if not isinstance(answer, str):
         raise Wrong(f"expected an image name (a string), got {type(answer).__name__}.")
     if answer not in names:
-        raise Wrong(f"{answer!r} is not one of the test images ({', '.join(names[:4])}, ...): "
-                    "take the name from the table's index.")
+        raise Wrong(
+            f"{answer!r} is not one of the test images ({', '.join(names[:4])}, ...): "
+            "take the name from the table's index."
+        )
     if answer == worst:
-        return (f"{worst} has the lowest IoU ({table['iou'].min():.3f}); look at it in the "
-                "figure of the worst predictions to see why.")
+        return (
+            f"{worst} has the lowest IoU ({table['iou'].min():.3f}); look at it in the "
+            "figure of the worst predictions to see why."
+        )
     if answer == table["iou"].idxmax():
-        raise Wrong(f"{answer} is the *best* image (highest IoU); the worst has the lowest: "
-                    "`.idxmin()`, not `.idxmax()`.")
+        raise Wrong(
+            f"{answer} is the *best* image (highest IoU); the worst has the lowest: "
+            "`.idxmin()`, not `.idxmax()`."
+        )
     for column in table.columns:
         if column != "iou" and answer == table[column].idxmin():
-            raise Wrong(f"{answer} has the lowest {column}, not the lowest IoU: sort by the "
-                        "`iou` column. (Accuracy is high even for poor masks: chapter 4.)")
+            raise Wrong(
+                f"{answer} has the lowest {column}, not the lowest IoU: sort by the "
+                "`iou` column. (Accuracy is high even for poor masks: chapter 4.)"
+            )
     raise Wrong(f"{answer} has IoU {table.loc[answer, 'iou']:.3f}; another image scores lower.")
 
 
@@ -242,41 +279,59 @@ def _threshold_context() -> dict:
 def _threshold_checker(answer, *, probabilities, masks) -> str:
     probabilities, masks = np.asarray(probabilities), np.asarray(masks)
     if probabilities.shape[:3] != masks.shape[:3]:
-        raise Wrong("give the validation probabilities and masks too: "
-                    "check(answer, probabilities=val_probabilities, masks=y_val).")
+        raise Wrong(
+            "give the validation probabilities and masks too: "
+            "check(answer, probabilities=val_probabilities, masks=y_val)."
+        )
     if callable(answer):
         raise Wrong("you gave a function; give the threshold itself, one number.")
     if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.ndarray)):
-        raise Wrong(f"expected one number (a threshold between 0 and 1), got {type(answer).__name__}.")
+        raise Wrong(
+            f"expected one number (a threshold between 0 and 1), got {type(answer).__name__}."
+        )
     if np.ndim(answer) != 0:
-        raise Wrong(f"expected one number, got an array of shape {np.shape(answer)}: pick the "
-                    "threshold at the position of the best score (np.argmax).")
+        raise Wrong(
+            f"expected one number, got an array of shape {np.shape(answer)}: pick the "
+            "threshold at the position of the best score (np.argmax)."
+        )
     value = float(answer)
     if not 0.0 < value < 1.0:
-        raise Wrong(f"{value} is not between 0 and 1: a threshold cuts probabilities, which lie "
-                    "in [0, 1] (0 marks every pixel, 1 none).")
+        raise Wrong(
+            f"{value} is not between 0 and 1: a threshold cuts probabilities, which lie "
+            "in [0, 1] (0 marks every pixel, 1 none)."
+        )
     scores = np.array([_mean_iou(probabilities, masks, t) for t in THRESHOLDS])
     best = float(scores.max())
     got = _mean_iou(probabilities, masks, value)
     off_grid = not np.isclose(value, THRESHOLDS).any()
     if off_grid and np.isclose(value, scores, atol=5e-4).any():  # a score, perhaps rounded
-        raise Wrong(f"{value:.3f} looks like a mean IoU, not a threshold: give the threshold "
-                    "that scores best (thresholds[np.argmax(scores)]).")
+        raise Wrong(
+            f"{value:.3f} looks like a mean IoU, not a threshold: give the threshold "
+            "that scores best (thresholds[np.argmax(scores)])."
+        )
     if got >= best - 0.002:
-        return (f"threshold {value:g} gives mean IoU {got:.3f} on the validation images (0.5 gives "
-                f"{_mean_iou(probabilities, masks, 0.5):.3f}). Chosen on validation, it may now "
-                "be used on the test images without flattering them.")
+        return (
+            f"threshold {value:g} gives mean IoU {got:.3f} on the validation images (0.5 gives "
+            f"{_mean_iou(probabilities, masks, 0.5):.3f}). Chosen on validation, it may now "
+            "be used on the test images without flattering them."
+        )
     if np.isclose(value, THRESHOLDS[int(np.argmin(scores))]):
         raise Wrong(f"threshold {value:g} gives the *lowest* mean IoU ({got:.3f}): use np.argmax.")
     if np.isclose(value, 0.5):
-        raise Wrong(f"0.5 is the default, not a choice: here it gives mean IoU {got:.3f} and "
-                    f"another threshold gives {best:.3f}. Try each threshold and keep the best.")
+        raise Wrong(
+            f"0.5 is the default, not a choice: here it gives mean IoU {got:.3f} and "
+            f"another threshold gives {best:.3f}. Try each threshold and keep the best."
+        )
     accuracy = [float(((probabilities >= t) == (masks == 1)).mean()) for t in THRESHOLDS]
     if np.isclose(value, THRESHOLDS[int(np.argmax(accuracy))]):
-        raise Wrong(f"threshold {value:g} maximises pixel accuracy, not IoU (mean IoU {got:.3f}, "
-                    f"the best is {best:.3f}): accuracy favours marking too little (chapter 4).")
-    raise Wrong(f"threshold {value:g} gives mean IoU {got:.3f}; another gives {best:.3f}. Score "
-                "each threshold of np.arange(0.05, 0.96, 0.05) and keep the best.")
+        raise Wrong(
+            f"threshold {value:g} maximises pixel accuracy, not IoU (mean IoU {got:.3f}, "
+            f"the best is {best:.3f}): accuracy favours marking too little (chapter 4)."
+        )
+    raise Wrong(
+        f"threshold {value:g} gives mean IoU {got:.3f}; another gives {best:.3f}. Score "
+        "each threshold of np.arange(0.05, 0.96, 0.05) and keep the best."
+    )
 
 
 def _most_accurate(probabilities, masks):
@@ -285,7 +340,9 @@ def _most_accurate(probabilities, masks):
 
 
 def _worst_threshold(probabilities, masks):
-    return float(THRESHOLDS[int(np.argmin([_mean_iou(probabilities, masks, t) for t in THRESHOLDS]))])
+    return float(
+        THRESHOLDS[int(np.argmin([_mean_iou(probabilities, masks, t) for t in THRESHOLDS]))]
+    )
 
 
 def _best_score_not_threshold(probabilities, masks):

@@ -22,8 +22,10 @@ __all__ = ["count_regions", "region_mask"]
 
 
 def _polygon(xs, ys) -> dict:
-    return {"shape_attributes": {"name": "polygon", "all_points_x": list(xs), "all_points_y": list(ys)},
-            "region_attributes": {"label": "lesion"}}
+    return {
+        "shape_attributes": {"name": "polygon", "all_points_x": list(xs), "all_points_y": list(ys)},
+        "region_attributes": {"label": "lesion"},
+    }
 
 
 # (region, (height, width), what the case is): images wider than tall, so that x and y
@@ -51,7 +53,9 @@ def _as_mask(result, shape, what: str) -> np.ndarray:
     except Exception:
         raise Wrong(f"{what}: return a NumPy array, got {type(result).__name__}.") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise Wrong(f"{what}: return a NumPy array of booleans (or 0/1), got {type(result).__name__}.")
+        raise Wrong(
+            f"{what}: return a NumPy array of booleans (or 0/1), got {type(result).__name__}."
+        )
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.shape != tuple(shape):
@@ -60,7 +64,9 @@ def _as_mask(result, shape, what: str) -> np.ndarray:
                 f"{what}: your mask is {array.shape}, the image is (height, width) = {shape}. "
                 "A mask has the image's shape, rows first: np.zeros(shape)."
             )
-        raise Wrong(f"{what}: your mask has shape {array.shape}, it should be {shape} (the image's).")
+        raise Wrong(
+            f"{what}: your mask has shape {array.shape}, it should be {shape} (the image's)."
+        )
     return array > 0
 
 
@@ -93,8 +99,10 @@ def _check_region_mask(answer) -> str:
             f"{what}: {extra} pixels too many and {missing} missing, compared with the pixels "
             "whose centre lies inside the outline (skimage.draw.polygon)."
         )
-    return ("the mask is the pixels inside the outline, cut at the image's edge, exactly what "
-            "via.rasterize_regions draws for a polygon.")
+    return (
+        "the mask is the pixels inside the outline, cut at the image's edge, exactly what "
+        "via.rasterize_regions draws for a polygon."
+    )
 
 
 def _region_mask_reference(region, shape):
@@ -158,8 +166,12 @@ region_mask = Exercise(
 
 
 def _entry(filename: str, size: int, regions: list) -> tuple[str, dict]:
-    return f"{filename}{size}", {"filename": filename, "size": size, "regions": regions,
-                                 "file_attributes": {}}
+    return f"{filename}{size}", {
+        "filename": filename,
+        "size": size,
+        "regions": regions,
+        "file_attributes": {},
+    }
 
 
 _SQUARE = _polygon([1, 5, 5, 1], [1, 1, 5, 5])
@@ -179,7 +191,9 @@ def _check_count(answer) -> str:
 
     result = call(answer, copy.deepcopy(_COUNT_CASE))
     if not isinstance(result, dict):
-        raise Wrong(f"return a dictionary {{filename: number of regions}}, got {type(result).__name__}.")
+        raise Wrong(
+            f"return a dictionary {{filename: number of regions}}, got {type(result).__name__}."
+        )
     keys = sorted(str(k) for k in result)
     if any(k in _COUNT_CASE for k in keys) and not any(k in _COUNT_WANT for k in keys):
         raise Wrong(
@@ -207,8 +221,10 @@ def _check_count(answer) -> str:
     if wrong:
         name = next(iter(wrong))
         raise Wrong(f"{name}: you counted {wrong[name]}, the file has {_COUNT_WANT.get(name)}.")
-    return ("every image is there with its count, the empty ones as 0 and the null entries "
-            "left out (the quality report's regions and null_regions columns).")
+    return (
+        "every image is there with its count, the empty ones as 0 and the null entries "
+        "left out (the quality report's regions and null_regions columns)."
+    )
 
 
 def _count_reference(annotations):
@@ -224,8 +240,11 @@ def _count_by_key(annotations):
 
 
 def _count_skip_empty(annotations):
-    return {r["filename"]: sum(x is not None for x in r["regions"])
-            for r in annotations.values() if r["regions"]}
+    return {
+        r["filename"]: sum(x is not None for x in r["regions"])
+        for r in annotations.values()
+        if r["regions"]
+    }
 
 
 def _count_with_nulls(annotations):

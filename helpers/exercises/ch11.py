@@ -19,13 +19,19 @@ __all__ = ["masks_for_all", "out_of_bounds"]
 
 
 def _polygon(xs, ys) -> dict:
-    return {"shape_attributes": {"name": "polygon", "all_points_x": list(xs), "all_points_y": list(ys)},
-            "region_attributes": {"label": "lesion"}}
+    return {
+        "shape_attributes": {"name": "polygon", "all_points_x": list(xs), "all_points_y": list(ys)},
+        "region_attributes": {"label": "lesion"},
+    }
 
 
 def _entry(filename: str, size: int, regions: list) -> tuple[str, dict]:
-    return f"{filename}{size}", {"filename": filename, "size": size, "regions": regions,
-                                 "file_attributes": {}}
+    return f"{filename}{size}", {
+        "filename": filename,
+        "size": size,
+        "regions": regions,
+        "file_attributes": {},
+    }
 
 
 # A small VIA export: images of (height, width) given in _SHAPES, wider than tall so that
@@ -34,8 +40,11 @@ _SHAPES = {"a.png": (10, 16), "b.png": (10, 16), "c.png": (10, 16), "d.png": (12
 _ANNOTATIONS = dict(
     (
         _entry("a.png", 100, [_polygon([2, 9, 9, 2], [1, 1, 6, 6])]),
-        _entry("b.png", 101, [_polygon([1, 8, 8, 1], [1, 1, 7, 7]),
-                              _polygon([5, 14, 14, 5], [4, 4, 9, 9])]),
+        _entry(
+            "b.png",
+            101,
+            [_polygon([1, 8, 8, 1], [1, 1, 7, 7]), _polygon([5, 14, 14, 5], [4, 4, 9, 9])],
+        ),
         _entry("c.png", 102, []),
         _entry("d.png", 103, [_polygon([1, 6, 3], [2, 3, 10])]),
     )
@@ -72,8 +81,10 @@ def _check_masks(answer) -> str:
     want = _masks_reference(_ANNOTATIONS, _SHAPES)
     keys = sorted(str(k) for k in result)
     if keys and all(k.endswith(".png") for k in keys):
-        raise Wrong(f"your keys are like {keys[0]!r}: use the stem (the name without "
-                    "extension), as the mask files are named `<stem>.png`.")
+        raise Wrong(
+            f"your keys are like {keys[0]!r}: use the stem (the name without "
+            "extension), as the mask files are named `<stem>.png`."
+        )
     missing = sorted(set(want) - set(keys))
     if missing == ["c"]:
         raise Wrong(
@@ -88,8 +99,10 @@ def _check_masks(answer) -> str:
         except Exception:
             raise Wrong(f"the mask of {stem} is not an array.") from None
         if got.dtype == object or got.shape != mask.shape:
-            raise Wrong(f"the mask of {stem} has shape {getattr(got, 'shape', '?')}; the image is "
-                        f"{mask.shape} (height, width).")
+            raise Wrong(
+                f"the mask of {stem} has shape {getattr(got, 'shape', '?')}; the image is "
+                f"{mask.shape} (height, width)."
+            )
         values = set(np.unique(got).tolist())
         if not values <= {0, 255}:
             if 254 in values or 2 in values or 510 in values:
@@ -98,13 +111,19 @@ def _check_masks(answer) -> str:
                     "overlap they were added up (in uint8, 255 + 255 wraps round to 254). Set "
                     "the pixels to 255 instead of adding, so overlaps make a union."
                 )
-            raise Wrong(f"the mask of {stem} has values {sorted(values)}: it should hold 0 "
-                        "(background) and 255 (lesion), as a mask PNG does.")
+            raise Wrong(
+                f"the mask of {stem} has values {sorted(values)}: it should hold 0 "
+                "(background) and 255 (lesion), as a mask PNG does."
+            )
         if not np.array_equal(got, mask):
-            raise Wrong(f"the mask of {stem} differs from the pixels inside its outlines in "
-                        f"{int((got != mask).sum())} pixels (x are columns, y rows).")
-    return ("one 0/255 mask per image, the empty one included, overlaps as a union: what "
-            "via.masks_from_via writes to disk.")
+            raise Wrong(
+                f"the mask of {stem} differs from the pixels inside its outlines in "
+                f"{int((got != mask).sum())} pixels (x are columns, y rows)."
+            )
+    return (
+        "one 0/255 mask per image, the empty one included, overlaps as a union: what "
+        "via.masks_from_via writes to disk."
+    )
 
 
 def _masks_skip_empty(annotations, shapes):
@@ -158,11 +177,13 @@ masks_for_all = Exercise(
 _BOUNDS = {**_SHAPES, "e.png": (10, 16), "f.png": (10, 16), "g.png": (12, 8)}
 _BOUNDS_ANNOTATIONS = {
     **_ANNOTATIONS,
-    **dict((
-        _entry("e.png", 104, [_polygon([10, 16, 12], [2, 4, 8])]),
-        _entry("f.png", 105, [_polygon([3, 12, 12], [0, 0, 9])]),
-        _entry("g.png", 106, [_polygon([2, 9, 5], [1, 4, 11])]),
-    )),
+    **dict(
+        (
+            _entry("e.png", 104, [_polygon([10, 16, 12], [2, 4, 8])]),
+            _entry("f.png", 105, [_polygon([3, 12, 12], [0, 0, 9])]),
+            _entry("g.png", 106, [_polygon([2, 9, 5], [1, 4, 11])]),
+        )
+    ),
 }
 _BOUNDS_WANT = ["e.png", "g.png"]
 
@@ -186,8 +207,10 @@ def _check_bounds(answer) -> str:
         raise Wrong(f"return a list of file names, got {type(result).__name__}.")
     names = sorted({str(name) for name in result})
     if names == _BOUNDS_WANT:
-        return ("e.png reaches x = 16 in an image 16 pixels wide (columns 0..15), g.png x = 9 "
-                "in one 8 wide: the quality report's partly_outside column finds them.")
+        return (
+            "e.png reaches x = 16 in an image 16 pixels wide (columns 0..15), g.png x = 9 "
+            "in one 8 wide: the quality report's partly_outside column finds them."
+        )
     if "f.png" in names or "b.png" in names:
         raise Wrong(
             "f.png's outline stays inside its image, 10 high and 16 wide (x up to 12, y up to "
@@ -202,8 +225,10 @@ def _check_bounds(answer) -> str:
         )
     extra = sorted(set(names) - set(_BOUNDS_WANT))
     if extra:
-        raise Wrong(f"{extra[0]} is inside its image: every point has 0 <= x <= width - 1 and "
-                    "0 <= y <= height - 1.")
+        raise Wrong(
+            f"{extra[0]} is inside its image: every point has 0 <= x <= width - 1 and "
+            "0 <= y <= height - 1."
+        )
     missing = sorted(set(_BOUNDS_WANT) - set(names))
     raise Wrong(f"{missing[0]} has a point outside its image and is missing.")
 

@@ -28,7 +28,9 @@ def _number(value, what: str) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if not isinstance(value, numbers.Real):
-        raise Wrong(f"{what} is a {type(value).__name__} ({str(value)[:40]!r}); it should be one number.")
+        raise Wrong(
+            f"{what} is a {type(value).__name__} ({str(value)[:40]!r}); it should be one number."
+        )
     return float(value)
 
 
@@ -64,21 +66,31 @@ def _count_checker(answer) -> str:
         if got == expected:
             continue
         if got == np.count_nonzero(mask):
-            raise Wrong(f"on {name} you counted {got:.0f} pixels, not objects: label the connected "
-                        "groups of pixels first (scipy.ndimage.label).")
+            raise Wrong(
+                f"on {name} you counted {got:.0f} pixels, not objects: label the connected "
+                "groups of pixels first (scipy.ndimage.label)."
+            )
         if got == len(np.unique(mask)):
-            raise Wrong(f"on {name} you counted the distinct pixel values ({got:.0f}): a mask has "
-                        "only background and foreground; objects come from scipy.ndimage.label.")
+            raise Wrong(
+                f"on {name} you counted the distinct pixel values ({got:.0f}): a mask has "
+                "only background and foreground; objects come from scipy.ndimage.label."
+            )
         if got == expected + 1:
-            raise Wrong(f"on {name} you counted {got:.0f}: one too many. Label 0 is the background, "
-                        "not an object (count the labels above 0).")
+            raise Wrong(
+                f"on {name} you counted {got:.0f}: one too many. Label 0 is the background, "
+                "not an object (count the labels above 0)."
+            )
         if got == ndimage.label(mask > 0, structure=np.ones((3, 3)))[1]:
-            raise Wrong(f"on {name} you counted {got:.0f}: your labelling joins pixels that touch "
-                        "only at a corner (skimage.measure.label's default). Use scipy.ndimage.label's "
-                        "default, edges only, as label_objects does.")
+            raise Wrong(
+                f"on {name} you counted {got:.0f}: your labelling joins pixels that touch "
+                "only at a corner (skimage.measure.label's default). Use scipy.ndimage.label's "
+                "default, edges only, as label_objects does."
+            )
         raise Wrong(f"on {name} you counted {got:.0f} objects; there are {expected}.")
-    return ("scipy.ndimage.label numbers each connected group of foreground pixels and returns "
-            "how many there are; helpers.objects.label_objects does the same.")
+    return (
+        "scipy.ndimage.label numbers each connected group of foreground pixels and returns "
+        "how many there are; helpers.objects.label_objects does the same."
+    )
 
 
 def _count_pixels(mask):
@@ -152,29 +164,45 @@ def _matrix_checker(answer) -> str:
         except (TypeError, ValueError):
             raise Wrong(f"return an array of IoU values, got {type(got).__name__}.") from None
         if got.shape == expected.T.shape and got.shape != expected.shape:
-            raise Wrong(f"your matrix has shape {got.shape}: rows should be the true objects "
-                        f"({expected.shape[0]}) and columns the predicted ones ({expected.shape[1]}).")
+            raise Wrong(
+                f"your matrix has shape {got.shape}: rows should be the true objects "
+                f"({expected.shape[0]}) and columns the predicted ones ({expected.shape[1]})."
+            )
         if got.shape == (expected.shape[0] + 1, expected.shape[1] + 1):
-            raise Wrong(f"your matrix has shape {got.shape}, one row and column too many: label 0 "
-                        "is the background, leave it out of both lists of objects.")
+            raise Wrong(
+                f"your matrix has shape {got.shape}, one row and column too many: label 0 "
+                "is the background, leave it out of both lists of objects."
+            )
         if got.shape != expected.shape:
-            raise Wrong(f"your matrix has shape {got.shape}; with {expected.shape[0]} true and "
-                        f"{expected.shape[1]} predicted objects it should be {expected.shape}.")
+            raise Wrong(
+                f"your matrix has shape {got.shape}; with {expected.shape[0]} true and "
+                f"{expected.shape[1]} predicted objects it should be {expected.shape}."
+            )
         if np.allclose(got, expected):
             continue
-        inter = np.array([[np.logical_and(truth == i, pred == j).sum() for j in (4, 5, 6, 9)]
-                          for i in (1, 2)], np.float64)
+        inter = np.array(
+            [[np.logical_and(truth == i, pred == j).sum() for j in (4, 5, 6, 9)] for i in (1, 2)],
+            np.float64,
+        )
         if np.allclose(got, inter):
-            raise Wrong("you returned the overlaps in pixels; divide each by the union of the two "
-                        "objects (np.logical_or(...).sum()).")
+            raise Wrong(
+                "you returned the overlaps in pixels; divide each by the union of the two "
+                "objects (np.logical_or(...).sum())."
+            )
         true_area = np.array([(truth == i).sum() for i in (1, 2)], np.float64)[:, None]
         if np.allclose(got, inter / true_area):
-            raise Wrong("you divided each overlap by the true object's area (that is recall per "
-                        "object); IoU divides by the union of the two objects.")
-        raise Wrong(f"on {name} your matrix differs from the IoU of each pair by up to "
-                    f"{np.nanmax(np.abs(got - expected)):.3f}.")
-    return ("IoU of every true object with every predicted one; helpers.objects.iou_matrix "
-            "builds the same from one joint histogram, without a loop over pairs.")
+            raise Wrong(
+                "you divided each overlap by the true object's area (that is recall per "
+                "object); IoU divides by the union of the two objects."
+            )
+        raise Wrong(
+            f"on {name} your matrix differs from the IoU of each pair by up to "
+            f"{np.nanmax(np.abs(got - expected)):.3f}."
+        )
+    return (
+        "IoU of every true object with every predicted one; helpers.objects.iou_matrix "
+        "builds the same from one joint histogram, without a loop over pairs."
+    )
 
 
 def _matrix_transposed(true_labels, pred_labels):
@@ -183,19 +211,44 @@ def _matrix_transposed(true_labels, pred_labels):
 
 def _matrix_with_background(true_labels, pred_labels):
     true_ids, pred_ids = np.unique(true_labels), np.unique(pred_labels)
-    return np.array([[np.logical_and(true_labels == i, pred_labels == j).sum()
-                      / np.logical_or(true_labels == i, pred_labels == j).sum()
-                      for j in pred_ids] for i in true_ids])
+    return np.array(
+        [
+            [
+                np.logical_and(true_labels == i, pred_labels == j).sum()
+                / np.logical_or(true_labels == i, pred_labels == j).sum()
+                for j in pred_ids
+            ]
+            for i in true_ids
+        ]
+    )
 
 
 def _matrix_overlap_only(true_labels, pred_labels):
-    return np.array([[np.logical_and(true_labels == i, pred_labels == j).sum()
-                      for j in np.unique(pred_labels) if j] for i in np.unique(true_labels) if i])
+    return np.array(
+        [
+            [
+                np.logical_and(true_labels == i, pred_labels == j).sum()
+                for j in np.unique(pred_labels)
+                if j
+            ]
+            for i in np.unique(true_labels)
+            if i
+        ]
+    )
 
 
 def _matrix_over_true(true_labels, pred_labels):
-    return np.array([[np.logical_and(true_labels == i, pred_labels == j).sum() / (true_labels == i).sum()
-                      for j in np.unique(pred_labels) if j] for i in np.unique(true_labels) if i])
+    return np.array(
+        [
+            [
+                np.logical_and(true_labels == i, pred_labels == j).sum() / (true_labels == i).sum()
+                for j in np.unique(pred_labels)
+                if j
+            ]
+            for i in np.unique(true_labels)
+            if i
+        ]
+    )
 
 
 iou_matrix_by_hand = Exercise(
@@ -239,20 +292,30 @@ def _score_checker(answer) -> str:
             continue
         case = f"with TP={tp}, FP={fp}, FN={fn}"
         if np.isnan(value):
-            raise Wrong(f"{case} you returned nan (0 / 0): an image with no true and no predicted "
-                        "object scores 1.0 by the course's rule. Test the denominator first.")
+            raise Wrong(
+                f"{case} you returned nan (0 / 0): an image with no true and no predicted "
+                "object scores 1.0 by the course's rule. Test the denominator first."
+            )
         if tp + fp and np.isclose(value, tp / (tp + fp)):
-            raise Wrong(f"{case} you returned the precision TP / (TP + FP) = {value:.3f}; the "
-                        "DSB2018 score also counts the missed objects: TP / (TP + FP + FN).")
+            raise Wrong(
+                f"{case} you returned the precision TP / (TP + FP) = {value:.3f}; the "
+                "DSB2018 score also counts the missed objects: TP / (TP + FP + FN)."
+            )
         if tp + fn and np.isclose(value, tp / (tp + fn)):
-            raise Wrong(f"{case} you returned the recall TP / (TP + FN) = {value:.3f}; the DSB2018 "
-                        "score also counts the false objects: TP / (TP + FP + FN).")
+            raise Wrong(
+                f"{case} you returned the recall TP / (TP + FN) = {value:.3f}; the DSB2018 "
+                "score also counts the false objects: TP / (TP + FP + FN)."
+            )
         if 2 * tp + fp + fn and np.isclose(value, 2 * tp / (2 * tp + fp + fn)):
-            raise Wrong(f"{case} you returned F1 = {value:.3f}; the DSB2018 score counts each TP "
-                        "once: TP / (TP + FP + FN).")
+            raise Wrong(
+                f"{case} you returned F1 = {value:.3f}; the DSB2018 score counts each TP "
+                "once: TP / (TP + FP + FN)."
+            )
         raise Wrong(f"{case} you returned {value:.3f}; the score is {expected:.3f}.")
-    return ("TP / (TP + FP + FN), the DSB2018 'average precision' at one IoU threshold; its mean "
-            "over 0.5, 0.55, ..., 0.95 is the image's score (match(...).attrs['mean_ap']).")
+    return (
+        "TP / (TP + FP + FN), the DSB2018 'average precision' at one IoU threshold; its mean "
+        "over 0.5, 0.55, ..., 0.95 is the image's score (match(...).attrs['mean_ap'])."
+    )
 
 
 def _precision(tp, fp, fn):

@@ -53,8 +53,13 @@ from ._read import ViaImage, ViaProject, ViaRegion, _read_size
 
 #: The columns of VIA's CSV export, in VIA's order.
 CSV_COLUMNS = (
-    "filename", "file_size", "file_attributes", "region_count", "region_id",
-    "region_shape_attributes", "region_attributes",
+    "filename",
+    "file_size",
+    "file_attributes",
+    "region_count",
+    "region_id",
+    "region_shape_attributes",
+    "region_attributes",
 )
 
 #: Said when a file was changed after VIA wrote it.
@@ -185,10 +190,19 @@ def read_via_csv(path: str | os.PathLike, text: str | None = None) -> ViaProject
         filename, size = cell["filename"], cell["file_size"].strip()
         count = _whole_number(path, line, "region_count", cell["region_count"])
         region_id = _whole_number(path, line, "region_id", cell["region_id"])
-        record = records.setdefault((filename, size), {
-            "filename": filename, "size": size, "line": line, "count": count, "regions": {},
-            "file_attributes": _json_cell(path, line, "file_attributes", cell["file_attributes"]),
-        })
+        record = records.setdefault(
+            (filename, size),
+            {
+                "filename": filename,
+                "size": size,
+                "line": line,
+                "count": count,
+                "regions": {},
+                "file_attributes": _json_cell(
+                    path, line, "file_attributes", cell["file_attributes"]
+                ),
+            },
+        )
         if count != record["count"]:
             raise ViaFormatError(
                 f"{path}, line {line}: {filename!r} has region_count {count} here but "
@@ -204,8 +218,11 @@ def read_via_csv(path: str | os.PathLike, text: str | None = None) -> ViaProject
                 )
             continue
         if region_id >= count or region_id in record["regions"]:
-            problem = (f"region_id {region_id} is listed twice" if region_id < count
-                       else f"region_id {region_id} is not below its region_count {count}")
+            problem = (
+                f"region_id {region_id} is listed twice"
+                if region_id < count
+                else f"region_id {region_id} is not below its region_count {count}"
+            )
             raise ViaFormatError(f"{path}, line {line}: for {filename!r}, {problem}. {_AGAIN}")
         record["regions"][region_id] = {"shape_attributes": shape, "region_attributes": attributes}
 
@@ -225,11 +242,13 @@ def read_via_csv(path: str | os.PathLike, text: str | None = None) -> ViaProject
                 f"incomplete. {_AGAIN}"
             )
         attributes = record["file_attributes"]
-        images.append(ViaImage(
-            filename=record["filename"],
-            key=record["filename"] + record["size"],
-            size=_read_size(record["size"]),
-            regions=[ViaRegion.from_dict(found[i], i) for i in range(record["count"])],
-            file_attributes=attributes if isinstance(attributes, dict) else {},
-        ))
+        images.append(
+            ViaImage(
+                filename=record["filename"],
+                key=record["filename"] + record["size"],
+                size=_read_size(record["size"]),
+                regions=[ViaRegion.from_dict(found[i], i) for i in range(record["count"])],
+                file_attributes=attributes if isinstance(attributes, dict) else {},
+            )
+        )
     return ViaProject(path, f"VIA {version} CSV export", images)

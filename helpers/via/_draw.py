@@ -106,8 +106,10 @@ def region_class(region: ViaRegion | dict, attribute: str) -> str:
     with ``+`` in sorted order (``{"good": true, "frontal": true}`` gives
     ``"frontal+good"``). Missing, ``null`` or blank values give ``""``.
     """
-    attributes = region.attributes if isinstance(region, ViaRegion) else (
-        region.get("region_attributes") or {}
+    attributes = (
+        region.attributes
+        if isinstance(region, ViaRegion)
+        else (region.get("region_attributes") or {})
     )
     value = attributes.get(attribute) if isinstance(attributes, dict) else None
     if value is None:
@@ -174,9 +176,7 @@ def _points(geometry: dict) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(xs, list) or not isinstance(ys, list):
         raise RegionProblem("invalid", "has no 'all_points_x' / 'all_points_y' lists")
     if len(xs) != len(ys):
-        raise RegionProblem(
-            "invalid", f"has {len(xs)} x but {len(ys)} y coordinates"
-        )
+        raise RegionProblem("invalid", f"has {len(xs)} x but {len(ys)} y coordinates")
     try:
         x, y = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     except (TypeError, ValueError):
@@ -198,10 +198,12 @@ def _segment_rectangles(x, y, half: float) -> list[tuple[np.ndarray, np.ndarray]
         if length == 0:
             continue
         nx, ny = -(y1 - y0) / length * half, (x1 - x0) / length * half
-        bands.append((
-            np.array([x0 + nx, x1 + nx, x1 - nx, x0 - nx]),
-            np.array([y0 + ny, y1 + ny, y1 - ny, y0 - ny]),
-        ))
+        bands.append(
+            (
+                np.array([x0 + nx, x1 + nx, x1 - nx, x0 - nx]),
+                np.array([y0 + ny, y1 + ny, y1 - ny, y0 - ny]),
+            )
+        )
     return bands
 
 
@@ -298,7 +300,8 @@ def check_regions(
             if info.label not in classes:
                 info.status = "unlabelled"
                 info.message = (
-                    f"has an empty '{attribute}'" if not info.label
+                    f"has an empty '{attribute}'"
+                    if not info.label
                     else f"has the class {info.label!r}, which is not in the class list"
                 )
                 continue
@@ -363,7 +366,8 @@ def draw_regions(
         if info.status == "drawn" and info.pixels == 0:
             info.status = "no pixels"
             info.message = (
-                "lies wholly outside the image" if info.outside
+                "lies wholly outside the image"
+                if info.outside
                 else "covers no pixel centre (too small)"
             )
             info.outside = info.outside and "wholly"

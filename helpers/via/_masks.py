@@ -56,9 +56,22 @@ NO_REGIONS = "no regions: its mask is all background"
 
 #: Columns of the quality report, in order (class columns ``class:<name>`` follow).
 REPORT_COLUMNS = (
-    "filename", "mask", "status", "height", "width", "regions", "drawn", "null_regions",
-    "partly_outside", "wholly_outside", "degenerate", "invalid", "unknown_shape",
-    "points_skipped", "unlabelled", "problems",
+    "filename",
+    "mask",
+    "status",
+    "height",
+    "width",
+    "regions",
+    "drawn",
+    "null_regions",
+    "partly_outside",
+    "wholly_outside",
+    "degenerate",
+    "invalid",
+    "unknown_shape",
+    "points_skipped",
+    "unlabelled",
+    "problems",
 )
 
 
@@ -127,8 +140,13 @@ def _plan(project: ViaProject, images_dir: Path | None) -> list[dict]:
     seen_files: set[str] = set()
     mask_owner: dict[str, str] = {}
     for image in project.images:
-        row = {"filename": image.filename, "mask": "", "status": "ok", "height": np.nan,
-               "width": np.nan}
+        row = {
+            "filename": image.filename,
+            "mask": "",
+            "status": "ok",
+            "height": np.nan,
+            "width": np.nan,
+        }
         problems: list[str] = []
         relative = safe_relative_path(image.filename)
         path, shape = None, None

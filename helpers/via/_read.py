@@ -179,14 +179,17 @@ def _classify_top_level(path: Path, data: Any) -> None:
             "VIA 3 stores shapes differently: this converter reads VIA 1.x/2.x JSON. Annotate with VIA 2 (via.html from "
             f"https://www.robots.ox.ac.uk/~vgg/software/via/) and {EXPORT_HINT}.",
         )
-    if keys and keys <= {"region", "file"} and all(
-        isinstance(v, dict) and all(isinstance(d, dict) and "type" in d for d in v.values())
-        for v in data.values()
+    if (
+        keys
+        and keys <= {"region", "file"}
+        and all(
+            isinstance(v, dict) and all(isinstance(d, dict) and "type" in d for d in v.values())
+            for v in data.values()
+        )
     ):
         raise _not_via(
             path,
-            "VIA's attribute definitions only ('Project > Export attributes'), with no "
-            "annotations",
+            "VIA's attribute definitions only ('Project > Export attributes'), with no annotations",
         )
 
 
@@ -203,6 +206,7 @@ def _read_regions(raw: Any) -> tuple[list[ViaRegion], tuple[int, ...], bool | No
     if raw is None:
         return [], (), None
     if isinstance(raw, dict):
+
         def order(key: str) -> tuple[int, float, str]:
             try:
                 return (0, float(key), key)
@@ -225,8 +229,8 @@ def _read_regions(raw: Any) -> tuple[list[ViaRegion], tuple[int, ...], bool | No
 
 
 def _looks_like_record(value: Any) -> bool:
-    return isinstance(value, dict) and "filename" in value and (
-        "regions" in value or "size" in value
+    return (
+        isinstance(value, dict) and "filename" in value and ("regions" in value or "size" in value)
     )
 
 
@@ -409,4 +413,3 @@ def image_shape(path: str | os.PathLike) -> tuple[int, int]:
 def mask_name(relative: PurePosixPath) -> str:
     """``<image stem>.png``: the mask file name for an image (always a bare file name)."""
     return f"{relative.stem}.png"
-

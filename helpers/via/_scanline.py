@@ -46,7 +46,9 @@ def _pair_up(key: np.ndarray, row: np.ndarray, x: np.ndarray):
 
 
 def polygon_runs(
-    polygons: Sequence[tuple[np.ndarray, np.ndarray]], owners: Sequence[int], width: int,
+    polygons: Sequence[tuple[np.ndarray, np.ndarray]],
+    owners: Sequence[int],
+    width: int,
     height: int,
 ) -> Runs:
     """Runs ``(owner, row, start, stop)`` covering the closed polygons (even-odd rule).
@@ -107,8 +109,10 @@ def polygon_runs(
 
 
 def ellipse_runs(
-    ellipses: Sequence[tuple[float, float, float, float, float]], owners: Sequence[int],
-    width: int, height: int,
+    ellipses: Sequence[tuple[float, float, float, float, float]],
+    owners: Sequence[int],
+    width: int,
+    height: int,
 ) -> Runs:
     """Runs covering closed, rotated ellipses ``(cx, cy, rx, ry, theta)``.
 

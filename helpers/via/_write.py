@@ -52,8 +52,7 @@ def _outlines(binary: np.ndarray, *, tolerance: float, min_pixels: int):
         return [], 0
     padded = np.pad(binary, 1).astype(np.float32)
     outlines, holes = [], 0
-    for contour in find_contours(padded, 0.5, fully_connected="high",
-                                 positive_orientation="high"):
+    for contour in find_contours(padded, 0.5, fully_connected="high", positive_orientation="high"):
         contour = contour[:-1] - 1.0  # closed: the last point repeats the first
         y, x = contour[:, 0], contour[:, 1]
         twice_area = x @ np.roll(y, -1) - y @ np.roll(x, -1)
@@ -131,8 +130,15 @@ def mask_to_regions(
         ``{"shape_attributes": {"name": "polygon", "all_points_x": [...], ...},
         "region_attributes": {...}}``, coordinates in image pixels (pixel centres).
     """
-    return _regions(mask, classes=classes, attribute=attribute, threshold=threshold,
-                    tolerance=tolerance, min_pixels=min_pixels, image_shape=image_shape)[0]
+    return _regions(
+        mask,
+        classes=classes,
+        attribute=attribute,
+        threshold=threshold,
+        tolerance=tolerance,
+        min_pixels=min_pixels,
+        image_shape=image_shape,
+    )[0]
 
 
 def _regions(mask, *, classes, attribute, threshold, tolerance, min_pixels, image_shape):
@@ -140,8 +146,8 @@ def _regions(mask, *, classes, attribute, threshold, tolerance, min_pixels, imag
     multiclass = len(names) > 1
     labels = _labels(mask, threshold=threshold, multiclass=multiclass)
     height, width = labels.shape
-    sy, sx = (1.0, 1.0) if image_shape is None else (
-        image_shape[0] / height, image_shape[1] / width
+    sy, sx = (
+        (1.0, 1.0) if image_shape is None else (image_shape[0] / height, image_shape[1] / width)
     )
     if multiclass:
         unknown = sorted(set(np.unique(labels).tolist()) - set(names) - {0})
@@ -156,19 +162,22 @@ def _regions(mask, *, classes, attribute, threshold, tolerance, min_pixels, imag
         layers = [(True, next(iter(names.values())) if names else None)]
     regions, holes = [], 0
     for value, name in layers:
-        outlines, found_holes = _outlines(labels == value, tolerance=tolerance,
-                                          min_pixels=min_pixels)
+        outlines, found_holes = _outlines(
+            labels == value, tolerance=tolerance, min_pixels=min_pixels
+        )
         holes += found_holes
         for x, y in outlines:
             x, y = (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5
-            regions.append({
-                "shape_attributes": {
-                    "name": "polygon",
-                    "all_points_x": [round(float(v), 2) for v in x],
-                    "all_points_y": [round(float(v), 2) for v in y],
-                },
-                "region_attributes": {attribute: name} if name is not None else {},
-            })
+            regions.append(
+                {
+                    "shape_attributes": {
+                        "name": "polygon",
+                        "all_points_x": [round(float(v), 2) for v in x],
+                        "all_points_y": [round(float(v), 2) for v in y],
+                    },
+                    "region_attributes": {attribute: name} if name is not None else {},
+                }
+            )
     return regions, holes
 
 
@@ -271,12 +280,20 @@ def masks_to_via(
         mask = _read_mask(source) if isinstance(source, Path) else source
         image = images[stem]
         regions, holes = _regions(
-            mask, classes=classes, attribute=attribute, threshold=threshold,
-            tolerance=tolerance, min_pixels=min_pixels, image_shape=displayed_shape(image),
+            mask,
+            classes=classes,
+            attribute=attribute,
+            threshold=threshold,
+            tolerance=tolerance,
+            min_pixels=min_pixels,
+            image_shape=displayed_shape(image),
         )
         size = image.stat().st_size
         document[f"{image.name}{size}"] = {
-            "filename": image.name, "size": size, "regions": regions, "file_attributes": {},
+            "filename": image.name,
+            "size": size,
+            "regions": regions,
+            "file_attributes": {},
         }
         rows.append({"filename": image.name, "regions": len(regions), "holes_filled": holes})
     text = json.dumps(document, ensure_ascii=False) + "\n"
