@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LINTED := helpers tests benchmarks scripts notebooks book conftest.py
 
 .PHONY: course test book lab sync lint data clean venv
 
@@ -22,10 +23,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 course: $(STAMP)
 	$(PY) scripts/notebooks.py run
 
-## The course site (quick profile), then the unit tests (the site's pages among them, in
-## headless Chromium), the examples in the helpers' docstrings, and every notebook executed
-## by nbval in the quick profile (kernels over Unix sockets: see conftest.py).
-test: $(STAMP)
+## Ruff (lint and format), the course site (quick profile), then the unit tests (the site's
+## pages among them, in headless Chromium), the examples in the helpers' docstrings, and every
+## notebook executed by nbval in the quick profile (kernels over Unix sockets: conftest.py).
+test: $(STAMP) lint
 	$(PY) scripts/book.py --profile quick
 	COURSE_PROFILE=quick $(PY) -m pytest tests helpers notebooks --doctest-modules \
 		--ignore-glob='notebooks/*.py' --nbval-lax --nbval-current-env \
@@ -46,8 +47,10 @@ lab: $(STAMP)
 sync: $(STAMP)
 	$(PY) scripts/notebooks.py sync
 
+## Ruff: the lint rules and the formatting (pyproject.toml), notebooks' .py twins included.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check helpers tests benchmarks scripts notebooks
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 ## Regenerate the bundled datasets into data/ (deterministic: same bytes every time).
 data: $(STAMP)
