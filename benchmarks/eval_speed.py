@@ -172,7 +172,8 @@ def main(argv=None) -> int:
     ratio = module_seconds / our_seconds
     print(
         f"{args.images} images of {args.size}x{args.size}, module's network "
-        f"({model.count_params():,} parameters); foreground is {our_masks.mean():.1%} of predicted pixels"
+        f"({model.count_params():,} parameters); foreground is {our_masks.mean():.1%} of predicted "
+        "pixels"
     )
     print(
         f"module loop (predict + new MeanIoU + sklearn, per image): {module_seconds:7.2f} s "

@@ -23,7 +23,8 @@ see the same images at the same size for the same number of epochs.
 
 Usage::
 
-    .venv/bin/python benchmarks/isbi2012.py --data ../shared/data/isbi2012 [--size 256] [--epochs 30]
+    .venv/bin/python benchmarks/isbi2012.py --data ../shared/data/isbi2012 \
+        [--size 256] [--epochs 30]
 
 The last line printed is JSON with ``ours_membrane_iou``, ``module_membrane_iou`` and
 ``otsu_membrane_iou`` (mean over the 6 test images).
@@ -48,7 +49,10 @@ TEST = range(24, 30)
 
 
 def load(folder: Path, indices, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N, size, size, 1) float32 and membrane masks (N, size, size, 1) uint8 (1 = membrane)."""
+    """Images (N, size, size, 1) float32 and membrane masks (N, size, size, 1) uint8.
+
+    In the masks, 1 = membrane.
+    """
     pairs = io.pair_images_and_masks(folder / "image", folder / "label")
     by_stem = {image.stem: (image, label) for image, label in pairs}
     chosen = [by_stem[str(i)] for i in indices]
@@ -133,7 +137,8 @@ def main(argv=None) -> int:
     x_train, y_train = load(args.data, TRAIN, args.size)
     x_test, y_test = load(args.data, TEST, args.size)
     print(
-        f"ISBI 2012 at {args.size} px, {args.epochs} epochs: {len(x_train)} train, {len(x_test)} test "
+        f"ISBI 2012 at {args.size} px, {args.epochs} epochs: {len(x_train)} train, {len(x_test)} "
+        "test "
         f"images; membrane is {y_test.mean():.1%} of the test pixels."
     )
     result = {"size": args.size, "epochs": args.epochs}

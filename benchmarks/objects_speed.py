@@ -116,15 +116,18 @@ def main(argv=None) -> int:
 
     ratio = loop_s / ours_s
     print(
-        f"helpers.objects.match:   {ours_s:7.2f} s  ({1000 * ours_s / args.images:.1f} ms per image, "
+        f"helpers.objects.match:   {ours_s:7.2f} s  ({1000 * ours_s / args.images:.1f} ms per "
+        "image, "
         "10 thresholds, full table)"
     )
     print(
-        f"per-object loop:         {loop_s:7.2f} s  ({1000 * loop_s / args.images:.1f} ms per image), "
+        f"per-object loop:         {loop_s:7.2f} s  ({1000 * loop_s / args.images:.1f} ms per "
+        "image), "
         "same TP counts at every threshold"
     )
     print(
-        f"  -> helpers.objects.match is {ratio:.1f} times faster (mean AP of the first 20: {mean_ap:.3f})"
+        f"  -> helpers.objects.match is {ratio:.1f} times faster (mean AP of the first 20: "
+        f"{mean_ap:.3f})"
     )
     print(
         json.dumps(

@@ -103,7 +103,8 @@ def main(argv=None) -> int:
     pixels = args.images * args.size * args.size
     module_bytes = 2 * pixels * 8  # images and masks as float64 (N, H, W, 1) arrays
     print(
-        f"one epoch: {len(pairs)} images, {-(-len(pairs) // args.batch_size)} steps, {seconds:.0f} s, "
+        f"one epoch: {len(pairs)} images, {-(-len(pairs) // args.batch_size)} steps, {seconds:.0f} "
+        "s, "
         f"loss {history['loss'].iloc[-1]:.4f}"
     )
     print(
@@ -111,12 +112,14 @@ def main(argv=None) -> int:
         f"(before training {before / 2**30:.2f} GiB); target < 2 GB"
     )
     print(
-        f"the module's way, computed: images + masks as float64 arrays = {module_bytes / 2**30:.2f} GiB "
+        "the module's way, computed: images + masks as float64 arrays = "
+        f"{module_bytes / 2**30:.2f} GiB "
         f"before TensorFlow, the model and the copies made while stacking"
     )
     estimate = module_bytes + peak
     print(
-        f"the module's way, estimated peak = its arrays + the same TensorFlow/model/training overhead "
+        "the module's way, estimated peak = its arrays + the same TensorFlow/model/training "
+        "overhead "
         f"as this process = {estimate / 2**30:.2f} GiB; ratio to ours {estimate / peak:.2f}x "
         f"(and its arrays grow with the folder, ours do not: try --images 500)"
     )

@@ -207,7 +207,8 @@ def main(argv=None) -> int:
     print(
         "\nratio = module time / helpers.via time (higher: helpers.via is faster). "
         "'JSON to PNG files' includes the quality report and atomic, fsync'ed writes "
-        "at PNG compression 6 (helpers.files.png_bytes) on our side, PIL's default PNG save on the module's."
+        "at PNG compression 6 (helpers.files.png_bytes) on our side, PIL's default PNG save on the "
+        "module's."
     )
     return 0
 

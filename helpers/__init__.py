@@ -7,7 +7,8 @@ devices, distribution strategy), ``errors`` (the one family of input errors), ``
 ``splits`` (train/validation/test sets by file stem), ``datasets`` (tf.data pipelines
 with augmentation), ``via`` (a subpackage: VIA annotations, JSON or CSV, to masks and
 back), ``classical`` (thresholds, edges, watershed), ``metrics``, ``objects`` (counting,
-measuring and matching objects), ``unet``, ``losses``, ``training``, ``inference``, ``evaluation``, ``plots``, ``widgets``,
+measuring and matching objects), ``unet``, ``losses``, ``training``, ``inference``,
+``evaluation``, ``plots``, ``widgets``,
 ``colab`` (your own data on Colab) and ``exercises`` (checked exercises per chapter);
 ``cli`` runs the pipeline as ``python -m helpers``.
 

@@ -172,7 +172,8 @@ def add_object_columns(table, model, dataset, *, threshold: float = 0.5):
     scores = object_scores(truths, predictions, names=list(table.index))
     totals = scores[["n_true", "n_pred", "tp", "splits", "merges"]].sum()
     print(
-        f"Objects: {totals['n_true']} true, {totals['n_pred']} predicted, {totals['tp']} matched at "
+        f"Objects: {totals['n_true']} true, {totals['n_pred']} predicted, {totals['tp']} matched "
+        "at "
         f"IoU 0.5; mean AP 0.5:0.95 {scores['mean_ap'].mean():.4f}; {totals['splits']} split, "
         f"{totals['merges']} merged."
     )

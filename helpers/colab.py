@@ -94,7 +94,8 @@ def _members(name: str, data: bytes) -> list[tuple[str, bytes]]:
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise DataError(
             f"{name} is not a readable zip file ({error}). Make the zip again (on most systems: "
-            "right-click the folder, then Compress or Send to > Compressed folder) and upload it again."
+            "right-click the folder, then Compress or Send to > Compressed folder) and upload it "
+            "again."
         ) from None
 
 
@@ -159,7 +160,8 @@ def unpack_uploads(
         )
     if len(annotations) > 1:
         raise DataError(
-            f"the upload holds {len(annotations)} annotation files ({', '.join(sorted(annotations))}); "
+            f"the upload holds {len(annotations)} annotation files "
+            f"({', '.join(sorted(annotations))}); "
             "keep only the VIA export you want to use and upload again."
         )
     if require_via and not annotations:

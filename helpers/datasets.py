@@ -14,8 +14,10 @@ Example
 >>> from helpers import config, datasets, io
 >>> pairs = io.pair_images_and_masks(config.data_dir("mito", "images"),
 ...                                  config.data_dir("mito", "masks"))
->>> batches = datasets.from_files(pairs[:8], size=64, batch_size=4, augment=True)
-Pipeline: 8 pairs at 64x64 px, 8 decoded by TensorFlow and 0 by the NumPy reader; kept in memory (0 MiB of a 2048 MiB budget): epochs after the first only augment.
+>>> batches = datasets.from_files(  # doctest: +NORMALIZE_WHITESPACE
+...     pairs[:8], size=64, batch_size=4, augment=True)
+Pipeline: 8 pairs at 64x64 px, 8 decoded by TensorFlow and 0 by the NumPy reader;
+kept in memory (0 MiB of a 2048 MiB budget): epochs after the first only augment.
 >>> [tuple(t.shape) for t in next(iter(batches))]
 [(4, 64, 64, 1), (4, 64, 64, 1)]
 """
@@ -383,12 +385,13 @@ def from_files(
 
     PNG and BMP files are decoded by TensorFlow's own ops inside the graph
     (:func:`readable_in_graph`); JPEG (whose decoders differ by a few grey levels), TIFF,
-    16-bit files, EXIF-rotated photos, palette masks and damaged files go through :func:`helpers.io.read_image` /
-    :func:`helpers.io.read_mask` in ``tf.numpy_function``. Both readers give the same
-    pixels (``tests/test_pipeline_cache.py`` compares them), with the same EXIF, 16-bit,
-    RGBA and mask rules as :func:`helpers.io.load_pairs`. The batches equal
-    :func:`helpers.io.load_pairs`'s arrays exactly when no resize is needed, else to
-    within half a grey level (the stored integers are the resized pixels, rounded).
+    16-bit files, EXIF-rotated photos, palette masks and damaged files go through
+    :func:`helpers.io.read_image` / :func:`helpers.io.read_mask` in ``tf.numpy_function``.
+    Both readers give the same pixels (``tests/test_pipeline_cache.py`` compares them),
+    with the same EXIF, 16-bit, RGBA and mask rules as :func:`helpers.io.load_pairs`.
+    The batches equal :func:`helpers.io.load_pairs`'s arrays exactly when no resize is
+    needed, else to within half a grey level (the stored integers are the resized
+    pixels, rounded).
 
     Parameters
     ----------
@@ -607,7 +610,7 @@ def from_files(
 
 @contextmanager
 def unwrap_data_errors() -> Iterator[None]:
-    """Give back the :class:`helpers.io.DataError` that TensorFlow wrapped while iterating a pipeline.
+    """Give back the :class:`helpers.io.DataError` that TensorFlow wrapped in a pipeline.
 
     A file that fails while :func:`from_files` decodes it reaches the caller as a
     TensorFlow ``UnknownError`` whose long message holds ours. Inside this block it is

@@ -6,8 +6,8 @@ pixel accuracy). Batching is what makes it fast: the learning module called
 ``model.predict`` and built a new ``MeanIoU`` for every image, and paid Keras's per-call
 set-up each time (``benchmarks/eval_speed.py`` measures the difference).
 
-Report the mean of the table (:func:`helpers.metrics.summary`) with every image in it: dropping images
-with a perfect score (the module's ``df[df.IoU != 1.0]``) biases the mean downwards.
+Report the mean of the table (:func:`helpers.metrics.summary`) with every image in it:
+dropping images with a perfect score (the module's ``df[df.IoU != 1.0]``) biases the mean downwards.
 
 Example
 -------

@@ -603,7 +603,8 @@ def object_scores(
     """
     if len(true_labels) != len(pred_labels):
         raise ObjectInputError(
-            f"{len(true_labels)} true and {len(pred_labels)} predicted label images: give one of each per image."
+            f"{len(true_labels)} true and {len(pred_labels)} predicted label images: give one of "
+            "each per image."
         )
     if names is not None and len(names) != len(true_labels):
         raise ObjectInputError(

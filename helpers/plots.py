@@ -2,8 +2,9 @@
 
 Every ``plot_*`` function draws with Matplotlib and returns the
 :class:`~matplotlib.figure.Figure`, so that a notebook can show it and a script or a test
-can save it; none calls ``plt.show()``. :func:`overlay` returns an RGB array instead. In a notebook, assign the result (``fig = plots.plot_samples(...)``)
-or end the line with ``;`` so that Jupyter shows the figure once.
+can save it; none calls ``plt.show()``. :func:`overlay` returns an RGB array instead. In a
+notebook, assign the result (``fig = plots.plot_samples(...)``) or end the line with ``;``
+so that Jupyter shows the figure once.
 
 Inputs are the arrays the rest of ``helpers`` produces:
 

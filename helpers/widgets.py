@@ -42,12 +42,14 @@ def _probabilities(probabilities: Any) -> np.ndarray:
         array = array[..., 0]
     if array.ndim != 2:
         raise errors.PlotInputError(
-            f"The probabilities have shape {array.shape}; expected (H, W) or (H, W, 1) for one image."
+            f"The probabilities have shape {array.shape}; expected (H, W) or (H, W, 1) for one "
+            "image."
         )
     finite = array[np.isfinite(array)]
     if finite.size and (finite.min() < 0 or finite.max() > 1):
         raise errors.PlotInputError(
-            f"The probabilities run from {finite.min():.3g} to {finite.max():.3g}; expected [0, 1]. "
+            f"The probabilities run from {finite.min():.3g} to {finite.max():.3g}; expected [0, "
+            "1]. "
             "If the model outputs logits, apply a sigmoid first."
         )
     return array

@@ -179,7 +179,8 @@ images = np.stack([io.read_image(image_path)[..., 0] for image_path, _ in chosen
 truths = np.stack([io.read_mask(mask_path) for _, mask_path in chosen]).astype(bool)
 names = [image_path.stem for image_path, _ in chosen]
 print(
-    f"{len(images)} images {images.shape[1:]} {images.dtype}; organelles: {truths.mean():.1%} of pixels"
+    f"{len(images)} images {images.shape[1:]} {images.dtype}; organelles: {truths.mean():.1%} of "
+    "pixels"
 )
 
 # %% [markdown]
@@ -227,7 +228,8 @@ plt.show()
 level = 100  # read off the histogram
 mask = image <= level  # True where the pixel is as dark as the level, or darker
 print(
-    f"marked {mask.mean():.1%} of the pixels; IoU with the ground truth: {metrics.iou(truth, mask):.3f}"
+    f"marked {mask.mean():.1%} of the pixels; IoU with the ground truth: "
+    f"{metrics.iou(truth, mask):.3f}"
 )
 
 # %% [markdown]
@@ -306,7 +308,8 @@ for i, t in enumerate(levels_otsu):
 otsu_level = int(levels_otsu[between.argmax()])
 assert otsu_level == filters.threshold_otsu(image)
 print(
-    f"Otsu's level by hand: {otsu_level}; skimage.filters.threshold_otsu: {filters.threshold_otsu(image)}"
+    f"Otsu's level by hand: {otsu_level}; skimage.filters.threshold_otsu: "
+    f"{filters.threshold_otsu(image)}"
 )
 print(f"without the weights the 'best' level would be {int(levels_otsu[means_apart.argmax()])}")
 
@@ -424,7 +427,8 @@ gradient = filters.sobel(unit)  # magnitude of the brightness change, per pixel
 sobel = gradient > filters.threshold_otsu(gradient)  # the strong gradients: edges
 assert np.array_equal(sobel, classical.sobel_edges(image))
 print(
-    f"gradient from {gradient.min():.3f} to {gradient.max():.3f}; edges: {sobel.mean():.1%} of the pixels"
+    f"gradient from {gradient.min():.3f} to {gradient.max():.3f}; edges: {sobel.mean():.1%} of the "
+    "pixels"
 )
 
 # %% [markdown]
@@ -578,7 +582,8 @@ record = project.images[0]
 mri = io.read_image(config.data_dir("mri", "images", record.filename))  # RGB, (256, 256, 3)
 lesion = via.rasterize_regions(record.regions, mri.shape[:2])
 print(
-    f"{record.filename}: {len(record.regions)} region(s), lesion = {lesion.mean():.1%} of the pixels"
+    f"{record.filename}: {len(record.regions)} region(s), lesion = {lesion.mean():.1%} of the "
+    "pixels"
 )
 
 # %% [markdown]
@@ -601,8 +606,9 @@ plt.show()
 # %% [markdown]
 # Otsu separates head from air, the edges outline the whole head, and even a level
 # chosen for the lesion keeps the bright skull with it: the IoUs in the panel titles
-# run from 0.021 (Canny, filled: the whole head) to 0.136 (the fixed level). The lesion is 1 % of the image, and every method is dominated by something
-# bigger that is just as bright.
+# run from 0.021 (Canny, filled: the whole head) to 0.136 (the fixed level). The lesion
+# is 1 % of the image, and every method is dominated by something bigger that is just as
+# bright.
 #
 # ## 6 · Scoring every method on every image
 #
@@ -652,14 +658,16 @@ results.round(3)
 #
 # | method | IoU | precision | recall | accuracy | what it means |
 # |---|---|---|---|---|---|
-# | fixed level 85 (uses the answers) | 0.424 | 0.542 | 0.709 | 0.934 | the ceiling of any fixed level |
-# | Canny, filled | 0.414 | 0.482 | 0.751 | 0.930 | best without the answers; outlines left open are not filled (lowest recall) |
+# | fixed level 85 (uses the answers) | 0.424 | 0.542 | 0.709 | 0.934 | ceiling of any fixed level |
+# | Canny, filled | 0.414 | 0.482 | 0.751 | 0.930 | best without the answers (see below) |
 # | adaptive | 0.405 | 0.424 | 0.908 | 0.914 | finds nine organelle pixels in ten, and noise |
 # | Sobel, filled | 0.400 | 0.425 | 0.895 | 0.856 | thick edges fill generously |
 # | fixed level 100 | 0.366 | 0.396 | 0.874 | 0.885 | the level read off the histogram |
 # | watershed | 0.183 | 0.184 | 0.970 | 0.694 | every dark blob is an object |
 # | Otsu | 0.154 | 0.154 | 0.999 | 0.622 | takes the darker half of the background |
 # | nothing (all background) | 0.000 | 0.000 | 0.000 | 0.934 | the reference for accuracy |
+#
+# Canny, filled: outlines left open are not filled (lowest recall).
 #
 # Dice is a close cousin of the IoU (chapter 4) and ranks the methods the same way.
 # (The `quick` profile averages 24 images only and is a smoke run; its order is

@@ -170,8 +170,8 @@ else:
 #
 # Colab already has TensorFlow, NumPy, OpenCV, scikit-image, pandas and matplotlib; the
 # set-up cell installed the rest. **Common mistake:** the module's step 3, like many
-# older guides, installs `tensorflow-addons`. It reached its end of life in 2024 and does not install next to a
-# current TensorFlow; this course does not need it.
+# older guides, installs `tensorflow-addons`. It reached its end of life in 2024 and does
+# not install next to a current TensorFlow; this course does not need it.
 
 # %% [markdown]
 # ## Step 4 · A computation on the CPU, and on the GPU if there is one

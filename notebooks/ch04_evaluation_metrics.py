@@ -205,7 +205,8 @@ precision = tp / (tp + fp)
 recall = tp / (tp + fn)
 f1 = 2 * precision * recall / (precision + recall)
 print(
-    f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = {recall:.3f}, F1 = {f1:.3f}"
+    f"precision = {tp}/{tp + fp} = {precision:.3f}, recall = {tp}/{tp + fn} = {recall:.3f}, F1 = "
+    f"{f1:.3f}"
 )
 
 # %% [markdown]
@@ -587,7 +588,8 @@ to_truth = ndimage.distance_transform_edt(~truth_edge)[predicted_edge]
 distances = np.concatenate([to_prediction, to_truth])
 hd95 = np.percentile(distances, 95)
 print(
-    f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from helpers"
+    f"{names[k]}: HD95 {hd95:.1f} px by hand, {metrics.hd95(truths[k], canny[k]):.1f} px from "
+    "helpers"
 )
 np.testing.assert_allclose(hd95, metrics.hd95(truths[k], canny[k]))
 
@@ -662,8 +664,9 @@ metrics.summary(with_distance).loc[["iou", "dice", "hd95"]].round(3)
 #
 # ## Try it yourself
 #
-# - Score the Otsu masks instead of Canny in section 3 (`table = metrics.per_image_table(truths, otsu, ...)`)
-#   and draw their confusion matrix: which cell grows, and which metric shows it first?
+# - Score the Otsu masks instead of Canny in section 3
+#   (`table = metrics.per_image_table(truths, otsu, ...)`) and draw their confusion
+#   matrix: which cell grows, and which metric shows it first?
 # - Make the 6 x 6 prediction of section 1 one pixel wider or shift it by a pixel, and
 #   watch IoU, Dice and accuracy: which one barely moves?
 # - In section 5, give image 1 a larger false alarm (`guesses[1, :3, :3] = True`): does

@@ -317,9 +317,9 @@ plt.show()
 # averages of the means and variances it saw in training. Its `momentum` is the share
 # of the old average kept at each step: with Keras's default 0.99, 37 % of the starting
 # value is still in the average after 100 steps (0.99^100 = 0.37); with 0.9 it is gone
-# within a few dozen steps (0.9^50 = 0.005). A course run has only a few hundred steps in all, and with 0.99 the averages
-# used for prediction still lag behind what the network trained with; it then predicts
-# (almost) nothing. So the course uses 0.9.
+# within a few dozen steps (0.9^50 = 0.005). A course run has only a few hundred steps in
+# all, and with 0.99 the averages used for prediction still lag behind what the network
+# trained with; it then predicts (almost) nothing. So the course uses 0.9.
 
 
 # %%
@@ -344,7 +344,10 @@ def describe(layer) -> str:
     cfg = layer.get_config()
     kind = type(layer).__name__
     detail = {
-        "Conv2D": f"3x3, {cfg.get('filters')} filters, {cfg.get('activation')}, bias {cfg.get('use_bias')}",
+        "Conv2D": (
+            f"3x3, {cfg.get('filters')} filters, {cfg.get('activation')}, "
+            f"bias {cfg.get('use_bias')}"
+        ),
         "Dropout": f"rate {cfg.get('rate')}",
         "BatchNormalization": f"momentum {cfg.get('momentum')}",
         "Activation": cfg.get("activation"),
@@ -393,7 +396,8 @@ fan_in = 3 * 3 * 16  # a 3x3 kernel over 16 channels
 for name in ("he_normal", "he_uniform"):
     weights = keras.ops.convert_to_numpy(keras.initializers.get(name)((3, 3, 16, 32)))
     print(
-        f"{name:>10}: standard deviation {weights.std():.3f}, largest |w| {np.abs(weights).max():.3f}"
+        f"{name:>10}: standard deviation {weights.std():.3f}, largest |w| "
+        f"{np.abs(weights).max():.3f}"
     )
 print(f"   target: standard deviation sqrt(2 / {fan_in}) = {np.sqrt(2 / fan_in):.3f}")
 
@@ -424,7 +428,8 @@ scores = np.float32([[2.0, 0.5, -1.0]])  # one pixel's scores for 3 classes
 probs = keras.ops.convert_to_numpy(keras.ops.softmax(scores))[0]
 print(
     f"softmax: {probs.round(3)} (sum {probs.sum():.3f}); CE if class 1: -log {probs[1]:.3f} = "
-    f"{-np.log(probs[1]):.3f}, Keras {float(keras.losses.categorical_crossentropy(np.float32([[0, 1, 0]]), probs[None])[0]):.3f}"
+    f"{-np.log(probs[1]):.3f}, Keras "
+    f"{float(keras.losses.categorical_crossentropy(np.float32([[0, 1, 0]]), probs[None])[0]):.3f}"
 )
 
 # %% [markdown]
@@ -453,7 +458,8 @@ for filters, skip in zip((128, 64, 32, 16), reversed(skips)):
 default_by_hand = keras.Model(inputs, layers.Conv2D(1, 1, activation="sigmoid")(x))
 default_from_helpers = unet.build_unet((256, 256, 1))
 print(
-    f"by hand: {default_by_hand.count_params():,}, build_unet(): {default_from_helpers.count_params():,}"
+    f"by hand: {default_by_hand.count_params():,}, build_unet(): "
+    f"{default_from_helpers.count_params():,}"
 )
 assert default_by_hand.count_params() == default_from_helpers.count_params() == 1_945_233
 

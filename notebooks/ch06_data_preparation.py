@@ -321,7 +321,8 @@ print(
     f"module's values: {as_module.min():.3f} to {as_module.max():.3f}, mean {as_module.mean():.3f}"
 )
 print(
-    f"column factors of image 0: {factor.min():.5f} to {factor.max():.5f} ({factor.max() / factor.min():.2f}x)"
+    f"column factors of image 0: {factor.min():.5f} to {factor.max():.5f} "
+    f"({factor.max() / factor.min():.2f}x)"
 )
 
 # %% [markdown]
@@ -401,8 +402,9 @@ print(f"foreground: {masks.mean():.1%} of all pixels")
 # %% [markdown]
 # In the `cpu` profile: 60 images of 128 × 128 × 1, float32 from 0.06 to 1, masks of
 # labels 0 and 1, and mitochondria on 6.6% of the pixels (the quick profile, a smoke
-# run, loads 24 images at 64 px). What the helper adds: 16-bit files (divided by 65535), EXIF rotation,
-# mixed grey and colour folders, and a message naming the file when one is broken.
+# run, loads 24 images at 64 px). What the helper adds: 16-bit files (divided by 65535),
+# EXIF rotation, mixed grey and colour folders, and a message naming the file when one is
+# broken.
 #
 # The network's input shape comes from the data, not from numbers typed in:
 

@@ -324,9 +324,9 @@ print(sorted(p.name for p in run_dir.iterdir()))
 # The summary line says how many epochs were trained, and where the best validation
 # loss was. In two `cpu` runs all 25 epochs ran (208 s and 210 s on a shared 2-core
 # CPU) and the best validation loss (0.546 in one run, 0.760 in the other) came at the
-# last epoch, epoch 24 counting from 0; early stopping did not trigger. Run the cell again and it says "nothing left to
-# train". The folder holds the best model, the history, the split, `resume/` and the
-# plain Keras run of section 3.
+# last epoch, epoch 24 counting from 0; early stopping did not trigger. Run the cell again
+# and it says "nothing left to train". The folder holds the best model, the history, the
+# split, `resume/` and the plain Keras run of section 3.
 #
 # ## 5 · Learning curves
 #

@@ -390,14 +390,16 @@ print(
     tiled.shape,
 )
 print(
-    f"tiled and whole-image masks agree: IoU {metrics.iou(whole[..., 0] >= 0.5, tiled[..., 0] >= 0.5):.3f}"
+    "tiled and whole-image masks agree: IoU "
+    f"{metrics.iou(whole[..., 0] >= 0.5, tiled[..., 0] >= 0.5):.3f}"
 )
 
 # %% [markdown]
 # In the cpu profile the model's input is 128 px, so the 384 x 512 image becomes 192 x
 # 256 and is cut into 128 px tiles overlapping by 64. Tiled and whole-image masks agree
-# (IoU 0.996 to 1.000 in our cpu runs): the blending leaves no seams. Tiling changes nothing here; it is what lets
-# a 4000 x 4000 microscope image through a GPU with little memory.
+# (IoU 0.996 to 1.000 in our cpu runs): the blending leaves no seams. Tiling changes
+# nothing here; it is what lets a 4000 x 4000 microscope image through a GPU with little
+# memory.
 #
 # Back to the original size with nearest-neighbour resizing (a mask stays a mask), and
 # scored against the external image's truth:

@@ -372,16 +372,19 @@ report.head(3)
 # |---|---|
 # | `filename` | the image's name as written in VIA |
 # | `mask` | the mask file that will be written for it, `<image name>.png` |
-# | `status` | `ok`, `missing image`, `unreadable image`, `unsafe filename` (a path leaving the folder, like `../x.png`) or `duplicate` |
+# | `status` | `ok`, `missing image`, `unreadable image`, `unsafe filename` (below), `duplicate` |
 # | `height`, `width` | the image's size as VIA showed it (photos turned upright first) |
 # | `regions`, `drawn` | regions in the file, and how many of them became pixels |
 # | `null_regions` | empty (`null`) entries in the region list, skipped |
 # | `partly_outside`, `wholly_outside` | regions that leave the image (they are cut at its edge) |
-# | `degenerate` | regions with no area: fewer than 3 points, a zero-size box, too small to cover a pixel |
+# | `degenerate` | regions with no area: under 3 points, zero-size box, too small to cover a pixel |
 # | `invalid` | regions with missing or non-numeric coordinates, or no shape name |
 # | `unknown_shape` | a shape the converter does not know |
-# | `points_skipped`, `unlabelled` | points left out on request; regions without a class (with `attribute=`) |
+# | `points_skipped` | points left out on request |
+# | `unlabelled` | regions without a class (with `attribute=`) |
 # | `problems` | all of the above in words, with the region's number as VIA counts it (from 0) |
+#
+# An `unsafe filename` is a path leaving the folder, like `../x.png`.
 #
 # On the course's file everything is `ok`; the only notes are the three images without
 # regions, which will get all-background masks:

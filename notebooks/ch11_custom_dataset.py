@@ -353,7 +353,8 @@ module_test = all_stems[
 module_val = all_stems[int(len(all_stems) * (1 - 0.2)) :]  # fit(..., validation_split=0.2)
 shared = sorted(set(module_test) & set(module_val))
 print(
-    f"module: {len(shared)} of its {len(module_test)} test images are also validation images: {shared}"
+    f"module: {len(shared)} of its {len(module_test)} test images are also validation images: "
+    f"{shared}"
 )
 print("course:", len(set(split["test"]) & set(split["val"])), "test images in the validation set")
 
@@ -496,7 +497,8 @@ pd.read_csv(out / "plain_keras_history.csv", index_col=0).round(3)
 # %%
 share = y_train.mean()
 print(
-    f"lesion share of the training pixels: {share:.4f} -> starting bias {np.log(share / (1 - share)):.2f}"
+    f"lesion share of the training pixels: {share:.4f} -> starting bias "
+    f"{np.log(share / (1 - share)):.2f}"
 )
 
 # %%
@@ -530,7 +532,8 @@ print(
 )
 assert run["batch_size"] == training.small_set_batch(len(split["train"]), profile.batch_size)
 print(
-    f"python -m helpers predict --model {(run_dir / 'model.keras').relative_to(config.repo_root())} "
+    "python -m helpers predict --model "
+    f"{(run_dir / 'model.keras').relative_to(config.repo_root())} "
     "--input my_images --out my_predictions"
 )
 
@@ -649,7 +652,8 @@ for what, mask in (("this prediction", guess), ("predicting nothing", nothing)):
     mean_iou.update_state(truth, mask)
     print(
         f"{what:>18}: MeanIoU(2) {float(mean_iou.result()):.3f} | "
-        f"lesion IoU {metrics.iou(truth, mask):.3f} | accuracy {metrics.pixel_accuracy(truth, mask):.3f}"
+        f"lesion IoU {metrics.iou(truth, mask):.3f} | accuracy "
+        f"{metrics.pixel_accuracy(truth, mask):.3f}"
     )
 
 # %% [markdown]
@@ -697,7 +701,8 @@ for what, mask in (
     ("every pixel", np.ones_like(guess)),
 ):
     print(
-        f"{what:>15}: {mask.sum():>5} pixels for {truth.sum()} | recall {metrics.recall(truth, mask):.3f} | "
+        f"{what:>15}: {mask.sum():>5} pixels for {truth.sum()} | recall "
+        f"{metrics.recall(truth, mask):.3f} | "
         f"precision {metrics.precision(truth, mask):.3f} | IoU {metrics.iou(truth, mask):.3f}"
     )
 

@@ -48,7 +48,8 @@ def chapter_and_cli_masks(tmp_path_factory):
         "print": lambda *args, **kwargs: None,
     }
     namespace["config"] = type("config", (), {"repo_root": staticmethod(lambda: tmp)})
-    exec(_chapter_cell("annotations = json.loads(via_path"), namespace)  # noqa: S102 (our own notebook)
+    cell = _chapter_cell("annotations = json.loads(via_path")
+    exec(cell, namespace)  # noqa: S102 (our own notebook)
     assert (
         cli.main(
             [

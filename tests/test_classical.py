@@ -74,7 +74,10 @@ def test_dark_objects_find_isbi_membranes_better_than_marking_everything(read_pn
 
 
 def _otsu_by_hand(image):
-    """Otsu's threshold the slow way: try every grey level, keep the largest between-class variance."""
+    """Otsu's threshold the slow way.
+
+    Try every grey level, keep the one with the largest between-class variance.
+    """
     values = image.ravel().astype(float)
     best, best_level = -1.0, None
     for level in range(int(values.min()), int(values.max())):

@@ -24,7 +24,10 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 @pytest.fixture
 def fake_colab(monkeypatch, tmp_path):
-    """``google.colab`` with ``files.upload/download`` and ``drive.mount`` that record their calls."""
+    """``google.colab`` with ``files.upload/download`` and ``drive.mount``.
+
+    The fakes record their calls.
+    """
     calls = {"uploads": {}, "downloaded": [], "mounted": []}
     files = types.SimpleNamespace(
         upload=lambda: calls["uploads"], download=lambda path: calls["downloaded"].append(path)

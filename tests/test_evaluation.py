@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 keras = pytest.importorskip("keras")
-from sklearn.metrics import accuracy_score, f1_score, jaccard_score, precision_score, recall_score  # noqa: E402
+from sklearn.metrics import (  # noqa: E402
+    accuracy_score,
+    f1_score,
+    jaccard_score,
+    precision_score,
+    recall_score,
+)
 
 from helpers import datasets, evaluation, metrics  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402

@@ -15,7 +15,10 @@ def _context(exercise: Exercise) -> dict:
 
 
 def _answer(exercise: Exercise, answer, context: dict):
-    """A mistake's answer as the learner would give it (a value exercise's is built from the context)."""
+    """A mistake's answer as the learner would give it.
+
+    A value exercise's answer is built from the context.
+    """
     return answer if exercise.answer_is_function else answer(**context)
 
 

@@ -1,4 +1,7 @@
-"""Chapter 6's exercise references agree with the helpers they teach (io's pairing and splitting rules)."""
+"""Chapter 6's exercise references agree with the helpers they teach.
+
+The helpers are io's pairing and splitting rules.
+"""
 
 import pytest
 

@@ -99,7 +99,10 @@ def _files(root: Path) -> list[Path]:
 
 
 def test_data_folder_equals_a_fresh_run(fresh):
-    """Pixels and annotations are compared, so a different PNG encoder (Pillow build) still passes."""
+    """Pixels and annotations are compared.
+
+    So a different PNG encoder (Pillow build) still passes.
+    """
     assert _files(fresh) == _files(DATA)
     for relative in _files(DATA):
         if relative.suffix == ".png":

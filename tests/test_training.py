@@ -131,7 +131,10 @@ def test_files_of_another_run_are_refused_and_overwrite_starts_afresh_with_early
     (tmp_path / "history.csv").write_text("epoch,loss\n0,1.0\n")
     with pytest.raises(FileExistsRefusedError, match="overwrite=True"):
         _train(tmp_path, epochs=1)
-    frozen = lambda: build_unet((None, None, 1), depth=2, base_filters=4, batch_norm=False)  # noqa: E731
+
+    def frozen():
+        return build_unet((None, None, 1), depth=2, base_filters=4, batch_norm=False)
+
     history = _train(
         tmp_path,
         builder=frozen,
@@ -164,7 +167,10 @@ def test_multiclass_model_trains_on_class_index_masks(tmp_path):
     labels = np.digitize(images, [0.33, 0.66]).astype(np.uint8)  # classes 0, 1, 2
     train = datasets.from_arrays(images[:4], labels[:4], batch_size=2, num_classes=3)
     val = datasets.from_arrays(images[4:], labels[4:], batch_size=2, num_classes=3)
-    builder = lambda: build_unet((None, None, 1), num_classes=3, depth=2, base_filters=4)  # noqa: E731
+
+    def builder():
+        return build_unet((None, None, 1), num_classes=3, depth=2, base_filters=4)
+
     history = training.train(
         builder, train, val, epochs=1, out_dir=tmp_path, verbose=False, jit_compile=False
     )

@@ -160,7 +160,8 @@ iou_and_dice = Exercise(
     checker=_check_iou_and_dice,
     reference=_iou_and_dice,
     hints=(
-        "Overlap: np.sum(y_true & y_pred). Union: np.sum(y_true | y_pred). Sizes: np.sum(y_true), np.sum(y_pred).",
+        "Overlap: np.sum(y_true & y_pred). Union: np.sum(y_true | y_pred). "
+        "Sizes: np.sum(y_true), np.sum(y_pred).",
         "IoU = overlap / union; Dice = 2 * overlap / (size of truth + size of prediction).",
         "When the union is 0 both masks are empty: return 1.0, 1.0 before dividing.",
     ),
@@ -227,12 +228,17 @@ def _check_precision_recall(answer) -> str:
 
 precision_recall = Exercise(
     title="precision and recall from a confusion matrix",
-    expects="a function precision_recall(matrix) -> (precision, recall) for a 2x2 matrix [[TN, FP], [FN, TP]]",
+    expects=(
+        "a function precision_recall(matrix) -> (precision, recall) "
+        "for a 2x2 matrix [[TN, FP], [FN, TP]]"
+    ),
     checker=_check_precision_recall,
     reference=_precision_recall,
     hints=(
-        "Rows are the true class, columns the predicted class; class 1 (the object) is the second row and column.",
-        "tn, fp = matrix[0] and fn, tp = matrix[1]; then precision = tp / (tp + fp), recall = tp / (tp + fn).",
+        "Rows are the true class, columns the predicted class; class 1 (the object) is the second "
+        "row and column.",
+        "tn, fp = matrix[0] and fn, tp = matrix[1]; "
+        "then precision = tp / (tp + fp), recall = tp / (tp + fn).",
     ),
     mistakes=(
         Mistake(lambda m: _precision_recall(m)[::-1], "swapped"),
@@ -314,7 +320,8 @@ trap = Exercise(
     reference=_trap,
     hints=(
         "nothing = np.zeros_like(truths) is the prediction. Accuracy: np.mean(truths == nothing).",
-        "IoU of the object: np.sum(truths & nothing) / np.sum(truths | nothing), over all images at once.",
+        "IoU of the object: np.sum(truths & nothing) / np.sum(truths | nothing), over all images "
+        "at once.",
     ),
     mistakes=(
         Mistake(lambda truths: (float(np.mean(truths)), 0.0), "share of object pixels"),

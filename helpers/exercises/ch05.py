@@ -311,7 +311,8 @@ level_parameters = Exercise(
     checker=_check_level_parameters,
     reference=_level_parameters,
     hints=(
-        "One 3x3 convolution with `c` channels in and `f` filters has 3*3*c*f weights and f biases.",
+        "One 3x3 convolution with `c` channels in and `f` filters has "
+        "3*3*c*f weights and f biases.",
         "The second convolution of the level has `filters` channels in, not `in_channels`.",
     ),
     mistakes=(
@@ -376,7 +377,10 @@ def _check_output_head(answer) -> str:
                     "pairs with 'categorical_crossentropy' (one-hot masks) or "
                     "'sparse_categorical_crossentropy' (class-index masks)."
                 )
-    return "sigmoid with binary cross-entropy for one class, softmax with categorical cross-entropy for K."
+    return (
+        "sigmoid with binary cross-entropy for one class, "
+        "softmax with categorical cross-entropy for K."
+    )
 
 
 output_head = Exercise(

@@ -174,7 +174,8 @@ def _check_split(answer) -> str:
         lost = sorted(set(_TILE_NAMES) - set(train) - set(test))
         if lost:
             raise Wrong(
-                f"{len(lost)} names are in neither part (e.g. {lost[0]}): every name goes somewhere."
+                f"{len(lost)} names are in neither part (e.g. {lost[0]}): every name goes "
+                "somewhere."
             )
         extra = sorted((set(train) | set(test)) - set(_TILE_NAMES))
         if extra:
@@ -182,7 +183,8 @@ def _check_split(answer) -> str:
         shared = sorted({_slice_of(n) for n in train} & {_slice_of(n) for n in test})
         if shared:
             raise Wrong(
-                f"{shared[0]} has tiles in both train and test (with seed {seed}): tiles of one slice "
+                f"{shared[0]} has tiles in both train and test (with seed {seed}): "
+                "tiles of one slice "
                 "look alike, so the test score would be flattering. Split the slices, then "
                 "give each part all the tiles of its slices."
             )

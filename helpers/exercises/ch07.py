@@ -106,7 +106,8 @@ def _check_dice_loss(answer) -> str:
     if not np.allclose(right, want, atol=1e-4):
         raise Wrong(
             f"for a good prediction your loss per image is {np.round(right, 4).tolist()}, the Dice "
-            f"loss is {np.round(want, 4).tolist()}: 1 - (2 * sum(t * p) + 1) / (sum(t) + sum(p) + 1), "
+            f"loss is {np.round(want, 4).tolist()}: "
+            "1 - (2 * sum(t * p) + 1) / (sum(t) + sum(p) + 1), "
             "on the probabilities (no threshold)."
         )
     return (

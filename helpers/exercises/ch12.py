@@ -340,7 +340,8 @@ dsb_score = Exercise(
     checker=_score_checker,
     reference=_dsb_score,
     hints=(
-        "Every mistake counts: the objects found (TP), the false ones (FP) and the missed ones (FN).",
+        "Every mistake counts: the objects found (TP), the false ones (FP) "
+        "and the missed ones (FN).",
         "TP / (TP + FP + FN); when all three are 0 there was nothing to find and nothing found.",
     ),
     mistakes=(

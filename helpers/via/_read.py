@@ -176,7 +176,8 @@ def _classify_top_level(path: Path, data: Any) -> None:
         raise _not_via(
             path,
             "a VIA 3 project (it has 'project', 'file', 'metadata')",
-            "VIA 3 stores shapes differently: this converter reads VIA 1.x/2.x JSON. Annotate with VIA 2 (via.html from "
+            "VIA 3 stores shapes differently: this converter reads VIA 1.x/2.x JSON. Annotate with "
+            "VIA 2 (via.html from "
             f"https://www.robots.ox.ac.uk/~vgg/software/via/) and {EXPORT_HINT}.",
         )
     if (
