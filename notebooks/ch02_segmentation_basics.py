@@ -17,9 +17,9 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch02_segmentation_basics.ipynb)
 #
-# **You need:** nothing before it (this is the course's first notebook); no GPU; under a
-# minute in every profile (measured on a busy 2-core machine: `quick` 46 s, `cpu` 46 s;
-# `full` does the same work as `cpu`).
+# **You need:** nothing before it (this is the course's first notebook); no GPU; about
+# 10 s in every profile (measured on a 2-core machine: `quick` about 8 s, `cpu` about
+# 10 s; `full` does the same work as `cpu`).
 #
 # Before we train a network, we try the tools image processing has offered for decades.
 # They need no training data, they are fast, and on the right images they work well. On

@@ -18,9 +18,9 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch03_environment_setup.ipynb)
 #
 # **You need:** nothing from chapter 2 (this chapter stands alone); no GPU (the GPU
-# steps run when there is one and are skipped with a note when there is none); under
-# half a minute in every profile, most of it starting TensorFlow (measured on a busy
-# 2-core machine: `quick` 26 s, `cpu` 30 s; `full` does the same work).
+# steps run when there is one and are skipped with a note when there is none); a few
+# seconds in every profile (measured on a 2-core machine: `quick` and `cpu` about 4 s;
+# `full` does the same work).
 #
 # Before we segment anything we make sure the tools work. In this notebook you will:
 #
@@ -242,8 +242,8 @@ if gpu_check is not None:
     print(f"GPU: {gpu_check.seconds * 1000:.0f} ms, agrees with NumPy: {gpu_check.agrees}")
 
 # %% [markdown]
-# The time is that of one 1000 x 1000 product: 120 to 220 ms in our runs on a busy
-# 2-core machine (any profile); yours depends on your processor (exercise 3 turns it
+# The time is that of one 1000 x 1000 product: 36 ms in our run on a 2-core machine
+# (any profile); yours depends on your processor (exercise 3 turns it
 # into a speed). "agrees with NumPy: True" is the same check as our `assert`. Without a
 # GPU, the line under it is the helper's note, and `gpu_check` is `None`. What the
 # helper adds: the timing, the device it ran on, and the skip-with-a-note.

@@ -18,7 +18,8 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch04_evaluation_metrics.ipynb)
 #
 # **You need:** chapter 2 (its Otsu and Canny masks are scored here; this notebook
-# recomputes them); no GPU; quick ~25 s, cpu ~25 s (`full` scores the same 60 images as `cpu`).
+# recomputes them); no GPU; quick about 6 s, cpu about 6 s (`full` scores the same 60
+# images as `cpu`).
 #
 # A segmentation is only as good as the number that says so, and a badly chosen number
 # can call a useless model good. Every metric here compares a predicted mask with the

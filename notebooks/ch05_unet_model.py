@@ -18,7 +18,7 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch05_unet_model.ipynb)
 #
 # **You need:** chapter 3's set-up (chapter 4 helps to read the metrics); no GPU, nothing
-# is trained here; quick ~30 s, cpu ~30 s on a 2-core CPU
+# is trained here; quick about 8 s, cpu about 7 s on a 2-core CPU
 # (`full` builds the same networks: no profile changes this chapter).
 #
 # A classifier answers one question per image ("is there a cell?"). A segmentation

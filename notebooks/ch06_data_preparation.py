@@ -30,7 +30,7 @@
 # 6. look at the result, and stream it to the network with augmentation.
 #
 # **You need:** nothing from earlier chapters (the data ships with the course); no GPU;
-# quick ~30 s, cpu ~30 s (measured on a 2-core CPU).
+# quick about 6 s, cpu about 6 s (measured on a 2-core CPU).
 
 # %% [markdown]
 # ## Set-up

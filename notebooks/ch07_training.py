@@ -30,8 +30,8 @@
 # 5. score the model once on the test images, and save it.
 #
 # **You need:** chapter 6 (its ideas; running it first is optional, its split is
-# checked when present); no GPU (a GPU makes it faster); quick ~1.5 min, cpu ~5 min
-# (measured on a shared 2-core CPU); full: 256 px, 60 epochs (not timed here).
+# checked when present); no GPU (a GPU makes it faster); quick about 25 s, cpu about 1.5 min
+# (measured on a 2-core CPU); full: 256 px, 60 epochs (not timed here).
 
 # %% [markdown]
 # ## Set-up
@@ -273,11 +273,12 @@ pd.read_csv(plain_dir / "history.csv").round(3)
 # %% [markdown]
 # One row per epoch, as the CSV file holds it (`fit.history` holds the same numbers as
 # a dictionary). In the `cpu` profile the network is only starting after 3 epochs: the
-# training loss fell from 1.68 to 1.34 and the training IoU rose from 0.10 to 0.47,
-# while the validation IoU stayed below 0.1 and the validation accuracy between 0.17
-# and 0.36, worse than predicting background everywhere. Validation lags in the
-# first epochs here (section 5 shows it over 25 epochs). The validation loss fell at
-# every epoch, so `ModelCheckpoint` saved the model three times, the last at epoch 2.
+# training loss fell from 1.68 to 1.35 and the training IoU rose from 0.10 to 0.45,
+# while the validation IoU stayed below 0.1 and the validation accuracy between 0.18
+# and 0.33, worse than predicting background everywhere. Validation lags in the
+# first epochs here (section 5 shows it over 25 epochs). The validation loss rose at
+# epoch 1 and fell at epoch 2, so `ModelCheckpoint` saved the model twice, after epochs
+# 0 and 2.
 # To load that file again, Keras needs the loss function:
 # `keras.models.load_model(path, custom_objects={"bce_dice_loss": bce_dice_loss})`.
 #
@@ -321,12 +322,11 @@ history = training.train(
 print(sorted(p.name for p in run_dir.iterdir()))
 
 # %% [markdown]
-# The summary line says how many epochs were trained, and where the best validation
-# loss was. In two `cpu` runs all 25 epochs ran (208 s and 210 s on a shared 2-core
-# CPU) and the best validation loss (0.546 in one run, 0.760 in the other) came at the
-# last epoch, epoch 24 counting from 0; early stopping did not trigger. Run the cell again
-# and it says "nothing left to train". The folder holds the best model, the history, the
-# split, `resume/` and the plain Keras run of section 3.
+# The summary line says how many epochs were trained, and where the best validation loss
+# was. In the `cpu` run all 25 epochs ran (62 s on a 2-core CPU) and the best validation
+# loss (0.543) came at the last epoch, epoch 24 counting from 0; early stopping did not
+# trigger. Run the cell again and it says "nothing left to train". The folder holds the
+# best model, the history, the split, `resume/` and the plain Keras run of section 3.
 #
 # ## 5 · Learning curves
 #
@@ -337,9 +337,9 @@ print(sorted(p.name for p in run_dir.iterdir()))
 history.tail()
 
 # %% [markdown]
-# Look at the `val_` columns: they are measured on the 9 validation images. In two
-# `cpu` runs the last five epochs had validation Dice 0.93 to 0.96 and validation IoU
-# 0.87 to 0.92, close to the training values (Dice 0.94 to 0.95): the network does as
+# Look at the `val_` columns: they are measured on the 9 validation images. In the
+# `cpu` run the last five epochs had validation Dice 0.946 to 0.955 and validation IoU
+# 0.898 to 0.915, close to the training values (Dice 0.947 to 0.951): the network does as
 # well on images it did not learn from. Accuracy is 0.98 or more in every row.
 #
 # Curves tell the story faster than the table:
@@ -349,14 +349,14 @@ fig = plots.plot_history(history)
 plt.show()
 
 # %% [markdown]
-# What the `cpu` runs show (the plots count epochs from 1, the table from 0):
+# What the `cpu` run shows (the plots count epochs from 1, the table from 0):
 #
 # - the **validation** curves lag in the first 4 to 5 epochs: the validation loss even
-#   rises at first (to 1.82 at epoch 3 in one run) and the validation Dice stays at
+#   rises at first (to 1.86 at epoch 3) and the validation Dice stays at
 #   0.2 or below, while the training curves already improve. After that, validation follows
 #   training closely;
-# - the **loss** then falls steadily for both, to 0.55 in one run and 0.76 in the
-#   other at epoch 25, and is still falling: more epochs would still help a little;
+# - the **loss** then falls steadily for both, to 0.56 (training) and 0.54
+#   (validation) at epoch 25, and is still falling: more epochs would still help a little;
 # - the validation loss does not climb away from the training loss at the end, so
 #   there is no sign of overfitting in 25 epochs (the exercise below shows what it
 #   looks like);
@@ -397,8 +397,8 @@ for name, value in scores.items():
     print(f"test {name:>10}: {value:.3f}")
 
 # %% [markdown]
-# In two `cpu` runs the test Dice was 0.951 and 0.944 and the test IoU 0.907 and 0.894,
-# the same level as on the validation images at the best epoch (Dice 0.955 and 0.947):
+# In the `cpu` run the test Dice was 0.943 and the test IoU 0.893, the same level as on
+# the validation images at the best epoch (Dice 0.946):
 # the model did not just fit the images used to choose it. The quick profile's numbers
 # mean nothing (2 epochs at 64 px). Keras averages over batches; chapter 8 scores every
 # test image on its own and looks at the predictions.

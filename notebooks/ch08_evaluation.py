@@ -18,8 +18,8 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/unet-course/unet-segmentation-course/blob/main/notebooks/ch08_evaluation.ipynb)
 #
 # **You need:** chapter 7's model for your profile (without it this notebook first trains
-# one, as long as chapter 7 takes); no GPU. Time with that model there: quick ~40 s,
-# cpu ~1 min (on a busy 2-core machine); full: 256 px images, not timed.
+# one, as long as chapter 7 takes); no GPU. Time with that model there: quick about
+# 7 s, cpu about 9 s (on a 2-core machine); full: 256 px images, not timed.
 #
 # Chapter 7 trained a U-Net. Is it any good, and where does it fail? This notebook
 # covers the module's chapters 8 and 9. You will:
@@ -156,8 +156,8 @@ iou_by_hand = intersection / union if union > 0 else 1.0  # nothing to find, not
 print(f"{name}: {intersection} pixels in both masks, {union} in either: IoU {iou_by_hand:.3f}")
 
 # %% [markdown]
-# In the cpu profile this image, `mito_007`, has 878 organelle pixels in both masks and
-# 967 in either: IoU 0.908. The 89 pixels in the union but not in the intersection are
+# In the cpu profile this image, `mito_007`, has 874 organelle pixels in both masks and
+# 965 in either: IoU 0.906. The 91 pixels in the union but not in the intersection are
 # the mistakes, of both kinds: marked but not organelle, and organelle but not marked.
 #
 # `evaluation.evaluate` does the same for every test image and adds the other scores of
@@ -175,9 +175,10 @@ table.round(3)
 # rule for images with nothing to find.
 #
 # Read the table one row (one image) at a time. In the cpu profile every test image
-# scored an IoU between 0.855 and 0.937 (Dice 0.922 to 0.967). On every image recall
-# (0.97 to 0.99) is higher than precision (0.87 to 0.95): the model finds nearly every
-# organelle pixel and marks a thin rim of extra pixels with them. Accuracy is 0.99 or
+# scored an IoU between 0.880 and 0.932 (Dice 0.936 to 0.965). On eight of the nine
+# images recall (0.95 to 0.98) is higher than precision (0.90 to 0.96): the model finds
+# nearly every organelle pixel and marks a thin rim of extra pixels with them
+# (`mito_017` is the other way round: precision 0.975, recall 0.933). Accuracy is 0.99 or
 # more everywhere and hardly tells the images apart (chapter 4's warning).
 #
 # The module's chapter 8 divides the sums over *all* test images at once: one number,
@@ -193,7 +194,7 @@ print(f"IoU pooled over all test pixels (the module's way): {pooled:.3f}")
 print(f"mean of the per-image IoUs:                         {table['iou'].mean():.3f}")
 
 # %% [markdown]
-# In the cpu profile the two agree (pooled 0.909, mean 0.908): every test image is
+# In the cpu profile the two agree (pooled 0.901, mean 0.900): every test image is
 # segmented about as well as the others, so weighting them by area changes little. They
 # part ways when a few images with large objects
 # are segmented well and many with small ones badly; the pooled number then hides the
@@ -206,8 +207,8 @@ print(f"mean of the per-image IoUs:                         {table['iou'].mean()
 metrics.summary(table).round(3)
 
 # %% [markdown]
-# In the cpu profile: mean IoU 0.908 with a standard deviation of 0.023 over the 9
-# images, mean Dice 0.951, recall 0.984 against precision 0.922. `images` counts the
+# In the cpu profile: mean IoU 0.900 with a standard deviation of 0.018 over the 9
+# images, mean Dice 0.947, recall 0.962 against precision 0.934. `images` counts the
 # images in each mean and `left_out` those left out (none: with the default rule an
 # image with nothing to find is scored, not dropped). With 9 test images, two models
 # whose means differ by 0.01 are within each other's spread.
@@ -233,10 +234,10 @@ print(f"two-class mean IoU (chapter 11's):    {two_class.mean():.3f}")
 print(f"two-class mean IoU of an empty mask:  {empty.mean():.3f}  <- for predicting nothing")
 
 # %% [markdown]
-# In the cpu profile: foreground IoU 0.908, two-class mean 0.951, and 0.472 for a mask
+# In the cpu profile: foreground IoU 0.900, two-class mean 0.947, and 0.472 for a mask
 # that marks nothing. The background half lifts every score towards 1: a mask that finds
 # nothing gets almost half marks, and the distance between this model and a useless one
-# shrinks from 0.908 to about 0.48.
+# shrinks from 0.900 to about 0.48.
 #
 # > **Common mistake 2.** Chapter 11 (section 11.18) then drops every image whose score
 # > is exactly 1.0 (`df[df.IoU != 1.0]`) before averaging. Perfect images are the
@@ -290,13 +291,13 @@ files.write_text(out / "unet_vs_classical.csv", comparison.to_csv(), overwrite=T
 comparison.round(3)
 
 # %% [markdown]
-# In the cpu profile the U-Net's mean IoU on these 9 images is 0.918 at 256 px (0.908 in
+# In the cpu profile the U-Net's mean IoU on these 9 images is 0.931 at 256 px (0.900 in
 # section 2, at the model's 128 px against the smaller masks). The best classical
 # method, Canny's edges filled into regions, reaches 0.383; adaptive thresholding 0.375;
 # Otsu 0.113. The other columns say why. Every classical method has a high recall (0.73
 # to 1.00), because organelles are dark and dark pixels get marked, and a precision of
 # 0.45 at best, because the vesicles and membranes are just as dark. The U-Net keeps the
-# recall (0.994) and lifts the precision to 0.923: it has learned the organelles' shape
+# recall (0.981) and lifts the precision to 0.949: it has learned the organelles' shape
 # and texture, which chapter 2 said no threshold can see. Accuracy flatters once more:
 # marking nothing scores 0.944, more than any classical method.
 #
@@ -317,7 +318,7 @@ plt.show()
 
 # %% [markdown]
 # Look at the gap between the first bar and the rest: in the cpu profile the U-Net's IoU
-# (0.918) is more than twice the best classical method's (0.383). For every image Dice
+# (0.931) is more than twice the best classical method's (0.383). For every image Dice
 # is at least the IoU (Dice = 2 IoU / (1 + IoU)), so compare IoU with IoU and Dice with
 # Dice, never one with the other.
 #
@@ -341,11 +342,11 @@ plt.show()
 
 # %% [markdown]
 # Start with the first row and its overlay (last column). In the cpu profile the worst
-# test image, `mito_017` (IoU 0.855), shows the model's one false alarm on these four
-# images: a round vesicle at the right edge, tinted red with no cyan outline around it.
-# Elsewhere the red fills every cyan outline and spills a little over it, which is where
-# the precision of about 0.92 goes; no organelle is missed. If you retrain, your worst
-# image may be another one: look at it the same way.
+# test image, `mito_024` (IoU 0.880), shows the model's one false alarm on these four
+# images: a speck of a few pixels in the top-left corner, tinted red with no cyan outline
+# around it. Elsewhere the red fills every cyan outline and spills a little over it, which
+# is where the precision of about 0.93 goes; no organelle is missed. If you retrain, your
+# worst image may be another one: look at it the same way.
 #
 # The threshold of 0.5 is a choice. Move the slider to see how the mask and the scores
 # change on the worst test image: a lower threshold finds more of the organelles
@@ -356,9 +357,9 @@ plt.show()
 widgets.threshold_explorer(x_test[order[0]], probabilities[order[0]], y_test[order[0]])
 
 # %% [markdown]
-# In the cpu profile this model marks a little too much, so a higher threshold helps it:
-# on `mito_017` the IoU is 0.803 at 0.3, 0.855 at 0.5 and 0.897 at 0.7, as precision
-# rises (0.81, 0.87, 0.93) and recall falls (1.00, 0.99, 0.96). Do not choose the
+# In the cpu profile a higher threshold helps this image a little: on `mito_024` the IoU
+# is 0.857 at 0.3, 0.880 at 0.5 and 0.881 at 0.7, as precision rises (0.87, 0.90, 0.93)
+# and recall falls (0.99, 0.97, 0.94). Do not choose the
 # threshold here, on a test image: exercise 3 chooses it on the validation images.
 #
 # ## 6 · A larger image, of another size
@@ -397,7 +398,7 @@ print(
 # %% [markdown]
 # In the cpu profile the model's input is 128 px, so the 384 x 512 image becomes 192 x
 # 256 and is cut into 128 px tiles overlapping by 64. Tiled and whole-image masks agree
-# (IoU 0.996 to 1.000 in our cpu runs): the blending leaves no seams. Tiling changes
+# (IoU 0.996 in the cpu run): the blending leaves no seams. Tiling changes
 # nothing here; it is what lets a 4000 x 4000 microscope image through a GPU with little
 # memory.
 #
@@ -412,8 +413,8 @@ print(
 )
 
 # %% [markdown]
-# In the cpu profile the external image scores IoU 0.904 and Dice 0.949, in the range of
-# the test images (0.855 to 0.937): the model works on an image it has never seen, of
+# In the cpu profile the external image scores IoU 0.910 and Dice 0.953, in the range of
+# the test images (0.880 to 0.932): the model works on an image it has never seen, of
 # another size, shown at the scale it learned from.
 #
 # ## 7 · The results figure
@@ -443,7 +444,7 @@ fig = plots.plot_results(
 plt.show()
 
 # %% [markdown]
-# In the cpu profile the best test image is `mito_028` (IoU 0.94). Its overlay is what
+# In the cpu profile the best test image is `mito_028` (IoU 0.93). Its overlay is what
 # success looks like: every cyan outline is filled with red, no red stands alone, and
 # the round vesicles and the curved membrane, as dark as the organelles, stay untinted.
 # The predicted mask (bottom right) looks like the truth (top right) with slightly
@@ -455,11 +456,11 @@ plt.show()
 
 # %% [markdown]
 # In the cpu profile all 12 organelles of the external image are found (12 red regions,
-# each inside a cyan outline) and no vesicle or membrane is tinted, even where an
-# organelle lies across a membrane. The edges of the predicted mask are stepped: the
-# prediction was made at half size and enlarged with nearest-neighbour resizing, each
-# predicted pixel becoming a 2 x 2 block. (The module's chapter 9 shows
-# the same four panels on its MRI scans.)
+# each inside a cyan outline) and, apart from one speck of a few pixels on a membrane, no
+# vesicle or membrane is tinted, even where an organelle lies across a membrane. The edges
+# of the predicted mask are stepped: the prediction was made at half size and enlarged
+# with nearest-neighbour resizing, each predicted pixel becoming a 2 x 2 block. (The
+# module's chapter 9 shows the same four panels on its MRI scans.)
 #
 # Finally, save the external prediction as a mask file (0 and 255, the same size as the
 # image) and the per-image table, under `outputs/` (never into `data/`). We pass
@@ -496,18 +497,19 @@ print(sorted(p.name for p in out.iterdir()))
 # - **Move the threshold.** Score the test images again with
 #   `evaluation.evaluate(model, x_test, y_test, threshold=0.3)` and with `0.7`, and watch
 #   precision and recall trade places in `metrics.summary`. In the cpu profile the
-#   mean IoU is 0.867 at 0.3 and 0.920 at 0.7 (precision 0.869 and 0.955, recall 0.997
-#   and 0.962). Tempting, but a threshold picked on the test images flatters them:
-#   choose it on the validation images (exercise 3).
+#   mean IoU is 0.881 at 0.3 and 0.894 at 0.7, both below the 0.900 at 0.5 (precision
+#   0.892 and 0.962, recall 0.986 and 0.928). Whichever wins, a threshold picked on the
+#   test images flatters them: choose it on the validation images (exercise 3).
 # - **Change the tiles.** Predict the external image with `tile=32, overlap=0` and
 #   compare the mask with the whole-image one. Organelles that cross a tile border are
-#   cut or lost: in the cpu profile the two masks then agree at IoU 0.65 only, and at
-#   0.96 with `overlap=16`. A tile must be large enough to show an organelle whole, and
+#   cut or lost: in the cpu profile the two masks then agree at IoU 0.67 only, and at
+#   0.93 with `overlap=16`. A tile must be large enough to show an organelle whole, and
 #   overlap hides the borders.
 # - **Ask for boundaries.** `evaluation.evaluate(..., hd95=True)` adds the 95th percentile
 #   distance between the true and predicted outlines, in pixels. In the cpu profile it is
-#   1.0 to 1.4 px on eight test images and 24 px on `mito_017`, whose false alarm lies
-#   far from any organelle: it tells a stray blob from a ragged edge, which IoU cannot.
+#   1.0 px on eight test images and 1.4 px on `mito_024`, whose speck is too small to
+#   move the 95th percentile. A larger false alarm far from any organelle would raise it
+#   to tens of pixels: it tells a stray blob from a ragged edge, which IoU cannot.
 #
 # ## Exercises
 #

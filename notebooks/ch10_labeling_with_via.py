@@ -24,7 +24,7 @@
 # can train on, and checks it first.
 #
 # **You need:** chapter 6 (images and masks paired by file name); no GPU, nothing is
-# trained here; quick ~20 s, cpu ~20 s (measured on 2 shared cores).
+# trained here; quick about 3 s, cpu about 6 s (measured on 2 cores).
 #
 # You will:
 #

@@ -26,8 +26,8 @@
 # with exactly the recipe of `python -m helpers train`.
 #
 # **You need:** chapter 10 (VIA files) and chapters 6-8 (data, training, scores); no GPU
-# (one helps); quick ~30 s, cpu ~1.5 min (training ~1 min) on 2 CPU cores, ~3 min when
-# other work shares them; full (256 px, 60 epochs) not measured here, it wants a GPU.
+# (one helps); quick about 30 s, cpu about 1 min (training about 45 s) on 2 CPU cores,
+# longer when other work shares them; full (256 px, 60 epochs) not measured here, it wants a GPU.
 #
 # You will:
 #

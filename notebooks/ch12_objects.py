@@ -33,7 +33,7 @@
 #    objects.
 #
 # **You need:** chapter 7's model (trained here if missing, as chapter 8 does); no GPU;
-# quick ~20 s, cpu ~25 s once chapter 7 has run (measured on a shared 2-core CPU; in
+# quick about 6 s, cpu about 6 s once chapter 7 has run (measured on a 2-core CPU; in
 # the quick profile training the missing model added about a minute); full: the same
 # steps at 256 px (not timed here).
 
@@ -172,7 +172,7 @@ plt.show()
 # Look for a colour that covers two organelles (a merge) or one organelle in two
 # colours (a split), and for small extra blobs: each blob is an object, however small.
 # In the cpu profile the first test image, mito_007, has 4 true and 6 predicted
-# objects: the four organelles, one for one, and two specks of 7 and 8 pixels on a round
+# objects: the four organelles, one for one, and two specks of 8 and 10 pixels on a round
 # distractor (the small green and magenta dots).
 #
 # ## 3 · Measuring each object
@@ -245,7 +245,7 @@ object_table[
 # %% [markdown]
 # One row per object; `label` is the object's number in its label image. The true
 # organelles are elongated: in the cpu profile the median ratio of length to width is
-# 2.5 for the true objects and 2.3 for the predicted ones. The next two sections
+# 2.5 for the true objects and for the predicted ones. The next two sections
 # summarise this table.
 #
 # ## 4 · Counting: true against predicted, image by image
@@ -260,10 +260,10 @@ scores = objects.object_scores(true_objects, pred_objects, names=split["test"])
 scores[["n_true", "n_pred"]].T
 
 # %% [markdown]
-# In the cpu profile the counts agree on 7 of the 9 test images; mito_007 has 6
-# predicted objects for 4 true ones and mito_017 5 for 4 (37 true and 40 predicted
-# objects in all; a second cpu run's model predicted 42: the small extra blobs change
-# from one training run to the next). An image where
+# In the cpu profile the counts agree on 6 of the 9 test images; mito_007 has 6
+# predicted objects for 4 true ones, mito_018 7 for 5 and mito_024 6 for 5 (37 true and
+# 42 predicted objects in all; the small extra blobs change from one training run to the
+# next). An image where
 # the prediction has more objects usually holds a false blob or a split; fewer, a
 # missed organelle or a merge. A scatter plot shows all images at once: points on the
 # diagonal are images counted right.
@@ -282,7 +282,7 @@ plt.show()
 
 # %% [markdown]
 # (The points are shifted a little at random so that images with the same counts do not
-# hide each other.) In the cpu profile seven points lie on the diagonal and two above
+# hide each other.) In the cpu profile six points lie on the diagonal and three above
 # it: extra objects, none missed. The next section shows what the extra ones are.
 #
 # ## 5 · Sizes: do the predicted objects have the right size?
@@ -311,10 +311,11 @@ print(
 )
 
 # %% [markdown]
-# In the cpu profile the two histograms overlap between about 140 and 340 pixels
-# (median area 226 pixels true, 230 predicted): the organelles the model finds have
-# about the right size. The predicted side has three objects smaller than any true
-# one: the two specks of mito_007 (7 and 8 pixels) and one of 61 pixels in mito_017.
+# In the cpu profile the two histograms overlap between about 140 and 330 pixels
+# (median area 226 pixels true, 223.5 predicted): the organelles the model finds have
+# about the right size. The predicted side has five objects smaller than any true
+# one: the two specks of mito_007 (8 and 10 pixels), two of mito_018 (2 and 4 pixels) and
+# one of mito_024 (5 pixels).
 # They are the extra objects of the scatter plot; `min_size` removes such specks (see
 # Try it yourself).
 #
@@ -370,10 +371,10 @@ matched.round(3)
 # that are right, `recall` the share of true objects found, and `ap` is
 # TP / (TP + FP + FN): the score of the 2018 Data Science Bowl (a Kaggle competition on
 # segmenting cell nuclei), which it calls "average precision". Its mean over the ten
-# thresholds (`matched.attrs["mean_ap"]`, 0.576 here in the cpu profile) rewards
+# thresholds (`matched.attrs["mean_ap"]`, 0.600 here in the cpu profile) rewards
 # objects whose outlines are right, not just found. As the threshold rises, fewer pairs
-# qualify: in the cpu profile mito_007's four organelles are paired up to 0.85 (their
-# IoUs are 0.89 to 0.93), three at 0.9 and none at 0.95, while the two specks are false
+# qualify: in the cpu profile mito_007's four organelles are paired up to 0.9 (their
+# IoUs are 0.91 to 0.94) and none at 0.95, while the two specks are false
 # positives at every threshold, which caps `ap` at 0.667.
 #
 # Now every test image: object scores at IoU 0.5, the mean AP over thresholds, splits
@@ -389,19 +390,19 @@ scores[
 # `object_f1` is the F1 score of the objects at IoU 0.5; `splits` counts true objects
 # cut into several predicted ones and `merges` predicted objects that cover several
 # true ones. In the cpu profile every true object is found at IoU 0.5 (FN is 0 on every
-# image), there are no splits or merges, and the only errors are the three extra
-# objects of mito_007 and mito_017. The two scores rank the images differently:
-# mito_007 has an ordinary pixel IoU (0.908) but the lowest mean AP (0.576), because
-# its two specks cost 15 pixels and two whole objects. The means:
+# image), there are no splits or merges, and the only errors are the five extra
+# objects of mito_007, mito_018 and mito_024. The two scores rank the images differently:
+# mito_007 has an ordinary pixel IoU (0.906) but the lowest mean AP (0.600), because
+# its two specks cost 18 pixels and two whole objects. The means:
 
 # %%
 scores[["pixel_iou", "object_f1", "ap", "mean_ap"]].mean().round(3)
 
 # %% [markdown]
-# In the cpu profile: pixel IoU 0.908, object F1 0.965 and AP 0.941 at IoU 0.5, mean AP
-# 0.816. The scores at 0.5 are higher than the pixel IoU, because finding an object
+# In the cpu profile: pixel IoU 0.900, object F1 0.949 and AP 0.913 at IoU 0.5, mean AP
+# 0.773. The scores at 0.5 are higher than the pixel IoU, because finding an object
 # does not need every pixel of it; the mean AP is lower, because from 0.9 up it asks
-# for outlines right to a pixel or two on objects of 150 to 300 pixels.
+# for outlines right to a pixel or two on objects of about 140 to 310 pixels.
 #
 # ## 7 · A high pixel IoU is not enough: merged objects
 #
@@ -438,7 +439,7 @@ print(
 # %% [markdown]
 # In the cpu profile (mito_018, 5 organelles) the bridges add 35 pixels to 1,086: pixel
 # IoU 0.969, higher than the model reaches on any test image. Yet there are 3 objects
-# for 5 and 2 merges, and the mean AP is 0.189 against the model's 0.816. At IoU 0.5
+# for 5 and 2 merges, and the mean AP is 0.189 against the model's 0.773. At IoU 0.5
 # each merged object still matches the larger organelle of its pair (IoU 0.52 and
 # 0.53), so F1 at 0.5 (0.750) hides part of the damage; from 0.55 up only the untouched
 # organelle matches. A pixel score sees the few bridge pixels; the objects see two
