@@ -464,7 +464,8 @@ train_ds = datasets.from_arrays(
 )
 val_ds = datasets.from_arrays(x_val, y_val, batch_size=profile.batch_size)
 plain = build()
-fitted = plain.fit(train_ds, validation_data=val_ds, epochs=2, verbose=0)
+# shuffle=False: train_ds already shuffles itself (Keras cannot shuffle a tf.data dataset)
+fitted = plain.fit(train_ds, validation_data=val_ds, epochs=2, shuffle=False, verbose=0)
 pd.DataFrame(fitted.history).to_csv(out / "plain_keras_history.csv")
 pd.read_csv(out / "plain_keras_history.csv", index_col=0).round(3)
 
