@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._via_records import entry as _entry
+from helpers.exercises._via_records import polygon as _polygon
 
 __all__ = ["count_regions", "region_mask"]
 
@@ -19,13 +21,6 @@ __all__ = ["count_regions", "region_mask"]
 # --------------------------------------------------------------------------------------
 # 1 · One VIA polygon region as a mask
 # --------------------------------------------------------------------------------------
-
-
-def _polygon(xs, ys) -> dict:
-    return {
-        "shape_attributes": {"name": "polygon", "all_points_x": list(xs), "all_points_y": list(ys)},
-        "region_attributes": {"label": "lesion"},
-    }
 
 
 # (region, (height, width), what the case is): images wider than tall, so that x and y
@@ -163,15 +158,6 @@ region_mask = Exercise(
 # --------------------------------------------------------------------------------------
 # 2 · How many regions each image has
 # --------------------------------------------------------------------------------------
-
-
-def _entry(filename: str, size: int, regions: list) -> tuple[str, dict]:
-    return f"{filename}{size}", {
-        "filename": filename,
-        "size": size,
-        "regions": regions,
-        "file_attributes": {},
-    }
 
 
 _SQUARE = _polygon([1, 5, 5, 1], [1, 1, 5, 5])

@@ -14,24 +14,10 @@ import copy
 import numpy as np
 
 from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._via_records import entry as _entry
+from helpers.exercises._via_records import polygon as _polygon
 
 __all__ = ["masks_for_all", "out_of_bounds"]
-
-
-def _polygon(xs, ys) -> dict:
-    return {
-        "shape_attributes": {"name": "polygon", "all_points_x": list(xs), "all_points_y": list(ys)},
-        "region_attributes": {"label": "lesion"},
-    }
-
-
-def _entry(filename: str, size: int, regions: list) -> tuple[str, dict]:
-    return f"{filename}{size}", {
-        "filename": filename,
-        "size": size,
-        "regions": regions,
-        "file_attributes": {},
-    }
 
 
 # A small VIA export: images of (height, width) given in _SHAPES, wider than tall so that
