@@ -20,6 +20,7 @@ Matplotlib draws with the Agg backend in every test (no window, no display neede
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,22 @@ def read_png() -> Callable[[str | os.PathLike], np.ndarray]:
 def bundled_data() -> Path:
     """The repository's ``data/`` folder."""
     return DATA
+
+
+@pytest.fixture(scope="session")
+def mito_folder(tmp_path_factory) -> Callable[[int], Path]:
+    """``mito_folder(n)``: a new folder whose ``images/`` and ``masks/`` hold copies of the
+    first ``n`` bundled mito pairs (``mito_000.png``, ...), for tests that damage or add files."""
+
+    def make(n: int) -> Path:
+        root = tmp_path_factory.mktemp("mito")
+        for kind in ("images", "masks"):
+            (root / kind).mkdir()
+            for i in range(n):
+                shutil.copy(DATA / "mito" / kind / f"mito_{i:03d}.png", root / kind)
+        return root
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -37,14 +37,9 @@ STEMS = [f"mito_{i:03d}" for i in range(6)]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Path:
+def data(mito_folder) -> Path:
     """``images/`` and ``masks/``: six good pairs copied from data/mito."""
-    root = tmp_path_factory.mktemp("data")
-    for kind in ("images", "masks"):
-        (root / kind).mkdir()
-        for stem in STEMS:
-            shutil.copy(config.data_dir("mito", kind, f"{stem}.png"), root / kind)
-    return root
+    return mito_folder(len(STEMS))
 
 
 def _copy(data: Path, where: Path) -> tuple[Path, Path]:

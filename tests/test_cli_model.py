@@ -22,18 +22,9 @@ STEMS = [f"mito_{i:03d}" for i in range(8)]
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
+def folders(mito_folder):
     """8 image/mask pairs copied from data/mito."""
-    root = tmp_path_factory.mktemp("data")
-    for kind in ("images", "masks"):
-        (root / kind).mkdir()
-    sources = io.pair_images_and_masks(
-        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
-    )
-    for (image, mask), stem in zip(sources[:8], STEMS, strict=True):
-        shutil.copy(image, root / "images" / f"{stem}.png")
-        shutil.copy(mask, root / "masks" / f"{stem}.png")
-    return root
+    return mito_folder(len(STEMS))
 
 
 def _train_args(folders, out, *extra):

@@ -10,25 +10,16 @@ import pandas as pd
 import pytest
 from scipy import ndimage
 
-from helpers import cli, config, io
+from helpers import cli, io
 from helpers.files import write_png
 
 STEMS = [f"mito_{i:03d}" for i in range(6)]
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
+def folders(mito_folder):
     """6 image/mask pairs copied from data/mito."""
-    root = tmp_path_factory.mktemp("data")
-    for kind in ("images", "masks"):
-        (root / kind).mkdir()
-    sources = io.pair_images_and_masks(
-        config.data_dir("mito", "images"), config.data_dir("mito", "masks")
-    )
-    for image, mask in sources[: len(STEMS)]:
-        shutil.copy(image, root / "images" / image.name)
-        shutil.copy(mask, root / "masks" / mask.name)
-    return root
+    return mito_folder(len(STEMS))
 
 
 def _fails(argv, capsys, *fragments):
