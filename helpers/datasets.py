@@ -25,7 +25,6 @@ kept in memory (0 MiB of a 2048 MiB budget): epochs after the first only augment
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,11 +79,20 @@ def _mask_for_training(mask: np.ndarray, num_classes: int) -> np.ndarray:
     return mask.astype(np.float32 if num_classes == 1 else np.int32)
 
 
-#: The 8 symmetries of a square as words in two moves, T (transpose) and V (flip the rows
-#: upside down); the first four keep a non-square shape (identity, the two flips, the
-#: half turn). Both moves are plain copies of whole rows or a transpose (reversing
-#: columns costs more; benchmarks/input_pipeline.py measures the pipeline).
-_SYMMETRIES = ("", "V", "TVT", "TVTV", "T", "VT", "TV", "VTV")
+#: The 8 symmetries of a square, each as (transpose first?, then reverse these axes of a
+#: batch): the first four keep a non-square shape (identity, the two flips, the half
+#: turn). At most one transpose and one reverse per symmetry: a transpose costs about
+#: twice a reverse of either axis (benchmarks/input_pipeline.py measures the pipeline).
+_SYMMETRIES = (
+    (False, ()),
+    (False, (1,)),
+    (False, (2,)),
+    (False, (1, 2)),
+    (True, ()),
+    (True, (2,)),
+    (True, (1,)),
+    (True, (1, 2)),
+)
 
 
 def _dihedral(arrays, draws, square: bool) -> list:
@@ -98,21 +106,21 @@ def _dihedral(arrays, draws, square: bool) -> list:
     per batch, instead of a few ops per element."""
     import tensorflow as tf
 
-    def move(array, word):
-        for letter in word:
-            if letter == "T":
-                array = tf.transpose(array, (0, 2, 1, *range(3, array.shape.rank)))
-            else:
-                array = tf.reverse(array, axis=[1])
-        return array
+    def move(array, symmetry):
+        transpose, axes = symmetry
+        if transpose:
+            array = tf.transpose(array, (0, 2, 1, *range(3, array.shape.rank)))
+        return tf.reverse(array, axis=list(axes)) if axes else array
 
-    words = _SYMMETRIES if square else _SYMMETRIES[:4]
-    codes = tf.cast(tf.math.floormod(draws, len(words)), tf.int32)
-    places = tf.dynamic_partition(tf.range(tf.shape(codes)[0]), codes, len(words))
+    symmetries = _SYMMETRIES if square else _SYMMETRIES[:4]
+    codes = tf.cast(tf.math.floormod(draws, len(symmetries)), tf.int32)
+    places = tf.dynamic_partition(tf.range(tf.shape(codes)[0]), codes, len(symmetries))
     out = []
     for array in arrays:
-        parts = tf.dynamic_partition(array, codes, len(words))
-        moved = tf.dynamic_stitch(places, [move(p, w) for p, w in zip(parts, words, strict=True)])
+        parts = tf.dynamic_partition(array, codes, len(symmetries))
+        moved = tf.dynamic_stitch(
+            places, [move(p, m) for p, m in zip(parts, symmetries, strict=True)]
+        )
         out.append(tf.ensure_shape(moved, array.shape))
     return out
 
@@ -451,9 +459,8 @@ def from_files(
     stored = np.uint16 if sixteen else np.uint8
     top = float(np.iinfo(stored).max)
     limit = 1 if num_classes == 1 else min(num_classes - 1, MAX_LABEL)
-    packed_type = {2: tf.uint16, 4: tf.uint32, 8: tf.uint64}[
-        (channels + 1) * np.dtype(stored).itemsize
-    ]
+    bits = 8 * np.dtype(stored).itemsize
+    packed_type = {16: tf.uint16, 32: tf.uint32, 64: tf.uint64}[(channels + 1) * bits]
 
     def read_full(image_path: bytes, mask_path: bytes):
         """The NumPy reader: io's own functions, at the file's size. A DataError is
@@ -526,25 +533,20 @@ def from_files(
             )
             mask = tf.image.resize(mask[..., None], (height, width), method="nearest")[..., 0]
             image = tf.cast(tf.round(tf.clip_by_value(image, 0.0, 1.0) * top), tf.as_dtype(stored))
-        # image and mask in one array, one wide integer per pixel (channel k in bytes
-        # k*itemsize..: what tf.bitcast unpacks on a little-endian machine): one copy per
-        # augmentation move instead of two, and whole pixels move rather than bytes
-        # (benchmarks/input_pipeline.py measures it)
+        # image and mask in one array, one wide integer per pixel (channel k in bits
+        # k*bits.., the mask above the channels): one copy per augmentation move instead
+        # of two, and whole pixels move rather than bytes (benchmarks/input_pipeline.py
+        # measures it); for_training shifts them apart again
         image = tf.ensure_shape(image, (height, width, channels))
-        if sys.byteorder == "little":
-            parts = [image[..., k] for k in range(channels)] + [tf.cast(mask, image.dtype)]
-            bits = 8 * np.dtype(stored).itemsize
-            packed = tf.cast(parts[0], packed_type)
-            for k, part in enumerate(parts[1:], start=1):
-                packed = tf.bitwise.bitwise_or(
-                    packed,
-                    tf.bitwise.left_shift(
-                        tf.cast(part, packed_type), tf.constant(bits * k, packed_type)
-                    ),
-                )
-        else:
-            both = tf.concat([image, tf.cast(mask[..., None], image.dtype)], axis=-1)
-            packed = tf.bitcast(both, packed_type)
+        parts = [image[..., k] for k in range(channels)] + [tf.cast(mask, image.dtype)]
+        packed = tf.cast(parts[0], packed_type)
+        for k, part in enumerate(parts[1:], start=1):
+            packed = tf.bitwise.bitwise_or(
+                packed,
+                tf.bitwise.left_shift(
+                    tf.cast(part, packed_type), tf.constant(bits * k, packed_type)
+                ),
+            )
         return tf.ensure_shape(packed, (height, width)), problem
 
     def raise_data_error(problems: np.ndarray) -> np.ndarray:
@@ -555,9 +557,16 @@ def from_files(
         raise DataError(problem)
 
     def for_training(both, problem):
-        """A batch as the network takes it (after the cache, after augmentation)."""
-        both = tf.bitcast(both, tf.as_dtype(stored))
-        image, mask = both[..., :channels], both[..., channels:]
+        """A batch as the network takes it (after the cache, after augmentation): the
+        packed pixels shifted apart, each part a narrowing cast (one pass each, where
+        slicing a bitcast view would copy twice; benchmarks/input_pipeline.py)."""
+        shifted = [both] + [
+            tf.bitwise.right_shift(both, tf.constant(bits * k, packed_type))
+            for k in range(1, channels + 1)
+        ]
+        image = [tf.cast(part, tf.as_dtype(stored)) for part in shifted[:channels]]
+        image = image[0][..., None] if channels == 1 else tf.stack(image, axis=-1)
+        mask = shifted[channels][..., None]  # the top part: nothing above it to cut off
         checked = tf.cond(
             tf.reduce_all(tf.equal(problem, "")),
             lambda: tf.constant(True),
