@@ -127,8 +127,8 @@ def bound_from_arrays(pairs, *, size, batch_size, **_):
     """Not a pipeline but its limit: the pairs as ``uint8`` arrays already in memory,
     batched in order and only turned into float32 (images / 255, masks 0./1.), with no
     shuffle and no augmentation. Whatever else a pipeline does, it still writes these
-    float32 batches, so no pipeline that yields them runs faster than this on the
-    machine."""
+    float32 batches with the same TensorFlow ops, so a pipeline that yields them does
+    not run faster than this on the same machine."""
     import tensorflow as tf
     from PIL import Image
 
@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=4, help="epochs per pipeline (>= 2)")
     parser.add_argument(
-        "--rounds", type=int, default=2, help="old then new, this many times (medians kept)"
+        "--rounds", type=int, default=2, help="old, new and bound, this many times (medians kept)"
     )
     args = parser.parse_args()
     import tensorflow as tf
@@ -259,8 +259,8 @@ def main() -> None:
     print(
         f"bound: float32 batches from arrays in memory, nothing else, "
         f"{bound['later_epochs_images_per_s']:.0f} images/s = "
-        f"{ratios['ratio_bound_later_epochs']}x the old pipeline: no pipeline of float32 batches "
-        "beats that ratio on this machine."
+        f"{ratios['ratio_bound_later_epochs']}x the old pipeline: a pipeline of float32 batches "
+        "made of TensorFlow ops does not beat that ratio on this machine."
     )
     print(
         json.dumps(
