@@ -29,6 +29,18 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers import errors, plots
+from helpers.plots.axes import (
+    OVERLAY_TITLE,
+    as_display_image,
+    as_list,
+    as_mask,
+    bare,
+    check_lengths,
+    draw_image,
+    draw_overlay,
+    draw_prediction_row,
+    draw_truth_outline,
+)
 
 __all__ = ["threshold_scores", "threshold_explorer", "prediction_browser"]
 
@@ -83,7 +95,7 @@ def threshold_scores(probabilities: Any, truth: Any | None, threshold: float) ->
     predicted = np.asarray(metrics.binarize(_probabilities(probabilities), threshold)).astype(bool)
     scores = {"threshold": float(threshold), "foreground": float(predicted.mean())}
     if truth is not None:
-        actual = plots._mask(truth, what="ground truth")
+        actual = as_mask(truth, what="ground truth")
         if actual.shape != predicted.shape:
             raise errors.PlotInputError(
                 f"The ground truth is {actual.shape} but the probabilities are {predicted.shape}."
@@ -191,12 +203,12 @@ def threshold_explorer(
         When the image and the probabilities differ in size.
     """
     probs = _probabilities(probabilities)
-    picture = plots._display_image(image)
+    picture = as_display_image(image)
     if picture.shape[:2] != probs.shape:
         raise errors.PlotInputError(
             f"The image is {picture.shape[:2]} but the probabilities are {probs.shape}."
         )
-    actual = None if truth is None else plots._mask(truth, what="ground truth")
+    actual = None if truth is None else as_mask(truth, what="ground truth")
     widgets, reason = _why_static(static)
     if widgets is None:
         thresholds = sorted({*STATIC_THRESHOLDS, round(float(threshold), 4)})
@@ -207,22 +219,22 @@ def threshold_explorer(
 
     fig = Figure(figsize=(12, 3.4), layout="constrained")  # off pyplot: no stray display
     axes = fig.subplots(1, 4)
-    plots._draw_image(axes[0], picture, "image")
+    draw_image(axes[0], picture, title="image")
     shown = axes[1].imshow(probs, cmap="viridis", vmin=0, vmax=1)
     fig.colorbar(shown, ax=axes[1], fraction=0.046)
-    plots._bare(axes[1])
+    bare(axes[1])
     axes[1].set_title("probability")
     mask_view = axes[2].imshow(
         np.zeros(probs.shape), cmap="gray", vmin=0, vmax=1, interpolation="nearest"
     )
-    plots._bare(axes[2])
+    bare(axes[2])
     overlay_view = axes[3].imshow(
         plots.overlay(picture, np.zeros(probs.shape, bool)), interpolation="nearest"
     )
     if actual is not None:
-        plots._draw_truth_outline(axes[3], actual)
-    plots._bare(axes[3])
-    axes[3].set_title(plots.OVERLAY_TITLE if actual is not None else "prediction (red) over image")
+        draw_truth_outline(axes[3], actual)
+    bare(axes[3])
+    axes[3].set_title(OVERLAY_TITLE if actual is not None else "prediction (red) over image")
 
     slider = widgets.FloatSlider(
         value=threshold,
@@ -264,15 +276,15 @@ def _static_thresholds(
 
     columns = 2 + len(thresholds)
     fig, axes = plt.subplots(1, columns, figsize=(3.0 * columns, 4.6), layout="constrained")
-    plots._draw_image(axes[0], picture, "image")
+    draw_image(axes[0], picture, title="image")
     shown = axes[1].imshow(probs, cmap="viridis", vmin=0, vmax=1)
     fig.colorbar(shown, ax=axes[1], fraction=0.046)
-    plots._bare(axes[1])
+    bare(axes[1])
     axes[1].set_title("probability")
     for ax, value in zip(axes[2:], thresholds, strict=True):
         scores = threshold_scores(probs, truth, value)
         predicted = np.asarray(metrics.binarize(probs, value)).astype(bool)
-        plots._draw_overlay(ax, picture, predicted, truth, title=_describe(scores, lines=True))
+        draw_overlay(ax, picture, predicted, truth, title=_describe(scores, lines=True))
     fig.suptitle(
         "The mask at a few thresholds (red: prediction"
         + (", cyan: ground truth)" if truth is not None else ")")
@@ -315,15 +327,15 @@ def prediction_browser(
     PlotInputError
         When there are no images.
     """
-    picture_list = plots._as_list(images, what="images")
-    truth_list = None if masks is None else plots._as_list(masks, what="masks")
-    predicted_list = plots._as_list(predictions, what="predictions")
+    picture_list = as_list(images, what="images")
+    truth_list = None if masks is None else as_list(masks, what="masks")
+    predicted_list = as_list(predictions, what="predictions")
     count = len(picture_list)
     if count == 0:
         raise errors.PlotInputError("There are no images to browse.")
-    plots._check_lengths(count, truth_list, what="masks")
-    plots._check_lengths(count, predicted_list, what="predictions")
-    plots._check_lengths(count, names, what="names")
+    check_lengths(count, truth_list, what="masks")
+    check_lengths(count, predicted_list, what="predictions")
+    check_lengths(count, names, what="names")
     labels = [str(name) for name in names] if names is not None else [f"#{i}" for i in range(count)]
     widgets, reason = _why_static(static)
     if widgets is None:
@@ -348,12 +360,12 @@ def prediction_browser(
         shown: dict[str, Any] = {"index": int(index), "name": labels[index]}
         truth = None if truth_list is None else truth_list[index]
         if truth is not None:
-            actual = plots._mask(truth, what="ground truth")
-            predicted = plots._mask(predicted_list[index], what="prediction", threshold=threshold)
+            actual = as_mask(truth, what="ground truth")
+            predicted = as_mask(predicted_list[index], what="prediction", threshold=threshold)
             shown["IoU"] = float(metrics.iou(actual, predicted))
             shown["Dice"] = float(metrics.dice(actual, predicted))
         fig.clear()
-        plots._draw_prediction_row(
+        draw_prediction_row(
             fig.subplots(1, columns),
             picture_list[index],
             truth,

@@ -146,7 +146,7 @@ def test_what_is_not_a_mask_is_refused_with_what_to_do(mask, error, words):
 def test_metrics_plots_and_io_read_a_0_255_mask_alike(mask):
     image = mask * np.uint8(255)
     np.testing.assert_array_equal(conventions.mask_labels(image), mask)
-    np.testing.assert_array_equal(plots._mask(image), mask)
+    np.testing.assert_array_equal(plots.axes.as_mask(image), mask)
     truth = mask.copy()
     truth[0, 0] = True  # never empty, so the score is not the empty rule
     assert metrics.iou(truth * np.uint8(255), truth) == 1.0
@@ -169,9 +169,11 @@ def test_io_and_plots_turn_pixels_into_the_same_floats(dtype):
     pixels = (
         RNG.random((6, 7)) if top is None else RNG.integers(0, top, (6, 7), endpoint=True)
     ).astype(dtype)
-    np.testing.assert_array_equal(conventions.float_image(pixels), plots._display_image(pixels))
+    np.testing.assert_array_equal(
+        conventions.float_image(pixels), plots.axes.as_display_image(pixels)
+    )
     with pytest.raises(errors.PlotInputError):  # the same refusal, in plots' own error
-        plots._display_image(pixels.astype(np.int64) + 300)
+        plots.axes.as_display_image(pixels.astype(np.int64) + 300)
 
 
 def test_io_and_classical_make_grey_by_the_same_formula(tmp_path):

@@ -108,7 +108,7 @@ def test_probabilities_are_binarized_as_helpers_metrics_does():
     probs = np.array([[0.0, 0.25, 0.4999], [0.5, 0.5001, 1.0]], dtype=np.float32)
     for threshold in (0.25, 0.5, 0.9):
         np.testing.assert_array_equal(
-            plots._mask(probs, threshold=threshold), metrics.binarize(probs, threshold)
+            plots.axes.as_mask(probs, threshold=threshold), metrics.binarize(probs, threshold)
         )
 
 

@@ -6,6 +6,7 @@ import pytest
 from keras import layers
 
 from helpers import errors, plots, unet
+from helpers.plots._unet import _unet_levels
 
 matplotlib.use("Agg")
 
@@ -23,7 +24,7 @@ def _arrows(fig) -> int:
 @pytest.mark.parametrize("depth", [1, 2, 3])
 def test_levels_are_read_from_a_build_unet_model_of_any_depth(depth):
     model = unet.build_unet((64, 64, 1), depth=depth, base_filters=4)
-    info = plots._unet_levels(model)
+    info = _unet_levels(model)
     assert info["depth"] == depth
     assert [b["filters"] for b in info["encoder"]] == [4 * 2**k for k in range(depth)]
     assert info["bottleneck"]["filters"] == 4 * 2**depth
@@ -47,7 +48,7 @@ def test_the_figure_shows_sizes_filters_and_one_skip_arrow_per_level():
 
 
 def test_the_module_preset_shows_its_dropout_and_several_classes_their_softmax():
-    info = plots._unet_levels(
+    info = _unet_levels(
         unet.build_unet(
             (32, 32, 1), depth=2, base_filters=4, dropout=(0.1, 0.2, 0.3), batch_norm=False
         )
@@ -69,7 +70,7 @@ def test_a_hand_built_unet_with_keras_default_names_is_read_too():
     x = layers.Concatenate()([x, c1])
     x = layers.Conv2D(8, 3, padding="same", activation="relu")(x)
     outputs = layers.Conv2D(1, 1, activation="sigmoid")(x)
-    info = plots._unet_levels(keras.Model(inputs, outputs))
+    info = _unet_levels(keras.Model(inputs, outputs))
     assert info["depth"] == 1 and info["bottleneck"]["filters"] == 16
     assert info["encoder"][0]["convs"] == 1 and info["decoder"][0]["skip_channels"] == 8
 
