@@ -384,3 +384,49 @@ def test_show_thresholds_draws_image_truth_and_one_panel_per_method(mito):
     ]
     with pytest.raises(errors.PlotInputError, match="Otsu"):
         plots.plot_thresholds(image, {"Otsu": results["Otsu"][:10]})
+
+
+# --------------------------------------------------------------------------------------
+# the drawing pieces (helpers.plots.axes), public for figures of one's own
+# --------------------------------------------------------------------------------------
+
+
+def test_plots_is_a_package_of_private_modules_and_one_public_axes_module():
+    from pathlib import Path
+
+    folder = Path(plots.__file__).parent
+    assert Path(plots.__file__).name == "__init__.py"
+    modules = sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+    assert [m for m in modules if not m.startswith("_")] == ["axes"], modules
+    for name in plots.__all__:
+        assert getattr(plots, name).__module__.startswith("helpers.plots._"), name
+
+
+def test_draw_overlay_shows_what_overlay_computes_with_the_truth_outlined(mito):
+    images, masks, _ = mito
+    probs = np.clip(masks[3] * 0.8 + 0.1, 0, 1).astype(np.float32)  # probabilities
+    fig, ax = plt.subplots()
+    plots.axes.draw_overlay(ax, images[3], probs, masks[3], threshold=0.5)
+    np.testing.assert_array_equal(ax.images[0].get_array(), plots.overlay(images[3], probs >= 0.5))
+    assert ax.get_title() == plots.axes.OVERLAY_TITLE
+    assert ax.collections and not ax.get_xticks().size  # the outline, and no ticks
+    plt.close(fig)
+
+
+def test_draw_prediction_row_fills_three_axes_without_truth(mito):
+    images, _, _ = mito
+    fig, row = plt.subplots(1, 3)
+    prediction = images[0] > 128
+    plots.axes.draw_prediction_row(row, images[0], None, prediction, label="first")
+    assert [ax.get_title() for ax in row][:2] == ["first", "prediction"]
+    np.testing.assert_array_equal(row[1].images[0].get_array(), prediction)
+    plt.close(fig)
+
+
+def test_as_list_and_check_lengths_refuse_what_is_not_one_per_image(mito):
+    images, masks, _ = mito
+    assert [a.shape for a in plots.axes.as_list(images, what="images")] == [images[0].shape] * 5
+    with pytest.raises(errors.PlotInputError, match=r"wrap it: \[image\]"):
+        plots.axes.as_list(images[0], what="images")
+    with pytest.raises(errors.PlotInputError, match="5 images but 4 masks"):
+        plots.axes.check_lengths(5, list(masks[:4]), what="masks")
