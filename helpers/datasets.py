@@ -35,16 +35,16 @@ import numpy as np
 from helpers.conventions import float_image
 from helpers.errors import ConfigError, DataError
 from helpers.io import (
-    _GREY_MODES,
+    GREY_MODES,
     MAX_LABEL,
-    _as_pairs,
-    _PathLike,
-    _rawmode,
-    _size_hw,
+    PathLike,
+    as_pairs,
     infer_channels,
     load_pair,
+    raw_mode,
     read_image,
     read_mask,
+    size_hw,
 )
 
 __all__ = [
@@ -191,7 +191,7 @@ def _png_in_graph(file, *, palette: bool) -> bool:
 
 def _bmp_in_graph(file, image) -> bool:
     """24-bit RGB BMP whose file is as long as its header says."""
-    if image.mode != "RGB" or _rawmode(image) != "BGR":
+    if image.mode != "RGB" or raw_mode(image) != "BGR":
         return False
     file.seek(2)
     declared = int.from_bytes(file.read(4), "little")
@@ -213,12 +213,12 @@ def _inspect(path: Path, *, mask: bool) -> tuple[str, str, tuple[int, int], bool
             graph = not mask and _bmp_in_graph(file, image)
         else:
             graph = False
-        if mode.startswith("I") or ";16" in _rawmode(image):
+        if mode.startswith("I") or ";16" in raw_mode(image):
             mode = "I;16"  # 16-bit, whatever Pillow calls it
     return kind, mode, size, graph
 
 
-def readable_in_graph(path: _PathLike, *, mask: bool = False) -> bool:
+def readable_in_graph(path: PathLike, *, mask: bool = False) -> bool:
     """Whether TensorFlow's own decoders (in the graph) read this file exactly as
     :func:`helpers.io.read_image` (or, for ``mask=True``, :func:`helpers.io.read_mask`)
     does.
@@ -248,7 +248,7 @@ def _plan(pairs: list) -> tuple[int, bool, list[bool], bool, set]:
             mask_kind, _, mask_size, mask_graph = _inspect(mask_path, mask=True)
             if size != mask_size and size != mask_size[::-1]:
                 raise DataError("sizes differ")
-            channels = 3 if mode not in _GREY_MODES else channels
+            channels = 3 if mode not in GREY_MODES else channels
             sixteen = sixteen or mode == "I;16"
             graph.append(image_graph and mask_graph)
             if image_graph and mask_graph:
@@ -336,7 +336,7 @@ def default_memory_budget() -> int:
     return int(min(MAX_MEMORY_BUDGET, total // 4))
 
 
-def _cache_file(folder: _PathLike | None) -> str:
+def _cache_file(folder: PathLike | None) -> str:
     """A fresh cache file prefix in ``folder`` (default: the temp dir), deleted at exit."""
     import atexit
     import shutil
@@ -370,7 +370,7 @@ def _choose_cache(cache: str, need: int, budget: int, folder) -> str:
 
 
 def from_files(
-    pairs: Iterable[tuple[_PathLike, _PathLike]],
+    pairs: Iterable[tuple[PathLike, PathLike]],
     *,
     size: int | Sequence[int],
     batch_size: int,
@@ -380,7 +380,7 @@ def from_files(
     seed: int = 42,
     num_classes: int = 1,
     cache: str = "auto",
-    cache_dir: _PathLike | None = None,
+    cache_dir: PathLike | None = None,
     memory_budget: int | None = None,
     verbose: bool = True,
 ) -> tf.data.Dataset:
@@ -448,8 +448,8 @@ def from_files(
     """
     import tensorflow as tf
 
-    pairs = _as_pairs(pairs)
-    height, width = _size_hw(size)
+    pairs = as_pairs(pairs)
+    height, width = size_hw(size)
     if num_classes < 1:
         raise ConfigError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
     found, sixteen, in_graph, all_png, sizes = _plan(pairs)
