@@ -75,8 +75,8 @@ def old_from_files(pairs, *, size, batch_size, augment=False, shuffle=False, see
     """The streaming pipeline as it was before the cache (binary masks only)."""
     import tensorflow as tf
 
-    pairs = io._as_pairs(pairs)
-    height, width = io._size_hw(size)
+    pairs = io.as_pairs(pairs)
+    height, width = io.size_hw(size)
     channels = io.infer_channels(pairs)
 
     def load(image_path: bytes, mask_path: bytes):
@@ -84,7 +84,7 @@ def old_from_files(pairs, *, size, batch_size, augment=False, shuffle=False, see
         image, mask = io.load_pair(
             image_path.decode("utf-8"), mask_name, size=(height, width), channels=channels
         )
-        datasets._check_labels(mask, 1, mask_name)
+        datasets.check_mask_labels(mask, 1, mask_name)
         return image, mask.astype(np.float32)
 
     def load_tensors(image_path, mask_path):

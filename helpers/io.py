@@ -42,8 +42,11 @@ from helpers.conventions import float_image, grey_from_rgb, mask_labels
 from helpers.errors import ConfigError, DataError
 
 __all__ = [
+    "GREY_MODES",
     "IMAGE_EXTENSIONS",
     "MAX_LABEL",
+    "PathLike",
+    "as_pairs",
     "infer_channels",
     "list_images",
     "load_folder",
@@ -51,10 +54,12 @@ __all__ = [
     "load_pairs",
     "pair_images_and_masks",
     "prepare_image",
+    "raw_mode",
     "read_image",
     "read_mask",
     "resize_image",
     "resize_mask",
+    "size_hw",
 ]
 
 #: File extensions read as images or masks; matched case-insensitively (``.PNG``, ``.Tif``).
@@ -63,8 +68,9 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 #: Mask values up to this are taken as class indices (0 background, 1, 2, ...).
 MAX_LABEL = 31
 
-_PathLike = str | os.PathLike
-_Pair = tuple[Path, Path]
+#: What every function here takes as a file or folder: a ``str`` or any ``os.PathLike``
+#: (a :class:`pathlib.Path`).
+PathLike = str | os.PathLike
 
 
 # --------------------------------------------------------------------------------------
@@ -72,7 +78,7 @@ _Pair = tuple[Path, Path]
 # --------------------------------------------------------------------------------------
 
 
-def _folder(folder: _PathLike, what: str) -> Path:
+def _folder(folder: PathLike, what: str) -> Path:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(
@@ -82,7 +88,7 @@ def _folder(folder: _PathLike, what: str) -> Path:
     return folder
 
 
-def list_images(folder: _PathLike) -> list[Path]:
+def list_images(folder: PathLike) -> list[Path]:
     """The image files in ``folder`` (not its sub-folders), sorted by stem.
 
     Files whose extension (any case) is in :data:`IMAGE_EXTENSIONS` count; hidden files
@@ -128,7 +134,7 @@ def _by_stem(paths: list[Path], folder: Path, strip: str = "") -> dict[str, Path
 
 
 def pair_images_and_masks(
-    image_dir: _PathLike, mask_dir: _PathLike, *, mask_suffix: str = ""
+    image_dir: PathLike, mask_dir: PathLike, *, mask_suffix: str = ""
 ) -> list[tuple[Path, Path]]:
     """Image/mask pairs matched by file stem, sorted by stem.
 
@@ -231,8 +237,22 @@ def _unreadable(path: Path, error: BaseException) -> DataError:
     )
 
 
-def _rawmode(image) -> str:
-    """How the file stores its pixels (Pillow reads 16-bit colour as 8-bit RGB)."""
+def raw_mode(image) -> str:
+    """How an opened image file stores its pixels, as Pillow's raw mode.
+
+    Pillow reads 16-bit colour as 8-bit RGB, so ``image.mode`` does not tell; the raw
+    mode does (``"RGB;16B"``, ``"I;16"``; ``"BGR"`` for a 24-bit BMP).
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        Opened but not yet loaded (after ``load()`` Pillow forgets how it was stored).
+
+    Returns
+    -------
+    str
+        The raw mode of the file's first tile, or ``""`` when there is none.
+    """
     if not image.tile:
         return ""
     args = image.tile[0].args
@@ -250,14 +270,14 @@ def _read_colour16(path: Path, orientation: int) -> np.ndarray:
     return _apply_orientation(array[..., 2::-1], orientation)  # BGR(A) -> RGB, alpha dropped
 
 
-def _decode(path: _PathLike, *, palette_as_indices: bool) -> np.ndarray:
+def _decode(path: PathLike, *, palette_as_indices: bool) -> np.ndarray:
     """Pixels of a file, upright: (H, W) grey or (H, W, 3) RGB, uint8 or uint16."""
     from PIL import Image, ImageOps
 
     path = Path(path)
     try:
         with Image.open(path) as image:
-            if image.mode in ("RGB", "RGBA") and ";16" in _rawmode(image):
+            if image.mode in ("RGB", "RGBA") and ";16" in raw_mode(image):
                 return _read_colour16(path, image.getexif().get(0x0112, 1))
             image.load()
             image = ImageOps.exif_transpose(image)
@@ -307,7 +327,7 @@ def _rgb_to_grey(rgb: np.ndarray) -> np.ndarray:
     return np.rint(grey_from_rgb(rgb)).astype(rgb.dtype)[..., None]
 
 
-def read_image(path: _PathLike, *, channels: int | None = None) -> np.ndarray:
+def read_image(path: PathLike, *, channels: int | None = None) -> np.ndarray:
     """An image file as an array, upright and in RGB order.
 
     Parameters
@@ -348,7 +368,7 @@ def _mask_labels(pixels: np.ndarray, path: Path, max_label: int) -> np.ndarray:
     return mask_labels(pixels, what=str(path), max_label=max_label).astype(np.uint8)
 
 
-def read_mask(path: _PathLike, *, max_label: int = MAX_LABEL) -> np.ndarray:
+def read_mask(path: PathLike, *, max_label: int = MAX_LABEL) -> np.ndarray:
     """A mask file as labels.
 
     Parameters
@@ -389,8 +409,28 @@ def read_mask(path: _PathLike, *, max_label: int = MAX_LABEL) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _size_hw(size: int | Sequence[int]) -> tuple[int, int]:
-    """``size`` as (height, width): an int means a square."""
+def size_hw(size: int | Sequence[int]) -> tuple[int, int]:
+    """``size`` as (height, width): an int means a square.
+
+    Parameters
+    ----------
+    size : int or (height, width)
+
+    Returns
+    -------
+    (int, int)
+        Height and width, in pixels.
+
+    Raises
+    ------
+    ConfigError
+        When either is below 1.
+
+    Example
+    -------
+    >>> size_hw(64), size_hw((48, 64))
+    ((64, 64), (48, 64))
+    """
     if isinstance(size, (int, np.integer)):
         height = width = int(size)
     else:
@@ -423,7 +463,7 @@ def resize_image(image: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
     import cv2
 
     image = np.asarray(image)
-    height, width = _size_hw(size)
+    height, width = size_hw(size)
     if image.shape[:2] == (height, width):
         return image.copy()
     shrink = height <= image.shape[0] and width <= image.shape[1]
@@ -453,7 +493,7 @@ def resize_mask(mask: np.ndarray, size: int | Sequence[int]) -> np.ndarray:
     import cv2
 
     mask = np.asarray(mask)
-    height, width = _size_hw(size)
+    height, width = size_hw(size)
     dtype = mask.dtype
     work = mask.astype(np.uint8) if dtype == np.bool_ else mask
     if work.dtype not in (np.uint8, np.uint16, np.int16, np.int32):
@@ -481,7 +521,7 @@ def prepare_image(image: np.ndarray, *, size: int | Sequence[int] | None = None)
     ndarray of float32 in [0, 1], shape (height, width, C) (or the input's H, W)
     """
     image = float_image(image)
-    if size is None or image.shape[:2] == _size_hw(size):
+    if size is None or image.shape[:2] == size_hw(size):
         return image
     return resize_image(image, size)
 
@@ -492,7 +532,7 @@ def prepare_image(image: np.ndarray, *, size: int | Sequence[int] | None = None)
 
 
 def load_pair(
-    image_path: _PathLike, mask_path: _PathLike, *, size, channels: int | None = None
+    image_path: PathLike, mask_path: PathLike, *, size, channels: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """One image and its mask, ready for a network.
 
@@ -517,7 +557,23 @@ def load_pair(
     return prepare_image(image, size=size), resize_mask(mask, size)[..., None]
 
 
-def _as_pairs(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> list[_Pair]:
+def as_pairs(pairs: Iterable[tuple[PathLike, PathLike]]) -> list[tuple[Path, Path]]:
+    """``pairs`` as a list of (image path, mask path), each a :class:`pathlib.Path`.
+
+    Parameters
+    ----------
+    pairs : iterable of (image_path, mask_path)
+        As :func:`pair_images_and_masks` gives them; any path-like.
+
+    Returns
+    -------
+    list of (Path, Path)
+
+    Raises
+    ------
+    DataError
+        When there are no pairs.
+    """
     pairs = [(Path(image), Path(mask)) for image, mask in pairs]
     if not pairs:
         raise DataError(
@@ -526,10 +582,12 @@ def _as_pairs(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> list[_Pair]:
     return pairs
 
 
-_GREY_MODES = ("1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N")
+#: Pillow modes of a grey image (8-bit, 16-bit, 32-bit, float, with or without alpha):
+#: any other mode is colour.
+GREY_MODES = ("1", "L", "LA", "La", "I", "F", "I;16", "I;16L", "I;16B", "I;16N")
 
 
-def infer_channels(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> int:
+def infer_channels(pairs: Iterable[tuple[PathLike, PathLike]]) -> int:
     """3 if any image of the pairs is in colour, else 1; checks that every file opens.
 
     Only file headers are read (fast, even for thousands of files), so a damaged or
@@ -543,13 +601,13 @@ def infer_channels(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> int:
     from PIL import Image
 
     channels = 1
-    for image_path, mask_path in _as_pairs(pairs):
+    for image_path, mask_path in as_pairs(pairs):
         sizes = []
         for path in (image_path, mask_path):
             try:
                 with Image.open(path) as opened:
                     sizes.append(opened.size)
-                    if path == image_path and opened.mode not in _GREY_MODES:
+                    if path == image_path and opened.mode not in GREY_MODES:
                         channels = 3
             except Exception as error:  # see _decode
                 raise _unreadable(path, error) from error
@@ -564,7 +622,7 @@ def infer_channels(pairs: Iterable[tuple[_PathLike, _PathLike]]) -> int:
 
 
 def load_pairs(
-    pairs: Iterable[tuple[_PathLike, _PathLike]],
+    pairs: Iterable[tuple[PathLike, PathLike]],
     *,
     size: int | Sequence[int],
     channels: int | None = None,
@@ -587,8 +645,8 @@ def load_pairs(
     For folders larger than memory use :func:`helpers.datasets.from_files`, which gives the same
     arrays a batch at a time.
     """
-    pairs = _as_pairs(pairs)
-    height, width = _size_hw(size)
+    pairs = as_pairs(pairs)
+    height, width = size_hw(size)
     found = infer_channels(pairs)
     channels = found if channels is None else channels
     images = np.empty((len(pairs), height, width, channels), np.float32)
@@ -601,8 +659,8 @@ def load_pairs(
 
 
 def load_folder(
-    image_dir: _PathLike,
-    mask_dir: _PathLike,
+    image_dir: PathLike,
+    mask_dir: PathLike,
     *,
     size: int | Sequence[int],
     channels: int | None = None,

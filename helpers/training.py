@@ -644,7 +644,7 @@ def _check_files(pairs, num_classes: int) -> None:
 
     for image, mask in pairs:
         io.read_image(image)
-        datasets._check_labels(io.read_mask(mask), num_classes, str(mask))
+        datasets.check_mask_labels(io.read_mask(mask), num_classes, str(mask))
 
 
 def foreground_share(pairs, *, limit: int = 200) -> float:

@@ -188,3 +188,26 @@ def test_from_arrays_normalises_pixels_like_float_image():
     np.testing.assert_array_equal(out_masks[..., 0], masks)
     with pytest.raises(hio.DataError, match="labels up to 2"):
         datasets.from_arrays(pixels, masks, batch_size=2)
+
+
+@pytest.mark.parametrize("num_classes", [1, 2, 3, 5])
+@pytest.mark.parametrize("top", [0, 1, 2, 4, 31])
+def test_check_mask_labels_refuses_exactly_the_labels_that_num_classes_does_not_allow(
+    num_classes, top
+):
+    mask = np.zeros((5, 6), np.uint8)
+    mask[2, 3] = top
+    allowed = {0, 1} if num_classes == 1 else set(range(num_classes))  # the documented rule
+    if top in allowed:
+        datasets.check_mask_labels(mask, num_classes, "m.png")
+        return
+    with pytest.raises(hio.DataError, match=rf"^m\.png has label.* {top}.*num_classes={top + 1}"):
+        datasets.check_mask_labels(mask, num_classes, "m.png")
+    with pytest.raises(hio.DataError):  # the pipelines apply the same rule
+        datasets.from_arrays(
+            np.zeros((1, 5, 6, 1), np.float32), mask[None], batch_size=1, num_classes=num_classes
+        )
+
+
+def test_check_mask_labels_accepts_an_empty_mask():
+    datasets.check_mask_labels(np.zeros((0, 4), np.uint8), 1, "empty.png")

@@ -452,6 +452,52 @@ def test_load_folder_keeps_the_first_pairs_in_stem_order():
     assert images.shape == (5, 32, 32, 1) and masks.shape == (5, 32, 32, 1)
 
 
+def test_as_pairs_gives_paths_and_refuses_no_pairs():
+    given = [("images/a.png", Path("masks/a.png")), (Path("images/b.tif"), "masks/b.png")]
+    assert hio.as_pairs(iter(given)) == [(Path(i), Path(m)) for i, m in given]
+    with pytest.raises(hio.DataError, match="No image/mask pairs were given"):
+        hio.as_pairs([])
+
+
+@pytest.mark.parametrize("size", [64, np.int64(7), (48, 64), [3, 5], np.array([9, 2])])
+def test_size_hw_reads_an_int_as_a_square_and_a_pair_as_height_then_width(size):
+    expected = (int(size), int(size)) if np.ndim(size) == 0 else tuple(int(s) for s in size)
+    assert hio.size_hw(size) == expected
+    with pytest.raises(hio.ConfigError, match="size must be positive"):
+        hio.size_hw((0, 4))
+
+
+def test_grey_modes_are_the_modes_pillow_counts_as_grey(tmp_path):
+    files = {
+        "1": Image.new("1", (4, 4)),
+        "L": Image.new("L", (4, 4)),
+        "LA": Image.new("LA", (4, 4)),
+        "I;16": Image.fromarray(random_image((4, 4), seed=60, dtype=np.uint16)),
+        "I": Image.new("I", (4, 4)),
+        "F": Image.new("F", (4, 4)),
+        "RGB": Image.new("RGB", (4, 4)),
+        "RGBA": Image.new("RGBA", (4, 4)),
+        "P": Image.new("P", (4, 4)),
+    }
+    for name, image in files.items():  # PNG has no 32-bit modes: those go to TIFF
+        suffix = ".tif" if name in ("I", "F") else ".png"
+        image.save(tmp_path / f"{len(name)}{name.replace(';', '')}{suffix}")
+    for path in tmp_path.iterdir():
+        with Image.open(path) as opened:
+            grey = Image.getmodebase(opened.mode) == "L"
+            assert (opened.mode in hio.GREY_MODES) == grey, opened.mode
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_raw_mode_tells_16_bit_colour_that_pillow_opens_as_8_bit_rgb(tmp_path, dtype):
+    path = tmp_path / "colour.png"
+    cv2.imwrite(str(path), random_image((6, 5, 3), seed=61, dtype=dtype))
+    with Image.open(path) as opened:
+        assert opened.mode == "RGB"  # why the mode alone does not tell
+        sixteen = ";16" in hio.raw_mode(opened)
+    assert sixteen == (cv2.imread(str(path), cv2.IMREAD_UNCHANGED).dtype == np.uint16)
+
+
 def test_isbi2012_pairs_and_loads_at_128_pixels(shared_data):
     folder = shared_data("isbi2012")
     pairs = hio.pair_images_and_masks(folder / "image", folder / "label")

@@ -1,4 +1,4 @@
-"""Tests of helpers.datasets.from_files's cache and its two readers.
+"""Tests of helpers.datasets.from_files's cache and its two readers (helpers.datasets._decode).
 
 References: helpers.io.read_image / read_mask (the NumPy reader, tested against Pillow
 and OpenCV in test_io.py) for TensorFlow's decoders, pixel for pixel; the streamed
@@ -17,6 +17,7 @@ from PIL import Image
 
 from helpers import config, datasets
 from helpers import io as hio
+from helpers.datasets._decode import decode_file, decode_in_graph, mask_in_graph
 
 
 def collect(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -32,7 +33,7 @@ def bundled_pairs(count: int = 8) -> list[tuple[Path, Path]]:
 
 
 def graph_image(path: Path, channels: int) -> np.ndarray:
-    return datasets._decode_in_graph(str(path), channels).numpy()
+    return decode_in_graph(str(path), channels).numpy()
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ IN_GRAPH = ("grey.png", "rgb.png", "rgba.png", "grey_alpha.png", "rgb.bmp", "pal
 
 def test_tensorflow_decodes_only_what_it_reads_like_the_numpy_reader(odd_files, tmp_path):
 
-    jpeg = datasets._decode(str(odd_files["grey.jpg"]), 1, png=False).numpy()
+    jpeg = decode_file(str(odd_files["grey.jpg"]), 1, png=False).numpy()
     assert not np.array_equal(jpeg, hio.read_image(odd_files["grey.jpg"]))  # why JPEG is not
     readable = {name for name, path in odd_files.items() if datasets.readable_in_graph(path)}
     assert readable == set(IN_GRAPH)
@@ -99,7 +100,7 @@ def test_tensorflow_and_numpy_readers_give_the_same_pixels_for_the_bundled_data(
             )
     for _, mask in mito:
         assert datasets.readable_in_graph(mask, mask=True)
-        raw = datasets._mask_in_graph(str(mask)).numpy()
+        raw = mask_in_graph(str(mask)).numpy()
         np.testing.assert_array_equal(np.minimum(raw, 1), hio.read_mask(mask))
 
 
