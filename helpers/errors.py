@@ -32,8 +32,7 @@ programmer would expect (``ValueError`` for a value that cannot be used,
 :class:`CommandError`          a command line that cannot run as given
 =============================  ==========================================================
 
-The modules that raise them import them from here (``helpers.io.DataError`` is the same
-class as ``helpers.errors.DataError``).
+The modules that raise them import them from here; import them from here too.
 
 Example
 -------

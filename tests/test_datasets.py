@@ -15,6 +15,7 @@ from PIL import Image
 
 from helpers import conventions, datasets
 from helpers import io as hio
+from helpers.errors import DataError
 
 
 def collect(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +74,7 @@ def test_from_files_gives_int_class_indices_for_several_classes(tmp_path):
 def test_from_files_refuses_a_non_image_before_training_starts(tmp_path):
     damaged = damaged_files(tmp_path)
     mask = save(tmp_path / "mask.png", np.zeros((64, 64), np.uint8))
-    with pytest.raises(hio.DataError, match=r"text\.png"):
+    with pytest.raises(DataError, match=r"text\.png"):
         datasets.from_files([(damaged["text.png"], mask)], size=16, batch_size=1)
 
 
@@ -83,7 +84,7 @@ def test_from_files_stops_naming_a_file_damaged_after_its_header(tmp_path):
     dataset = datasets.from_files([(damaged["truncated.png"], mask)], size=16, batch_size=1)
     with pytest.raises(Exception, match=r"truncated\.png could not be read"):
         collect(dataset)
-    with pytest.raises(hio.DataError) as caught, datasets.unwrap_data_errors():
+    with pytest.raises(DataError) as caught, datasets.unwrap_data_errors():
         collect(dataset)
     assert str(caught.value).startswith(f"{damaged['truncated.png']} could not be read")
     assert "\n" not in str(caught.value)
@@ -186,7 +187,7 @@ def test_from_arrays_normalises_pixels_like_float_image():
     np.testing.assert_array_equal(images, conventions.float_image(pixels))
     assert out_masks.dtype == np.int32 and out_masks.shape == (3, 8, 8, 1)
     np.testing.assert_array_equal(out_masks[..., 0], masks)
-    with pytest.raises(hio.DataError, match="labels up to 2"):
+    with pytest.raises(DataError, match="labels up to 2"):
         datasets.from_arrays(pixels, masks, batch_size=2)
 
 
@@ -201,9 +202,9 @@ def test_check_mask_labels_refuses_exactly_the_labels_that_num_classes_does_not_
     if top in allowed:
         datasets.check_mask_labels(mask, num_classes, "m.png")
         return
-    with pytest.raises(hio.DataError, match=rf"^m\.png has label.* {top}.*num_classes={top + 1}"):
+    with pytest.raises(DataError, match=rf"^m\.png has label.* {top}.*num_classes={top + 1}"):
         datasets.check_mask_labels(mask, num_classes, "m.png")
-    with pytest.raises(hio.DataError):  # the pipelines apply the same rule
+    with pytest.raises(DataError):  # the pipelines apply the same rule
         datasets.from_arrays(
             np.zeros((1, 5, 6, 1), np.float32), mask[None], batch_size=1, num_classes=num_classes
         )

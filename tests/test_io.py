@@ -20,7 +20,8 @@ from PIL import Image, ImageOps
 
 from helpers import config, conventions, splits
 from helpers import io as hio
-from helpers.errors import CourseError
+from helpers.errors import ConfigError, CourseError, DataError
+from helpers.io import _read as hio_read
 
 MITO_IMAGES = config.data_dir("mito", "images")
 MITO_MASKS = config.data_dir("mito", "masks")
@@ -81,7 +82,7 @@ def test_a_missing_mask_is_an_error_and_never_shifts_the_later_pairs(tmp_path):
     image_dir, mask_dir = make_pair_folders(
         tmp_path, ["a.png", "b.png", "c.png"], ["a.png", "c.png"]
     )
-    with pytest.raises(hio.DataError, match=r"b\.png"):
+    with pytest.raises(DataError, match=r"b\.png"):
         hio.pair_images_and_masks(image_dir, mask_dir)
 
 
@@ -89,7 +90,7 @@ def test_orphans_on_both_sides_are_all_named_in_the_error(tmp_path):
     image_dir, mask_dir = make_pair_folders(
         tmp_path, ["a.png", "only_image_1.png", "only_image_2.jpg"], ["a.png", "only_mask.tif"]
     )
-    with pytest.raises(hio.DataError) as caught:
+    with pytest.raises(DataError) as caught:
         hio.pair_images_and_masks(image_dir, mask_dir)
     message = str(caught.value)
     for name in ("only_image_1.png", "only_image_2.jpg", "only_mask.tif"):
@@ -100,7 +101,7 @@ def test_orphans_on_both_sides_are_all_named_in_the_error(tmp_path):
 
 def test_two_files_with_the_same_stem_in_one_folder_are_an_error(tmp_path):
     image_dir, mask_dir = make_pair_folders(tmp_path, ["a.png", "a.jpg"], ["a.png"])
-    with pytest.raises(hio.DataError, match=r"a\.(png|jpg) and a\.(png|jpg)"):
+    with pytest.raises(DataError, match=r"a\.(png|jpg) and a\.(png|jpg)"):
         hio.pair_images_and_masks(image_dir, mask_dir)
 
 
@@ -108,7 +109,7 @@ def test_mask_suffix_pairs_masks_named_with_an_ending_and_the_error_suggests_it(
     image_dir, mask_dir = make_pair_folders(
         tmp_path, ["a.png", "b.png"], ["a_mask.png", "b_mask.png"]
     )
-    with pytest.raises(hio.DataError, match="mask_suffix='_mask'"):
+    with pytest.raises(DataError, match="mask_suffix='_mask'"):
         hio.pair_images_and_masks(image_dir, mask_dir)
     pairs = hio.pair_images_and_masks(image_dir, mask_dir, mask_suffix="_mask")
     names = [(i.name, m.name) for i, m in pairs]
@@ -118,9 +119,9 @@ def test_mask_suffix_pairs_masks_named_with_an_ending_and_the_error_suggests_it(
 def test_a_missing_or_empty_folder_is_a_clear_error(tmp_path):
     (tmp_path / "images").mkdir()
     (tmp_path / "masks").mkdir()
-    with pytest.raises(hio.DataError, match="does not exist"):
+    with pytest.raises(DataError, match="does not exist"):
         hio.pair_images_and_masks(tmp_path / "nope", tmp_path / "masks")
-    with pytest.raises(hio.DataError, match="No images found"):
+    with pytest.raises(DataError, match="No images found"):
         hio.pair_images_and_masks(tmp_path / "images", tmp_path / "masks")
 
 
@@ -199,7 +200,7 @@ def test_every_exif_orientation_matches_pillow(tmp_path, orientation):
         upright = np.asarray(ImageOps.exif_transpose(opened))
     np.testing.assert_array_equal(hio.read_image(path), upright)
     # the table used for 16-bit colour (which Pillow cannot hold) does the same
-    np.testing.assert_array_equal(hio._apply_orientation(stored, orientation), upright)
+    np.testing.assert_array_equal(hio_read._apply_orientation(stored, orientation), upright)
 
 
 def test_read_image_channels_option_converts_like_pillow(tmp_path):
@@ -231,13 +232,13 @@ def test_a_palette_image_reads_as_rgb_and_a_palette_mask_as_its_indices(tmp_path
 def test_a_corrupt_or_missing_file_gives_an_error_naming_it(tmp_path, name):
     path = damaged_files(tmp_path)[name]
     for reader in (hio.read_image, hio.read_mask):
-        with pytest.raises(hio.DataError, match=name.replace(".", r"\.")):
+        with pytest.raises(DataError, match=name.replace(".", r"\.")):
             reader(path)
 
 
 def test_a_float_tiff_is_refused_with_what_to_do(tmp_path):
     save(tmp_path / "f.tif", np.linspace(0, 1, 20, dtype=np.float32).reshape(4, 5))
-    with pytest.raises(hio.DataError, match=r"f\.tif.*8- or 16-bit"):
+    with pytest.raises(DataError, match=r"f\.tif.*8- or 16-bit"):
         hio.read_image(tmp_path / "f.tif")
 
 
@@ -270,7 +271,7 @@ def test_a_jpeg_compressed_mask_with_many_grey_levels_is_a_clear_error(tmp_path)
     path = save(tmp_path / "mask.jpg", disc, quality=75)
     levels = len(np.unique(np.asarray(Image.open(path))))
     assert levels > 10  # the premise: JPEG made many grey levels out of two
-    with pytest.raises(hio.DataError) as caught:
+    with pytest.raises(DataError) as caught:
         hio.read_mask(path)
     message = str(caught.value)
     assert "mask.jpg" in message and f"{levels} different values" in message
@@ -279,14 +280,14 @@ def test_a_jpeg_compressed_mask_with_many_grey_levels_is_a_clear_error(tmp_path)
 
 def test_grey_levels_that_are_not_labels_are_an_error(tmp_path):
     path = save(tmp_path / "three.png", np.array([[0, 128, 255]], np.uint8))
-    with pytest.raises(hio.DataError, match=r"three\.png.*3 different values \(0, 128, 255\)"):
+    with pytest.raises(DataError, match=r"three\.png.*3 different values \(0, 128, 255\)"):
         hio.read_mask(path)
 
 
 def test_a_colour_mask_is_an_error_that_says_what_to_do(tmp_path):
     colour = np.zeros((4, 4, 3), np.uint8)
     colour[:2, :, 0] = 255
-    with pytest.raises(hio.DataError, match=r"colour\.png is a colour mask.*class index"):
+    with pytest.raises(DataError, match=r"colour\.png is a colour mask.*class index"):
         hio.read_mask(save(tmp_path / "colour.png", colour))
 
 
@@ -416,9 +417,9 @@ def test_the_external_mito_image_loads_at_a_non_square_size():
 def test_load_pairs_refuses_an_image_and_mask_of_different_sizes(tmp_path):
     image = save(tmp_path / "images" / "a.png", np.zeros((10, 12), np.uint8))
     mask = save(tmp_path / "masks" / "a.png", np.zeros((10, 10), np.uint8))
-    with pytest.raises(hio.DataError, match=r"a\.png is 12x10 pixels.*a\.png is 10x10"):
+    with pytest.raises(DataError, match=r"a\.png is 12x10 pixels.*a\.png is 10x10"):
         hio.load_pairs([(image, mask)], size=8)
-    with pytest.raises(hio.DataError, match="its mask"):
+    with pytest.raises(DataError, match="its mask"):
         hio.load_pair(image, mask, size=8)
 
 
@@ -442,7 +443,7 @@ def test_load_pairs_names_a_corrupt_file_before_reading_the_rest(tmp_path):
     damaged = damaged_files(tmp_path)
     mask = save(tmp_path / "mask.png", np.zeros((64, 64), np.uint8))
     for name in ("truncated.png", "text.png"):
-        with pytest.raises(hio.DataError, match=name.replace(".", r"\.")):
+        with pytest.raises(DataError, match=name.replace(".", r"\.")):
             hio.load_pairs([(damaged[name], mask)], size=32)
 
 
@@ -455,7 +456,7 @@ def test_load_folder_keeps_the_first_pairs_in_stem_order():
 def test_as_pairs_gives_paths_and_refuses_no_pairs():
     given = [("images/a.png", Path("masks/a.png")), (Path("images/b.tif"), "masks/b.png")]
     assert hio.as_pairs(iter(given)) == [(Path(i), Path(m)) for i, m in given]
-    with pytest.raises(hio.DataError, match="No image/mask pairs were given"):
+    with pytest.raises(DataError, match="No image/mask pairs were given"):
         hio.as_pairs([])
 
 
@@ -463,7 +464,7 @@ def test_as_pairs_gives_paths_and_refuses_no_pairs():
 def test_size_hw_reads_an_int_as_a_square_and_a_pair_as_height_then_width(size):
     expected = (int(size), int(size)) if np.ndim(size) == 0 else tuple(int(s) for s in size)
     assert hio.size_hw(size) == expected
-    with pytest.raises(hio.ConfigError, match="size must be positive"):
+    with pytest.raises(ConfigError, match="size must be positive"):
         hio.size_hw((0, 4))
 
 
@@ -560,5 +561,5 @@ def test_split_refuses_bad_fractions_and_repeated_stems():
 def test_select_pairs_keeps_the_pairs_of_the_given_stems(tmp_path):
     pairs = [(Path(f"i/{s}.png"), Path(f"m/{s}.png")) for s in ("a", "b", "c")]
     assert splits.select_pairs(pairs, ["c", "a"]) == [pairs[0], pairs[2]]
-    with pytest.raises(hio.DataError, match="No image/mask pair for: z"):
+    with pytest.raises(DataError, match="No image/mask pair for: z"):
         splits.select_pairs(pairs, ["z"])

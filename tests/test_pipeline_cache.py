@@ -18,6 +18,7 @@ from PIL import Image
 from helpers import config, datasets
 from helpers import io as hio
 from helpers.datasets._decode import decode_file, decode_in_graph, mask_in_graph
+from helpers.errors import ConfigError, DataError
 
 
 def collect(dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -182,7 +183,7 @@ def test_the_cache_is_chosen_by_size_and_said_in_one_line(tmp_path, capsys):
     assert "cache file" in capsys.readouterr().out
     collect(small)
     assert list(tmp_path.glob(".tfdata-cache-*/pairs*"))  # the file cache is in cache_dir
-    with pytest.raises(hio.ConfigError, match="cache must be one of"):
+    with pytest.raises(ConfigError, match="cache must be one of"):
         datasets.from_files(pairs, size=64, batch_size=2, cache="disk")
 
 
@@ -194,7 +195,7 @@ def test_a_damaged_file_stops_every_epoch_of_a_cached_dataset_naming_it(tmp_path
     dataset = datasets.from_files(pairs, size=16, batch_size=1, cache="memory", verbose=False)
     for _ in range(2):  # the cache keeps the failure, never a dataset one pair short
         with (
-            pytest.raises(hio.DataError, match=r"truncated\.png could not be read"),
+            pytest.raises(DataError, match=r"truncated\.png could not be read"),
             datasets.unwrap_data_errors(),
         ):
             collect(dataset)
@@ -205,5 +206,5 @@ def test_a_mask_decoded_by_tensorflow_that_is_not_labels_is_named(tmp_path):
     mask = save(tmp_path / "a_mask.png", random_image((16, 16), seed=52))  # 256 grey levels
     assert datasets.readable_in_graph(mask, mask=True)
     dataset = datasets.from_files([(image, mask)], size=16, batch_size=1, verbose=False)
-    with pytest.raises(hio.DataError, match=r"a_mask\.png"), datasets.unwrap_data_errors():
+    with pytest.raises(DataError, match=r"a_mask\.png"), datasets.unwrap_data_errors():
         collect(dataset)
