@@ -1,8 +1,8 @@
 """The array conventions of the course: one rule each, used by every module.
 
-``io`` (files), ``datasets`` (tf.data), ``classical`` (thresholds), ``metrics`` (scores)
-and ``plots`` (pictures) all meet the same three questions; they answer them here, so
-an array means the same thing wherever it goes.
+``io`` (files), ``datasets`` (tf.data), ``classical`` (thresholds), ``metrics`` (scores),
+``objects``, ``via`` and ``plots`` (pictures) all meet the same five questions; they
+answer them here, so an array means the same thing wherever it goes.
 
 Pixels as floats: :func:`float_image`
 --------------------------------------
@@ -48,9 +48,32 @@ Labels from a mask: :func:`mask_labels`
   :class:`~helpers.errors.ProbabilitiesError` (threshold or argmax them first);
   negative, fractional, NaN or non-numeric values are refused too.
 
+Foreground from probabilities: :func:`foreground`
+-------------------------------------------------
+A pixel is foreground where its probability is *at least* :data:`THRESHOLD` (0.5):
+``probability >= threshold``, so a pixel exactly at the threshold is foreground. This
+is what ``keras.metrics.BinaryIoU`` does, and it is the one rule everywhere: scores
+(``metrics.binarize``, the Keras training metrics of ``losses``), predictions
+(``inference.to_mask``), objects (``objects.label_objects``) and polygons written back
+to VIA (``via.masks_to_via``). With ``>`` in one place and ``>=`` in another, a
+prediction could be scored on other pixels than those drawn or exported. Every
+``threshold`` option of the course defaults to :data:`THRESHOLD`.
+
+Empty masks: :func:`score_ratio`
+--------------------------------
+A score that is a ratio of counts (IoU, Dice, precision, recall, F1, and their object
+versions) is ``num / den``; where there was nothing to find *and* nothing was found
+(both masks empty), it is the caller's ``empty`` value (``1.0``: a perfect answer; or
+``np.nan`` to leave the image out of a mean); any other zero denominator gives ``0.0``
+(scikit-learn's ``zero_division=0``).
+
 Example
 -------
 >>> import numpy as np
+>>> foreground(np.array([0.2, 0.5, 0.9]))
+array([False,  True,  True])
+>>> score_ratio(np.array([0, 0, 1]), np.array([0, 2, 2]), np.array([True, False, False]))
+array([1. , 0. , 0.5])
 >>> float_image(np.array([0, 51, 255], np.uint8))
 array([0. , 0.2, 1. ], dtype=float32)
 >>> grey_from_rgb(np.array([[[255, 0, 0], [255, 255, 255]]], np.uint8))
@@ -71,9 +94,12 @@ __all__ = [
     "FLOAT_TOLERANCE",
     "GREY_WEIGHTS",
     "MASK_IMAGE_VALUES",
+    "THRESHOLD",
     "float_image",
+    "foreground",
     "grey_from_rgb",
     "mask_labels",
+    "score_ratio",
 ]
 
 #: ITU-R BT.601 luma weights for R, G, B (OpenCV, Pillow, TensorFlow).
@@ -84,6 +110,9 @@ FLOAT_TOLERANCE = 1e-3
 
 #: The object's value in an 8-bit and a 16-bit mask image (with 0 for the background).
 MASK_IMAGE_VALUES = (255, 65535)
+
+#: Foreground is ``probability >= THRESHOLD`` (:func:`foreground`); every default threshold.
+THRESHOLD = 0.5
 
 
 def float_image(
@@ -259,3 +288,62 @@ def mask_labels(
     if array.dtype.kind == "f":
         return array.astype(np.min_scalar_type(int(high)))
     return array
+
+
+def foreground(probabilities: Any, *, threshold: float = THRESHOLD) -> np.ndarray:
+    """Foreground where ``probabilities >= threshold``: the course's one foreground rule.
+
+    A pixel exactly at the threshold is foreground (as ``keras.metrics.BinaryIoU``), in
+    every module that thresholds: see the module docstring.
+
+    Parameters
+    ----------
+    probabilities : array_like of float, any shape
+        Sigmoid outputs (or any scores compared with ``threshold``). NaN is never
+        foreground.
+    threshold : float
+        The smallest probability that counts as foreground (default :data:`THRESHOLD`).
+
+    Returns
+    -------
+    ndarray of bool, same shape
+
+    Examples
+    --------
+    >>> foreground(np.array([[0.1, 0.5], [0.49, 1.0]]), threshold=0.5)
+    array([[False,  True],
+           [False,  True]])
+    """
+    return np.asarray(probabilities) >= threshold
+
+
+def score_ratio(num: Any, den: Any, both_empty: Any, *, empty: float = 1.0) -> np.ndarray:
+    """``num / den`` by the course's empty-mask rule, element by element.
+
+    Parameters
+    ----------
+    num, den : array_like of int or float, shape (...)
+        Numerators and denominators of the same shape (counts: ``tp`` and
+        ``tp + fp + fn`` for an IoU, per image, per class or per threshold).
+    both_empty : array_like of bool, broadcastable to ``num`` (a single bool too)
+        Where both masks (or both object sets) are empty: nothing to find, nothing found.
+    empty : float
+        The score where ``both_empty`` (``1.0``, a perfect answer; ``np.nan`` leaves
+        such images out of ``np.nanmean``).
+
+    Returns
+    -------
+    ndarray of float64, shape of ``num``
+        ``num / den`` where ``den > 0``; ``empty`` where ``both_empty`` (whatever the
+        ratio); ``0.0`` for any other zero denominator (scikit-learn's ``zero_division=0``:
+        the precision of an empty prediction when there was something to find).
+
+    Examples
+    --------
+    >>> tp, fp, fn = np.array([3, 0, 0]), np.array([1, 0, 2]), np.array([0, 0, 0])
+    >>> score_ratio(tp, tp + fp, (tp + fp + fn) == 0, empty=np.nan)  # precision
+    array([0.75,  nan, 0.  ])
+    """
+    out = np.divide(num, den, out=np.zeros(np.shape(num), np.float64), where=np.asarray(den) > 0)
+    out[np.broadcast_to(both_empty, out.shape)] = empty
+    return out

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from helpers.conventions import THRESHOLD
 from helpers.errors import EvaluationError
 from helpers.inference import predict_proba, to_mask
 
@@ -74,7 +75,7 @@ def evaluate(
     masks=None,
     *,
     batch_size: int = 16,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     names: Sequence[str] | None = None,
     hd95: bool = False,
     progress: bool = False,

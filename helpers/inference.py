@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from helpers.conventions import THRESHOLD
 from helpers.errors import InferenceError, ModelFileError
 
 __all__ = [
@@ -128,7 +129,7 @@ def predict_proba(model, images: np.ndarray, *, batch_size: int = 16) -> np.ndar
     return probabilities[0] if single else probabilities
 
 
-def to_mask(probabilities: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+def to_mask(probabilities: np.ndarray, *, threshold: float = THRESHOLD) -> np.ndarray:
     """Labels from probabilities: ``p >= threshold`` for one channel, argmax for several.
 
     The same rule as :func:`helpers.metrics.binarize` and :func:`helpers.metrics.to_labels`
@@ -153,7 +154,7 @@ def to_mask(probabilities: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
     return to_labels(probabilities)[..., None].astype(np.uint8)
 
 
-def predict_masks(model, images: np.ndarray, *, batch_size: int = 16, threshold: float = 0.5):
+def predict_masks(model, images: np.ndarray, *, batch_size: int = 16, threshold: float = THRESHOLD):
     """:func:`predict_proba` then :func:`to_mask`: uint8 labels, shape (N, H, W, 1)."""
     return to_mask(predict_proba(model, images, batch_size=batch_size), threshold=threshold)
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from helpers.metrics import THRESHOLD
+from helpers.conventions import THRESHOLD
 
 __all__ = [
     "SMOOTH",
@@ -151,7 +151,8 @@ def dice_coef(y_true, y_pred):
     """Dice of thresholded masks, mean over the images of a batch (Keras training metric).
 
     ``y_true`` and ``y_pred`` are ``(B, H, W, 1)`` (or ``(B, H, W)``); both are turned to
-    masks with ``>= 0.5`` (the prediction is a sigmoid probability; a hard metric, so the
+    masks with ``>= 0.5`` (:data:`helpers.conventions.THRESHOLD`, the course's one
+    foreground rule; the prediction is a sigmoid probability; a hard metric, so the
     curve shows the Dice the evaluation will report, not a soft surrogate). Each image
     is scored as :func:`helpers.metrics.dice` with ``empty=1.0`` (an image where both
     masks are empty scores 1), and the batch's mean is returned as a scalar. Keras then

@@ -24,8 +24,10 @@ has IoU, Dice, precision, recall and F1 equal to ``empty``: ``1.0`` by default (
 perfect answer), or ``np.nan`` to leave such images out of means (``np.nanmean``,
 :func:`summary`). Any other zero denominator scores ``0.0`` (precision of an empty
 prediction when there was something to find; recall of a non-empty prediction when
-there was nothing), as scikit-learn's ``zero_division=0``. Libraries disagree here:
-MONAI gives NaN, MedPy's ``jc`` gives 1, a Keras Dice loss with smoothing gives 0 or 1.
+there was nothing), as scikit-learn's ``zero_division=0``. The rule is
+:func:`helpers.conventions.score_ratio`, which :mod:`helpers.objects` applies too.
+Libraries disagree here: MONAI gives NaN, MedPy's ``jc`` gives 1, a Keras Dice loss with
+smoothing gives 0 or 1.
 Never drop perfect scores to "fix" the mean (the learning module's ``df[df.IoU != 1.0]``):
 that biases it. :func:`hd95` has no ratio: two empty masks give ``nan`` and one empty
 mask gives ``inf``.
@@ -62,14 +64,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from helpers.conventions import mask_labels
+from helpers import conventions
+from helpers.conventions import foreground, mask_labels, score_ratio
 from helpers.errors import MetricInputError
 
 if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
 
 __all__ = [
-    "THRESHOLD",
     "TABLE_COLUMNS",
     "Counts",
     "binarize",
@@ -86,9 +88,6 @@ __all__ = [
     "summary",
 ]
 
-#: Foreground is ``probability >= THRESHOLD`` (as ``keras.metrics.BinaryIoU``).
-THRESHOLD = 0.5
-
 
 class Counts(NamedTuple):
     """Pixel counts per image (and per class): true/false positives/negatives, int64."""
@@ -104,9 +103,14 @@ class Counts(NamedTuple):
 # --------------------------------------------------------------------------------------
 
 
-def binarize(probs, threshold: float = THRESHOLD) -> np.ndarray:
-    """Foreground where ``probs >= threshold``: a bool array of the same shape."""
-    return np.asarray(probs) >= threshold
+def binarize(probs, threshold: float = conventions.THRESHOLD) -> np.ndarray:
+    """Foreground where ``probs >= threshold``: a bool array of the same shape.
+
+    The course's one foreground rule, :func:`helpers.conventions.foreground` (a pixel
+    exactly at the threshold is foreground; the default is
+    :data:`helpers.conventions.THRESHOLD`, 0.5).
+    """
+    return foreground(probs, threshold=threshold)
 
 
 def to_labels(probs) -> np.ndarray:
@@ -204,24 +208,17 @@ def _class_counts(matrices: np.ndarray) -> Counts:
     return Counts(tp, fp, fn, tn)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, both_empty: np.ndarray, empty: float) -> np.ndarray:
-    """``num / den`` where ``den > 0``; ``empty`` where both masks are empty; else 0.0."""
-    out = np.divide(num, den, out=np.zeros(np.shape(num), np.float64), where=den > 0)
-    out[both_empty] = empty
-    return out
-
-
 def _scores(kind: str, counts: Counts, empty: float) -> np.ndarray:
     """Per-class scores of one kind from per-class counts, with the empty rule."""
     tp, fp, fn, _ = counts
     both_empty = (tp + fp + fn) == 0
     if kind == "iou":
-        return _ratio(tp, tp + fp + fn, both_empty, empty)
+        return score_ratio(tp, tp + fp + fn, both_empty, empty=empty)
     if kind == "dice":  # also F1: 2PR / (P + R) = 2TP / (2TP + FP + FN)
-        return _ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty)
+        return score_ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty=empty)
     if kind == "precision":
-        return _ratio(tp, tp + fp, both_empty, empty)
-    return _ratio(tp, tp + fn, both_empty, empty)  # recall
+        return score_ratio(tp, tp + fp, both_empty, empty=empty)
+    return score_ratio(tp, tp + fn, both_empty, empty=empty)  # recall
 
 
 def _class_mean(scores: np.ndarray, include_background: bool) -> np.ndarray:

@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
+from helpers.conventions import THRESHOLD, foreground, score_ratio
 from helpers.errors import ObjectInputError
 
 __all__ = [
@@ -111,7 +112,7 @@ def _foreground(mask_or_probability, threshold: float) -> np.ndarray:
             f"Float input is read as probabilities in [0, 1], got values from "
             f"{np.nanmin(array):g} to {np.nanmax(array):g}: pass a bool or integer mask instead."
         )
-    return array >= threshold
+    return foreground(array, threshold=threshold)
 
 
 # --------------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ def _relabel_by_size(labels: np.ndarray, min_size: int) -> np.ndarray:
 def label_objects(
     mask_or_probability,
     *,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     split_touching: bool = False,
     min_size: int = 1,
     connectivity: int = 1,
@@ -193,7 +194,8 @@ def label_objects(
         A bool mask; an integer mask (foreground where > 0: 0/1, 0/255); or float
         probabilities in [0, 1] (foreground where >= ``threshold``).
     threshold : float
-        Probability from which a pixel is foreground (float input only).
+        Probability from which a pixel is foreground (float input only; the course's
+        one rule, :func:`helpers.conventions.foreground`).
     split_touching : bool
         Split objects that touch along a narrow neck, with a watershed of the negated
         distance transform seeded at its peaks (as chapter 2's ``watershed_labels``).
@@ -454,13 +456,6 @@ def count_splits_and_merges(true_labels, pred_labels, *, fraction: float = 0.5) 
     return _splits_merges(*_overlaps(true_labels, pred_labels), fraction)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, both_empty: bool, empty: float) -> np.ndarray:
-    """``num / den`` where ``den > 0``, else 0; ``empty`` everywhere when both images are empty."""
-    if both_empty:
-        return np.full(len(num), float(empty))
-    return np.divide(num, den, out=np.zeros(len(num)), where=den > 0)
-
-
 def _check_thresholds(thresholds) -> tuple[float, ...]:
     values = tuple(float(t) for t in np.atleast_1d(np.asarray(thresholds, np.float64)))
     if not values or not all(0 < t <= 1 for t in values):
@@ -546,10 +541,10 @@ def match(
             "tp": tp,
             "fp": fp,
             "fn": fn,
-            "precision": _ratio(tp, tp + fp, both_empty, empty),
-            "recall": _ratio(tp, tp + fn, both_empty, empty),
-            "f1": _ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty),
-            "ap": _ratio(tp, tp + fp + fn, both_empty, empty),
+            "precision": score_ratio(tp, tp + fp, both_empty, empty=empty),
+            "recall": score_ratio(tp, tp + fn, both_empty, empty=empty),
+            "f1": score_ratio(2 * tp, 2 * tp + fp + fn, both_empty, empty=empty),
+            "ap": score_ratio(tp, tp + fp + fn, both_empty, empty=empty),
         }
     )
     splits, merges = _splits_merges(inter, true_area, pred_area, 0.5)

@@ -251,25 +251,16 @@ print(f"two-class mean IoU of an empty mask:  {empty.mean():.3f}  <- for predict
 #
 # Chapter 2 scored thresholds, edges and the watershed on the EM-like images: they found
 # the organelles, and many look-alikes with them. Here are the same methods, with
-# chapter 2's settings, on this chapter's test images (chapter 2's "best fixed level" is
-# left out: it was chosen by looking at the answers). They work on the original 256 x 256 grey
-# images, so we score everything there: the U-Net's probabilities are enlarged to 256 x
-# 256 (smoothly, as an image) and then thresholded at 0.5.
+# chapter 2's settings (`classical.tuned_methods()`, the table chapter 2 scores), on this
+# chapter's test images (chapter 2's "best fixed level" is left out: it was chosen by
+# looking at the answers). They work on the original 256 x 256 grey images, so we score
+# everything there: the U-Net's probabilities are enlarged to 256 x 256 (smoothly, as an
+# image) and then thresholded at 0.5.
 
 # %%
 full_images = np.stack([io.read_image(image_path)[..., 0] for image_path, _ in pairs])  # uint8
 full_truth = np.stack([io.read_mask(mask_path) for _, mask_path in pairs]).astype(bool)
-methods = {  # chapter 2's methods and settings (level 100 was read off its histogram)
-    "fixed level 100": lambda im: classical.global_threshold_mask(im, 100, dark_objects=True),
-    "Otsu": lambda im: classical.otsu_mask(im, dark_objects=True),
-    "adaptive": lambda im: classical.adaptive_mask(
-        im, block_size=101, offset=25, dark_objects=True
-    ),
-    "Sobel, filled": lambda im: classical.regions_from_edges(classical.sobel_edges(im)),
-    "Canny, filled": lambda im: classical.regions_from_edges(classical.canny_edges(im, sigma=2.0)),
-    "watershed": lambda im: classical.watershed_mask(im, dark_objects=True),
-    "nothing (all background)": lambda im: np.zeros(im.shape, bool),
-}
+methods = classical.tuned_methods()  # chapter 2's table: its methods and settings
 masks_by_method = {
     name: np.stack([method(im) for im in full_images]) for name, method in methods.items()
 }

@@ -27,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = Path(__file__).resolve().parent
+ROOT = SCRIPTS.parent
 IMAGES = ROOT / "data" / "mri" / "images"
 ANNOTATIONS = ROOT / "data" / "mri" / "via_annotations.json"
 OUT = ROOT / "notebooks" / "figures" / "via"
@@ -59,30 +60,13 @@ EXPORT = "via_export.json"
 
 
 def _driver(download_dir: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
+    if str(SCRIPTS) not in sys.path:  # also when a test loads this file by its path
+        sys.path.append(str(SCRIPTS))
+    from chromium import headless_chromium
 
-    options = Options()
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--allow-file-access-from-files",
-        "--window-size=1000,760",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs",
-        {
-            "download.default_directory": str(download_dir),
-            "profile.default_content_setting_values.automatic_downloads": 1,
-        },
+    return headless_chromium(
+        width=1000, height=760, download_dir=download_dir, device_scale_factor=1
     )
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    return webdriver.Chrome(options=options, service=Service(driver_path))
 
 
 def _lesion_outline() -> tuple[list[int], list[int]]:

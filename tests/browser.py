@@ -1,9 +1,10 @@
 """Headless Chromium for the tests that use a real browser (the VIA application, the site).
 
-:func:`chrome` starts one, or skips the calling test with the reason. Where Chromium or its
-driver is missing and the tests run in CI as root on Debian, it installs Debian's
-``chromium`` and ``chromium-driver`` first (once per session, a few minutes at most); set
-``COURSE_INSTALL_BROWSER=0`` to never install.
+:func:`chrome` starts one, or skips the calling test with the reason. The browser is
+started by ``scripts/chromium.py``, as ``scripts/via_screenshots.py`` starts it. Where
+Chromium or its driver is missing and the tests run in CI as root on Debian, it installs
+Debian's ``chromium`` and ``chromium-driver`` first (once per session, a few minutes at
+most); set ``COURSE_INSTALL_BROWSER=0`` to never install.
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+if str(SCRIPTS) not in sys.path:  # the scripts are not a package: find chromium.py there
+    sys.path.append(str(SCRIPTS))
+
+from chromium import find_binaries, headless_chromium  # noqa: E402
+
 _INSTALL_TRIED = {"done": False}
-
-
-def _binaries() -> tuple[str | None, str | None]:
-    browser = (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    )
-    return browser, shutil.which("chromedriver")
 
 
 def _install() -> str:
@@ -50,37 +49,11 @@ def _install() -> str:
 
 def chrome(*, download_dir: Path | None = None, width: int = 1280, height: int = 900):
     """A headless Chromium WebDriver; skips the test when none can be had."""
-    webdriver = pytest.importorskip(
-        "selenium.webdriver", reason="the Python package selenium is not installed"
-    )
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    browser, driver = _binaries()
+    pytest.importorskip("selenium.webdriver", reason="the Python package selenium is not installed")
+    browser, driver = find_binaries()
     if not (browser and driver):
         why = _install()
-        browser, driver = _binaries()
+        browser, driver = find_binaries()
         if not (browser and driver):
             pytest.skip(f"no Chromium with chromedriver on this machine: {why}")
-    options = Options()
-    options.binary_location = browser
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--allow-file-access-from-files",
-        f"--window-size={width},{height}",
-    ):
-        options.add_argument(argument)
-    if download_dir is not None:
-        download_dir.mkdir(parents=True, exist_ok=True)
-        options.add_experimental_option(
-            "prefs",
-            {
-                "download.default_directory": str(download_dir),
-                "profile.default_content_setting_values.automatic_downloads": 1,
-            },
-        )
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(driver))
+    return headless_chromium(width=width, height=height, download_dir=download_dir)

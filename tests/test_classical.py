@@ -249,3 +249,44 @@ def test_every_method_returns_a_bool_mask_that_the_metrics_accept(name):
 def test_images_of_other_shapes_are_refused_with_a_course_error(shape):
     with pytest.raises(CourseError, match="Expected one image"):
         classical.otsu_mask(np.ones(shape))
+
+
+# --------------------------------------------------------------------------------------
+# The table of chapters 2 and 8
+# --------------------------------------------------------------------------------------
+
+
+def test_tuned_methods_are_chapter_2s_settings_written_out(read_png):
+    """Each entry against the settings as chapter 2 writes them: plain NumPy and SciPy for
+    the thresholds, the documented calls for the rest."""
+    from skimage import feature, filters
+
+    image = read_png(config.data_dir("mito", "images", "mito_000.png"))
+    image = image if image.ndim == 2 else image[..., 0]
+    methods = classical.tuned_methods()
+    assert list(methods) == [
+        "fixed level 100",
+        "Otsu",
+        "adaptive",
+        "Sobel, filled",
+        "Canny, filled",
+        "watershed",
+        "nothing (all background)",
+    ]
+    local_mean = ndimage.gaussian_filter(image.astype(float), sigma=(101 - 1) / 6)
+    unit = (image - image.min()) / float(np.ptp(image))  # edges work on the stretched grey
+    gradient = filters.sobel(unit)
+    expected = {
+        "fixed level 100": image <= 100,
+        "Otsu": image <= filters.threshold_otsu(image),
+        "adaptive": image < local_mean - 25,
+        "Sobel, filled": classical.regions_from_edges(gradient > filters.threshold_otsu(gradient)),
+        "Canny, filled": classical.regions_from_edges(feature.canny(unit, sigma=2.0)),
+        "watershed": classical.watershed_mask(image, dark_objects=True),
+        "nothing (all background)": np.zeros(image.shape, bool),
+    }
+    for name, method in methods.items():
+        mask = method(image)
+        assert mask.dtype == bool and mask.shape == image.shape, name
+        np.testing.assert_array_equal(mask, expected[name], err_msg=name)
+    assert classical.tuned_methods() is not methods  # a new dict: a chapter may add to it

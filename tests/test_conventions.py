@@ -184,3 +184,156 @@ def test_io_and_classical_make_grey_by_the_same_formula(tmp_path):
     np.testing.assert_array_equal(
         hio.read_image(tmp_path / "c.png", channels=1)[..., 0], np.rint(expected).astype(np.uint8)
     )
+
+
+# --------------------------------------------------------------------------------------
+# Foreground from probabilities: one rule, one threshold
+# --------------------------------------------------------------------------------------
+
+
+def _slow_foreground(probabilities, threshold):
+    """The rule written out pixel by pixel: at least the threshold is foreground."""
+    flat = [bool(value >= threshold) for value in np.ravel(probabilities)]
+    return np.array(flat, bool).reshape(np.shape(probabilities))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 6), st.integers(1, 6)),
+        elements=st.floats(0, 1, width=32),
+    ),
+    st.sampled_from([0.5, 0.25, 0.75, 0.1]),
+)
+def test_foreground_is_at_least_the_threshold_pixel_by_pixel(probabilities, threshold):
+    probabilities[0, 0] = threshold  # always one pixel exactly at the threshold
+    ours = conventions.foreground(probabilities, threshold=threshold)
+    assert ours.dtype == np.bool_ and ours[0, 0]
+    np.testing.assert_array_equal(ours, _slow_foreground(probabilities, threshold))
+
+
+def test_a_probability_exactly_at_the_threshold_is_foreground_in_every_module():
+    from helpers import inference, objects, via
+
+    probabilities = np.full((6, 6), 0.2, np.float32)
+    probabilities[1:4, 1:4] = conventions.THRESHOLD  # exactly 0.5: a 3 x 3 object
+    expected = _slow_foreground(probabilities, 0.5)
+    assert expected.sum() == 9
+    np.testing.assert_array_equal(metrics.binarize(probabilities), expected)
+    np.testing.assert_array_equal(inference.to_mask(probabilities[..., None])[..., 0], expected)
+    np.testing.assert_array_equal(objects.label_objects(probabilities) > 0, expected)
+    regions = via.mask_to_regions(probabilities)
+    assert len(regions) == 1
+    np.testing.assert_array_equal(via.rasterize_regions(regions, (6, 6)), expected)
+
+
+def _threshold_defaults(path):
+    """(function, default) of every parameter ``threshold`` whose default is a typed number."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args
+            positional = arguments.posonlyargs + arguments.args
+            defaults = [None] * (len(positional) - len(arguments.defaults)) + arguments.defaults
+            pairs = zip(
+                positional + arguments.kwonlyargs,
+                defaults + arguments.kw_defaults,
+                strict=True,
+            )
+            found += [
+                (node.name, ast.unparse(default))
+                for argument, default in pairs
+                if argument.arg == "threshold"
+                and isinstance(default, ast.Constant)
+                and isinstance(default.value, int | float)
+            ]
+    return found
+
+
+#: Modules whose probability thresholds default to ``conventions.THRESHOLD``. The
+#: ``threshold`` of ``objects.object_scores`` is an IoU threshold, another quantity.
+_THRESHOLD_MODULES = ("metrics", "objects", "inference", "evaluation", "classical", "via")
+
+
+@pytest.mark.parametrize("name", _THRESHOLD_MODULES)
+def test_every_default_probability_threshold_is_the_conventions_constant(name):
+    from pathlib import Path
+
+    root = Path(conventions.__file__).parent
+    paths = sorted((root / name).glob("*.py")) if (root / name).is_dir() else [root / f"{name}.py"]
+    typed = [
+        (path.name, function, default)
+        for path in paths
+        for function, default in _threshold_defaults(path)
+        if (path.stem, function) != ("objects", "object_scores")
+    ]
+    assert not typed, f"defaults typed as numbers instead of THRESHOLD: {typed}"
+    assert conventions.THRESHOLD == 0.5
+
+
+def test_metrics_no_longer_has_a_threshold_of_its_own():
+    assert not hasattr(metrics, "THRESHOLD")
+    assert metrics.binarize.__defaults__ == (conventions.THRESHOLD,)
+
+
+# --------------------------------------------------------------------------------------
+# Empty masks: one rule for scores
+# --------------------------------------------------------------------------------------
+
+
+def _slow_score_ratio(num, den, both_empty, empty):
+    """The empty-mask rule, one element at a time, in plain Python."""
+    out = []
+    for n, d, e in zip(np.ravel(num), np.ravel(den), np.ravel(both_empty), strict=True):
+        out.append(float(empty) if e else (n / d if d > 0 else 0.0))
+    return np.array(out, np.float64).reshape(np.shape(num))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.int64, st.tuples(st.integers(1, 5), st.integers(1, 4)), elements=st.integers(0, 6)),
+    st.data(),
+    st.sampled_from([1.0, 0.0, np.nan]),
+)
+def test_score_ratio_is_the_slow_reference(counts, data, empty):
+    # counts of a score: tp, and fp + fn added to it for the denominator
+    extra = data.draw(arrays(np.int64, counts.shape, elements=st.integers(0, 6)))
+    num, den = counts, counts + extra
+    both_empty = data.draw(arrays(np.bool_, counts.shape)) | (den == 0)
+    ours = conventions.score_ratio(num, den, both_empty, empty=empty)
+    assert ours.dtype == np.float64 and ours.shape == counts.shape
+    np.testing.assert_array_equal(ours, _slow_score_ratio(num, den, both_empty, empty))
+
+
+def test_score_ratio_takes_one_bool_for_all_and_zero_elsewhere():
+    tp, den = np.array([0, 0, 0]), np.array([0, 0, 0])
+    np.testing.assert_array_equal(
+        conventions.score_ratio(tp, den, True, empty=np.nan), [np.nan] * 3
+    )
+    np.testing.assert_array_equal(conventions.score_ratio(tp, den, False), [0.0, 0.0, 0.0])
+    both = np.array([True, False, False])
+    np.testing.assert_array_equal(
+        conventions.score_ratio(np.array([0, 0, 3]), np.array([0, 4, 4]), both, empty=0.25),
+        [0.25, 0.0, 0.75],
+    )
+
+
+def test_metrics_and_objects_score_empty_images_by_the_same_rule():
+    from helpers import objects
+
+    empty = np.zeros((5, 5), np.int32)
+    one = empty.copy()
+    one[1:3, 1:3] = 1
+    for value in (1.0, 0.0):
+        pixel = metrics.iou(empty, empty, empty=value)
+        table = objects.match(empty, empty, thresholds=(0.5,), empty=value)
+        assert (
+            pixel == value
+            and table.loc[0, ["precision", "recall", "f1", "ap"]].tolist() == [value] * 4
+        )
+    assert np.isnan(metrics.precision(empty, empty, empty=np.nan))
+    assert metrics.precision(one, empty) == 0.0  # nothing found where there was something
+    assert objects.match(one, empty, thresholds=(0.5,)).loc[0, "precision"] == 0.0

@@ -14,7 +14,7 @@ from scipy import ndimage
 keras = pytest.importorskip("keras")
 from sklearn.metrics import f1_score, jaccard_score  # noqa: E402
 
-from helpers import losses, metrics  # noqa: E402
+from helpers import conventions, losses, metrics  # noqa: E402
 from helpers.errors import CourseError  # noqa: E402
 
 # TensorFlow's tensors meet NumPy 2's copy protocol inside Keras: harmless, not ours
@@ -167,6 +167,14 @@ def test_keras_dice_and_iou_coef_are_the_batch_mean_of_the_numpy_scores():
     assert tuple(keras.ops.shape(dice)) == ()
     none = np.zeros_like(y_true)
     assert float(losses.dice_coef(none, none)) == 1.0 == float(losses.iou_coef(none, none))
+
+
+def test_keras_metrics_count_a_probability_exactly_at_the_threshold_as_foreground():
+    truth = np.zeros((1, 6, 6, 1), "float32")
+    truth[0, 1:4, 1:4] = 1
+    probs = np.where(truth > 0, conventions.THRESHOLD, 0.2).astype("float32")  # exactly 0.5
+    assert np.array_equal(conventions.foreground(probs), truth > 0)
+    assert float(losses.dice_coef(truth, probs)) == 1.0 == float(losses.iou_coef(truth, probs))
 
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # Keras saving

@@ -913,3 +913,27 @@ def test_python_dash_m_helpers_via2masks_runs_and_fails_cleanly(tmp_path):
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "does not exist" in bad.stderr
+
+
+def test_the_via_modules_import_each_other_one_way_and_at_the_top():
+    """No import circle inside helpers.via, and none dodged by an import in a function."""
+    import ast
+    from graphlib import CycleError, TopologicalSorter
+
+    folder = Path(via.__file__).parent
+    graph, late = {}, []
+    for path in sorted(folder.glob("_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {id(node) for node in tree.body}
+        graph[path.stem] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                graph[path.stem].add(node.module)
+                if id(node) not in top:
+                    late.append(f"{path.stem} imports {node.module} inside a function")
+    assert not late, late
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        raise AssertionError(f"import circle in helpers.via: {error.args[1]}") from None
+    assert order.index("_records") < order.index("_csv") < order.index("_read")

@@ -3,8 +3,8 @@
 The course's chapters 10 and 11 start from annotations that learners draw in VIA. This
 package is the whole path from such a file to training masks, and back again. Its
 public names are the ones below (``from helpers import via; via.load_via(...)``); the
-``_read``, ``_csv``, ``_draw``, ``_scanline``, ``_masks`` and ``_write`` modules are
-its implementation. Errors are the ``Via*Error`` classes of :mod:`helpers.errors`.
+``_records``, ``_read``, ``_csv``, ``_draw``, ``_scanline``, ``_masks`` and ``_write``
+modules are its implementation. Errors are the ``Via*Error`` classes of :mod:`helpers.errors`.
 
 =========================  ================================================================
 :func:`load_via`           read a VIA 1.x or 2.x export (JSON or CSV), or a VIA 2.x project
@@ -46,7 +46,8 @@ from ._masks import (
     quality_report,
     summarize,
 )
-from ._read import ViaImage, ViaProject, ViaRegion, image_shape, load_via
+from ._read import image_shape, load_via
+from ._records import ViaImage, ViaProject, ViaRegion
 from ._write import mask_to_regions, masks_to_via
 
 __all__ = [

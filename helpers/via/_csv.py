@@ -49,7 +49,7 @@ from typing import Any
 
 from helpers.errors import ViaEmptyError, ViaFormatError, ViaNotFoundError
 
-from ._read import ViaImage, ViaProject, ViaRegion, _read_size
+from ._records import ViaImage, ViaProject, ViaRegion, read_size
 
 #: The columns of VIA's CSV export, in VIA's order.
 CSV_COLUMNS = (
@@ -246,7 +246,7 @@ def read_via_csv(path: str | os.PathLike, text: str | None = None) -> ViaProject
             ViaImage(
                 filename=record["filename"],
                 key=record["filename"] + record["size"],
-                size=_read_size(record["size"]),
+                size=read_size(record["size"]),
                 regions=[ViaRegion.from_dict(found[i], i) for i in range(record["count"])],
                 file_attributes=attributes if isinstance(attributes, dict) else {},
             )

@@ -40,7 +40,7 @@ import numpy as np
 
 from helpers.errors import ConfigError, DataError
 
-from ._read import ViaRegion
+from ._records import ViaRegion
 from ._scanline import ellipse_runs, merge_runs, paint_union, polygon_runs
 
 KNOWN_SHAPES = ("polygon", "rect", "circle", "ellipse", "polyline", "point")

@@ -42,14 +42,8 @@ from ._draw import (
     draw_regions,
     region_class,
 )
-from ._read import (
-    ViaProject,
-    find_image,
-    image_shape,
-    load_via,
-    mask_name,
-    safe_relative_path,
-)
+from ._read import find_image, image_shape, load_via, mask_name, safe_relative_path
+from ._records import ViaProject
 
 CLASSES_FILE = "classes.json"
 NO_REGIONS = "no regions: its mask is all background"

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from helpers.conventions import THRESHOLD, foreground
 from helpers.errors import ViaError, ViaNotFoundError
 from helpers.files import check_writable, write_text
 
@@ -84,7 +85,7 @@ def _labels(prediction: np.ndarray, *, threshold: float, multiclass: bool) -> np
     if array.ndim != 2:
         raise ViaError(f"A mask must be 2-D (height, width), got shape {array.shape}.")
     if np.issubdtype(array.dtype, np.floating) and not multiclass:
-        return (array > threshold).astype(np.uint8)
+        return foreground(array, threshold=threshold).astype(np.uint8)
     return array.astype(np.int64)
 
 
@@ -93,7 +94,7 @@ def mask_to_regions(
     *,
     classes: Mapping[str, int] | None = None,
     attribute: str = "label",
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     tolerance: float = 0.4,
     min_pixels: int = 1,
     image_shape: tuple[int, int] | None = None,
@@ -104,8 +105,9 @@ def mask_to_regions(
     ----------
     mask : ndarray, shape (H, W) or (H, W, C)
         bool or {0, 255} binary; integer class indices; float probabilities
-        (``> threshold`` is foreground); or float scores per class, shape (H, W, C),
-        whose largest wins.
+        (``>= threshold`` is foreground, the course's one rule:
+        :func:`helpers.conventions.foreground`); or float scores per class, shape
+        (H, W, C), whose largest wins.
     classes : mapping of str to int, optional
         Class name to mask value, as in ``classes.json``. Each region then gets
         ``region_attributes[attribute] = name``. With one class (besides background)
@@ -215,7 +217,7 @@ def masks_to_via(
     *,
     classes: Mapping[str, int] | None = None,
     attribute: str = "label",
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     tolerance: float = 0.4,
     min_pixels: int = 1,
     overwrite: bool = False,
