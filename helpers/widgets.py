@@ -29,6 +29,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers import errors, plots
+from helpers.conventions import THRESHOLD
 from helpers.plots.axes import (
     OVERLAY_TITLE,
     as_display_image,
@@ -170,7 +171,7 @@ def threshold_explorer(
     probabilities: Any,
     truth: Any | None = None,
     *,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     static: bool | None = None,
 ):
     """A slider that turns probabilities into a mask, with the mask's scores, live.
@@ -298,7 +299,7 @@ def prediction_browser(
     predictions: Any,
     *,
     names: Sequence[str] | None = None,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     static: bool | None = None,
 ):
     """A slider over images: image, ground truth, prediction and overlay of each.

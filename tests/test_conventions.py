@@ -255,7 +255,16 @@ def _threshold_defaults(path):
 
 #: Modules whose probability thresholds default to ``conventions.THRESHOLD``. The
 #: ``threshold`` of ``objects.object_scores`` is an IoU threshold, another quantity.
-_THRESHOLD_MODULES = ("metrics", "objects", "inference", "evaluation", "classical", "via")
+_THRESHOLD_MODULES = (
+    "metrics",
+    "objects",
+    "inference",
+    "evaluation",
+    "classical",
+    "via",
+    "plots",
+    "widgets",
+)
 
 
 @pytest.mark.parametrize("name", _THRESHOLD_MODULES)

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.conventions import THRESHOLD
 from helpers.errors import PlotInputError
 
 from ._inputs import as_display_image, as_list, as_mask, check_lengths, is_probability_map
@@ -109,7 +110,7 @@ def plot_predictions(
     scores: Sequence[float] | Mapping[str, float] | None = None,
     score_name: str = "IoU",
     n: int = 4,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
 ) -> Figure:
     """One row per image: image, ground truth, prediction, prediction over the image.
 
@@ -180,7 +181,7 @@ def plot_results(
     prediction: Any,
     *,
     title: str | None = None,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
 ) -> Figure:
     """The 2x2 results figure of one image.
 

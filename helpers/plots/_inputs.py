@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.conventions import float_image, mask_labels
+from helpers.conventions import THRESHOLD, float_image, mask_labels
 from helpers.errors import PlotInputError
 
 __all__ = ["as_display_image", "as_mask", "is_probability_map", "as_list", "check_lengths"]
@@ -59,7 +59,7 @@ def as_display_image(image: Any, *, what: str = "image") -> np.ndarray:
     return float_image(array, what=f"The {what}", error=PlotInputError)  # io's rule
 
 
-def as_mask(mask: Any, *, what: str = "mask", threshold: float = 0.5) -> np.ndarray:
+def as_mask(mask: Any, *, what: str = "mask", threshold: float = THRESHOLD) -> np.ndarray:
     """A binary mask as bool pixels, by the rules the metrics use.
 
     Parameters

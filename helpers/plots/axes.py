@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
+from helpers.conventions import THRESHOLD
+
 from ._inputs import as_display_image, as_list, as_mask, check_lengths, is_probability_map
 from ._overlay import OVERLAY_TITLE, PREDICTION_COLOR, TRUTH_COLOR, overlay
 
@@ -98,7 +100,9 @@ def draw_image(ax: Axes, image: Any, *, title: str | None = None) -> None:
         ax.set_title(title)
 
 
-def draw_mask(ax: Axes, mask: Any, *, title: str | None = None, threshold: float = 0.5) -> None:
+def draw_mask(
+    ax: Axes, mask: Any, *, title: str | None = None, threshold: float = THRESHOLD
+) -> None:
     """Show a mask in black (background) and white (foreground), pixel by pixel.
 
     Parameters
@@ -145,7 +149,7 @@ def draw_overlay(
     prediction: Any,
     truth: Any | None = None,
     *,
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
     title: str | None = None,
 ) -> None:
     """Show the prediction tinted over the image, with the ground truth's outline.
@@ -189,7 +193,7 @@ def draw_prediction_row(
     prediction: Any,
     *,
     label: str = "",
-    threshold: float = 0.5,
+    threshold: float = THRESHOLD,
 ) -> None:
     """One image's row: image | ground truth | prediction | prediction over the image.
 
