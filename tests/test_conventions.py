@@ -277,7 +277,7 @@ def test_every_default_probability_threshold_is_the_conventions_constant(name):
         (path.name, function, default)
         for path in paths
         for function, default in _threshold_defaults(path)
-        if (path.stem, function) != ("objects", "object_scores")
+        if (name, function) != ("objects", "object_scores")  # an IoU threshold, not a probability
     ]
     assert not typed, f"defaults typed as numbers instead of THRESHOLD: {typed}"
     assert conventions.THRESHOLD == 0.5

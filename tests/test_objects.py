@@ -21,10 +21,9 @@ from scipy import ndimage
 from skimage.draw import disk, ellipse
 
 from helpers import objects
-from helpers.errors import CourseError
+from helpers.errors import CourseError, ObjectInputError
 from helpers.objects import (
     DEFAULT_THRESHOLDS,
-    ObjectInputError,
     count_splits_and_merges,
     iou_matrix,
     label_objects,
