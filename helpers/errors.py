@@ -30,6 +30,7 @@ programmer would expect (``ValueError`` for a value that cannot be used,
 :class:`EvaluationError`       images and masks that cannot be scored together
 :class:`TrainingError`         a run that cannot start or go on
 :class:`CommandError`          a command line that cannot run as given
+:class:`ExpectationError`      a course run whose result is outside its expected range
 =============================  ==========================================================
 
 The modules that raise them import them from here; import them from here too.
@@ -50,6 +51,7 @@ from __future__ import annotations
 __all__ = [
     "ClassicalInputError",
     "CommandError",
+    "ExpectationError",
     "ConfigError",
     "CourseError",
     "DataError",
@@ -168,6 +170,10 @@ class TrainingError(CourseError):
 
 class CommandError(CourseError):
     """A command line that cannot run as given (``python -m helpers ...``)."""
+
+
+class ExpectationError(CourseError, ValueError):
+    """A result of the course's own run outside the range :mod:`helpers.expected` gives."""
 
 
 def one_line(error: BaseException) -> str:

@@ -34,7 +34,7 @@ HELPERS = ROOT / "helpers"
 LAYERS = (
     ("errors",),
     ("config", "files", "conventions", "colab"),
-    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic"),
+    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
     ("via", "losses", "plots", "datasets", "distribute"),
     ("widgets", "inference", "training"),
     ("evaluation", "runs"),
