@@ -17,11 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-## Run every chapter notebook in order (default profile), executed copies in outputs/notebooks/.
+## Run every chapter notebook in order (default profile), executed copies in outputs/notebooks/;
+## each trained-model result is checked against its range in helpers/expected.py.
 ## A cell that runs past the profile's limit, or a kernel that dies, is one line naming the
 ## chapter and cell; the next chapter runs, and the exit status is 1.
 course: $(STAMP)
-	$(PY) scripts/notebooks.py run
+	COURSE_CHECK_EXPECTED=1 $(PY) scripts/notebooks.py run
 
 ## Ruff (lint and format), the course site (quick profile), then the unit tests (the site's
 ## pages among them, in headless Chromium), the examples in the helpers' docstrings, and every
@@ -29,7 +30,7 @@ course: $(STAMP)
 ## the 15 slowest tests are listed at the end.
 test: $(STAMP) lint
 	$(PY) scripts/book.py --profile quick
-	COURSE_PROFILE=quick $(PY) -m pytest tests helpers notebooks \
+	COURSE_PROFILE=quick COURSE_CHECK_EXPECTED=1 $(PY) -m pytest tests helpers notebooks \
 		--ignore-glob='notebooks/*.py' --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=300 --durations=15
 
