@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import exercises
-from helpers.exercises import Exercise, Mistake, Wrong, call
+from helpers.exercises import Exercise, Mistake, Wrong, call, describe
 
 ALL = exercises.all_exercises()
 
@@ -132,6 +132,52 @@ def test_a_function_that_raises_is_named_in_the_feedback():
 
     result = TOY.feedback(double)
     assert result.status == "wrong" and "double raised TypeError" in result.message
+
+
+def test_a_function_with_the_wrong_parameters_is_named_with_what_it_should_take():
+    def double():
+        return 2
+
+    result = TOY.feedback(double)
+    assert result.status == "wrong"
+    assert "double() cannot take the 1 argument" in result.message
+    assert TOY.expects in result.message
+
+
+def test_call_keeps_the_learners_exception_for_the_checker():
+    def divide(x):
+        return x / 0
+
+    with pytest.raises(Wrong) as caught:
+        call(divide, 1)
+    assert isinstance(caught.value.error, ZeroDivisionError)
+
+
+def test_a_misspelt_keyword_names_the_keywords_the_check_takes():
+    def checker(answer, *, table):
+        return "fine"
+
+    toy = Exercise(**{**TOY.__dict__, "checker": checker, "usage": "check(x, table=table)"})
+    result = toy.feedback(_double, tabel=1)
+    assert result.status == "wrong" and "`tabel`" in result.message
+    assert "`table`" in result.message and "check(x, table=table)" in result.message
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (np.zeros((7, 1)), "an array of shape (7, 1)"),
+        (np.float32(0.25), "the number 0.25"),
+        (3, "the number 3"),
+        ("x" * 100, "the text 'xxx"),
+        ([0.1, 0.2, 0.3], "a list of 3 items"),
+        (np.bool_(True), "the yes/no value True"),
+        (object(), "an object"),
+    ],
+)
+def test_describe_names_a_value_in_a_few_words(value, words):
+    assert describe(value).startswith(words)
+    assert len(describe(value)) < 60
 
 
 def test_hints_come_one_at_a_time_and_the_solution_is_the_reference_source(capsys):
