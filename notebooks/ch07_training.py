@@ -435,7 +435,9 @@ from helpers.exercises import ch07 as exercises
 # %% [markdown]
 # **1 · The Dice loss.** Without looking above, write the Dice loss in `keras.ops`: for
 # `y_true` and `y_pred` of shape `(batch, H, W, 1)`, return one loss per image, 0 for a
-# perfect prediction and 0 (not nan) for an empty mask predicted empty.
+# perfect prediction and 0 (not nan) for an empty mask predicted empty. Any small
+# smoothing term will do. The check also runs your loss the way `model.fit` does, on
+# symbolic tensors that have no values yet: NumPy cannot read those, `keras.ops` can.
 
 
 # %%

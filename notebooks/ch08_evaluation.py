@@ -522,13 +522,17 @@ def iou_by_hand(truth, probabilities, threshold=0.5): ...  # your code: return o
 exercises.iou_by_hand.check(iou_by_hand)
 
 # %% [markdown]
-# **2. Find the worst test image.** From `table`, the per-image table of section 2, give
-# the *name* of the test image with the lowest IoU. Then find it in the figure of
-# section 5.
+# **2. Find the worst test image.** Write `worst_image(table)`: from a per-image table
+# like `table` of section 2, return the *name* of the image with the lowest IoU. The
+# check runs it on `table` and on tables of its own, so compute the name, do not type
+# it in. Then find that image in the figure of section 5.
+
 
 # %%
-worst = ...  # your code: a name such as "mito_005"
-exercises.worst_image.check(worst, table=table)
+def worst_image(table): ...  # your code: return a name such as "mito_005"
+
+
+exercises.worst_image.check(worst_image, table=table)
 
 # %% [markdown]
 # **3. Choose the threshold on the validation images.** The test images must stay unseen

@@ -724,7 +724,14 @@ exercises.region_mask.check(region_mask)
 # %% [markdown]
 # **2 · Regions per image.** Write `count_regions(annotations)` for a VIA export as
 # `json.load` gives it (like `raw` in section 2): a dictionary `{filename: number of
-# regions}` with every image of the file. Try it on `raw` before checking it.
+# regions}` with every image of the file. Two cases that this chapter met need care:
+#
+# - an image without outlines has an empty list, `"regions": []`, and counts 0
+#   (`mri_005.png`);
+# - a `None` in the list (VIA's `null`, like the entry section 4 added to `mri_006.png`
+#   in `damaged`) is not a region: `"regions": [region, None]` counts 1.
+#
+# Try it on `raw` and on `damaged` before checking it.
 
 
 # %%

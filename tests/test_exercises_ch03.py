@@ -56,3 +56,19 @@ def test_gflops_accepts_integer_arithmetic_and_numpy_numbers():
 
     assert ch03.gflops.feedback(lambda n, seconds: 2 * n * n * n / seconds / 10**9).correct
     assert ch03.gflops.feedback(lambda n, seconds: np.float32(2 * n**3 / seconds / 1e9)).correct
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        lambda devices: len(devices) > 1,
+        lambda devices: any(d.device_type != "CPU" for d in devices),
+        lambda devices: any(d.device_type in ("GPU", "TPU") for d in devices),
+    ],
+)
+def test_pick_device_rejects_a_condition_that_is_true_on_a_tpu_runtime(condition):
+    def pick_device(devices):
+        return "/GPU:0" if condition(devices) else "/CPU:0"
+
+    result = ch03.pick_device.feedback(pick_device)
+    assert result.status == "wrong" and "a TPU is not a GPU" in result.message

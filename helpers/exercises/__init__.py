@@ -29,6 +29,7 @@ from helpers.exercises._core import (
     Mistake,
     Wrong,
     call,
+    describe,
     show_solutions,
     solutions_shown,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Wrong",
     "all_exercises",
     "call",
+    "describe",
     "show_solutions",
     "solutions_shown",
 ]

@@ -17,13 +17,25 @@ instead, so a whole notebook can be run with every answer filled in.
 from __future__ import annotations
 
 import inspect
+import numbers
 import os
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Exercise", "Feedback", "Mistake", "Wrong", "call", "show_solutions", "solutions_shown"]
+import numpy as np
+
+__all__ = [
+    "Exercise",
+    "Feedback",
+    "Mistake",
+    "Wrong",
+    "call",
+    "describe",
+    "show_solutions",
+    "solutions_shown",
+]
 
 _SWITCH = {"on": None}  # None: follow the environment variable
 
@@ -41,11 +53,29 @@ def solutions_shown() -> bool:
 
 
 class Wrong(Exception):
-    """Raised by a checker: the message tells the learner what is wrong, in plain words."""
+    """Raised by a checker: the message tells the learner what is wrong, in plain words.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what to do, in one or two sentences.
+    error : Exception, optional
+        The exception the learner's function raised, when :func:`call` turned one into
+        feedback: a checker may catch the ``Wrong`` and say more about a known failure
+        (a ``ZeroDivisionError`` on an empty case, say).
+    """
+
+    def __init__(self, message: str, *, error: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class _Unanswered(Exception):
     """Raised by :func:`call` when the learner's function still returns ``None``."""
+
+
+class _BadArguments(Wrong):
+    """Raised by :func:`call` when the learner's function cannot take the check's arguments."""
 
 
 @dataclass(frozen=True)
@@ -75,21 +105,90 @@ class Mistake:
     says: str
 
 
+def describe(value: Any, *, limit: int = 40) -> str:
+    """A few words on what ``value`` is, for feedback: never a raw list of numbers.
+
+    Parameters
+    ----------
+    value : object
+        Whatever a learner's answer or function gave.
+    limit : int
+        Longest piece of text quoted.
+
+    Returns
+    -------
+    str
+        For example ``"the number 0.123"``, ``"the text 'yes'"``, ``"an array of shape
+        (7, 1)"``, ``"a list of 3 items"``.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return f"the yes/no value {bool(value)}"
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (str, bytes)):
+        try:
+            shape = tuple(int(n) if n is not None else None for n in shape)
+        except TypeError:
+            shape = None
+        if shape == ():
+            try:
+                return describe(value.item(), limit=limit)
+            except Exception:
+                return _a(type(value).__name__)
+        if shape is not None:
+            return f"an array of shape {shape}"
+    if isinstance(value, numbers.Integral):
+        return f"the number {int(value)}"
+    if isinstance(value, numbers.Real):
+        return f"the number {float(value):.4g}"
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[: limit - 3] + "..."
+        return f"the text {text!r}"
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        kind = type(value).__name__
+        return f"a {kind} of {len(value)} item{'' if len(value) == 1 else 's'}"
+    return _a(type(value).__name__)
+
+
+def _a(word: str) -> str:
+    """``"a list"``, ``"an object"``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def _arguments_fit(function: Any, args: tuple, kwargs: dict) -> bool:
+    """Whether ``function`` can be called with these arguments (True when unknown)."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return True
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
+
+
 def call(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Call the learner's function; its failures become feedback, not tracebacks.
 
     Raises
     ------
     Wrong
-        When ``function`` is not callable or raises.
+        When ``function`` is not callable, cannot take the arguments, or raises (the
+        exception it raised is the ``Wrong``'s ``error``).
     """
     if not callable(function):
         raise Wrong(f"expected a function, got {type(function).__name__}: define it with `def`.")
+    name = getattr(function, "__name__", "your function")
+    if not _arguments_fit(function, args, kwargs):
+        count = len(args) + len(kwargs)
+        raise _BadArguments(
+            f"{name}{_parameters(function)} cannot take the {count} argument"
+            f"{'' if count == 1 else 's'} the check gives it."
+        )
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # the learner's code: any failure is feedback
-        name = getattr(function, "__name__", "your function")
-        raise Wrong(f"{name} raised {type(error).__name__}: {error}") from None
+        raise Wrong(f"{name} raised {type(error).__name__}: {error}", error=error) from None
     if result is None or result is Ellipsis:
         raise _Unanswered(
             "your function returns None: replace `...` with your code and end it with `return`."
@@ -97,8 +196,32 @@ def call(function: Any, *args: Any, **kwargs: Any) -> Any:
     return result
 
 
+def _parameters(function: Any) -> str:
+    """``"(a, b)"``: the parameters of ``function`` as written, or ``""`` when unknown."""
+    try:
+        return str(inspect.signature(function))
+    except (TypeError, ValueError):
+        return ""
+
+
 def _is_blank(answer: Any) -> bool:
     return answer is None or answer is Ellipsis
+
+
+def _keywords(function: Callable[..., Any], *, skip_first: bool) -> tuple[list, list]:
+    """(every keyword ``function`` takes, those without a default), after its first."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return [], []
+    if skip_first:
+        parameters = parameters[1:]
+    usable = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    names = [p.name for p in parameters if p.kind in usable]
+    required = [p.name for p in parameters if p.kind in usable and p.default is p.empty]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        names.append("**")
+    return names, required
 
 
 @dataclass(frozen=True)
@@ -129,6 +252,10 @@ class Exercise:
     context : callable, optional
         Builds a small example context (the keyword arguments ``check`` gets in the
         notebook) so the tests can check a value exercise without the notebook.
+    usage : str
+        How the notebook calls the check, e.g.
+        ``"exercises.worst_image.check(worst_image, table=table)"``: quoted when the check
+        is called without the data it needs (or with a misspelt keyword).
     """
 
     title: str
@@ -139,6 +266,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     answer_is_function: bool = True
     context: Callable[[], dict] | None = None
+    usage: str = ""
     _hints_given: list = field(default_factory=lambda: [0], repr=False, compare=False)
 
     def reference_answer(self, **context: Any) -> Any:
@@ -154,8 +282,14 @@ class Exercise:
                 "unanswered",
                 f"Not answered yet: {self.expects}. `.hint()` helps, `.solution()` shows one.",
             )
+        names, required = _keywords(self.checker, skip_first=True)
+        problem = self._context_problem(context, names, required)
+        if problem:
+            return Feedback("wrong", problem)
         try:
             return Feedback("correct", "Correct. " + self.checker(answer, **context))
+        except _BadArguments as wrong:
+            return Feedback("wrong", f"{wrong} It should be {self.expects}.")
         except Wrong as wrong:
             return Feedback("wrong", str(wrong))
         except _Unanswered as blank:  # the skeleton function, still returning None
@@ -169,8 +303,34 @@ class Exercise:
                 f"expected {self.expects}.",
             )
 
+    def _usage(self, names: list) -> str:
+        if self.usage:
+            return self.usage
+        given = "".join(f", {name}=..." for name in names if name != "**")
+        return f"check(answer{given})"
+
+    def _context_problem(self, context: dict, names: list, required: list) -> str:
+        """What is wrong with the keyword arguments given to ``check``, or ``""``."""
+        unknown = [name for name in context if name not in names and "**" not in names]
+        if unknown:
+            takes = ", ".join(f"`{name}`" for name in names) or "no other arguments"
+            return (
+                f"this check does not know `{unknown[0]}`; it takes {takes}: "
+                f"`{self._usage(names)}`."
+            )
+        missing = [name for name in required if name not in context]
+        if missing:
+            listed = " and ".join(f"`{name}`" for name in missing)
+            return f"this check needs {listed} too: `{self._usage(names)}`."
+        return ""
+
     def _reference_feedback(self, context: dict) -> Feedback:
         """The solutions switch: check the reference solution in place of a blank answer."""
+        if not self.answer_is_function:
+            names, required = _keywords(self.reference, skip_first=False)
+            problem = self._context_problem(context, names, required)
+            if problem:
+                return Feedback("wrong", problem)
         try:
             answer = self.reference_answer(**context)
         except Exception as error:

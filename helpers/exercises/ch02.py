@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 
 __all__ = ["best_level", "adaptive_box"]
 
@@ -58,7 +58,7 @@ def _as_level(got, where: str) -> int:
         )
     if not isinstance(got, numbers.Real):
         raise Wrong(
-            f"on {where} your function returned {type(got).__name__} {str(got)[:40]!r}; "
+            f"on {where} your function returned {describe(got)}; "
             "return one grey level (an integer from 0 to 255)."
         )
     if 0 < got < 1 and got != int(got):

@@ -18,7 +18,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 
 __all__ = ["pick_device", "recent_enough", "gflops"]
 
@@ -52,6 +52,9 @@ _DEVICE_CASES = [
     ("a Colab GPU runtime (one CPU, one GPU)", ("CPU", "GPU"), "/GPU:0"),
     ("a machine with two GPUs", ("CPU", "GPU", "GPU"), "/GPU:0"),
     ("an empty list (TensorFlow found nothing)", (), "/CPU:0"),
+    # Colab's TPU runtime: several devices, none of them a GPU; a test on the number of
+    # devices, or on "anything but a CPU", says GPU here and passes every case above
+    ("a TPU runtime (one CPU and eight TPU cores, no GPU)", ("CPU",) + ("TPU",) * 8, "/CPU:0"),
 ]
 
 
@@ -74,8 +77,8 @@ def _pick_device_checker(answer) -> str:
             )
         if not isinstance(got, str):
             raise Wrong(
-                f"on {where} your function returned {type(got).__name__} "
-                f"{str(got)[:40]!r}; return a string, '/GPU:0' or '/CPU:0'."
+                f"on {where} your function returned {describe(got)}; return a string, "
+                "'/GPU:0' or '/CPU:0'."
             )
         if _normalised(got) == _normalised(expected):
             continue
@@ -83,6 +86,12 @@ def _pick_device_checker(answer) -> str:
             raise Wrong(
                 f"on {where} you returned {got!r}, the *physical* device's name; "
                 "`tf.device` takes the short name, '/GPU:0' or '/CPU:0'."
+            )
+        if "GPU" not in kinds and "GPU" in got.upper() and len(kinds) > 1:
+            raise Wrong(
+                f"on {where} you returned {got!r}, but a TPU is not a GPU: this list has "
+                f"{len(kinds)} devices and no GPU. Test each device's `device_type == 'GPU'`, "
+                "not how many devices there are, nor whether one is not a CPU."
             )
         if "GPU" not in kinds and "GPU" in got.upper():
             raise Wrong(
@@ -128,6 +137,14 @@ def _first_device(devices):
     return "/CPU:0" if not devices or devices[0].device_type == "CPU" else "/GPU:0"
 
 
+def _more_than_one_device(devices):
+    return "/GPU:0" if len(devices) > 1 else "/CPU:0"
+
+
+def _anything_but_cpu(devices):
+    return "/GPU:0" if any(device.device_type != "CPU" for device in devices) else "/CPU:0"
+
+
 pick_device = Exercise(
     title="choose the device for tf.device from the list TensorFlow sees",
     expects="a function pick_device(devices) -> '/GPU:0' when the list holds a GPU, else '/CPU:0'",
@@ -144,6 +161,8 @@ pick_device = Exercise(
         Mistake(_has_gpu, "whether there is a gpu"),
         Mistake(_last_gpu, "take the first"),
         Mistake(_first_device, "although the list holds a gpu"),
+        Mistake(_more_than_one_device, "not how many devices"),
+        Mistake(_anything_but_cpu, "nor whether one is not a cpu"),
     ),
 )
 
@@ -175,8 +194,8 @@ def _recent_checker(answer) -> str:
         got = call(answer, version, minimum)
         if not isinstance(got, (bool, np.bool_)):
             raise Wrong(
-                f"is_recent_enough({version!r}, {minimum}) returned "
-                f"{type(got).__name__} {str(got)[:40]!r}; return True or False."
+                f"is_recent_enough({version!r}, {minimum}) returned {describe(got)}; "
+                "return True or False."
             )
         if bool(got) != expected:
             wrong.append((version, minimum, expected))
@@ -253,10 +272,7 @@ def _gflops_checker(answer) -> str:
         if isinstance(got, np.ndarray) and got.ndim == 0:
             got = got.item()
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
-            raise Wrong(
-                f"gflops({n}, {seconds}) returned {type(got).__name__} "
-                f"{str(got)[:40]!r}; return one number."
-            )
+            raise Wrong(f"gflops({n}, {seconds}) returned {describe(got)}; return one number.")
         expected = _gflops(n, seconds)
         if np.isclose(got, expected, rtol=1e-6):
             continue

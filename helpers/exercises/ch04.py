@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 
 __all__ = ["iou_and_dice", "precision_recall", "trap"]
 
@@ -25,16 +25,14 @@ def _number(value, what: str) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if not isinstance(value, numbers.Real):
-        raise Wrong(f"{what} is a {type(value).__name__} ({value!r:.60}); it should be one number.")
+        raise Wrong(f"{what} is {describe(value)}; it should be one number.")
     return float(value)
 
 
 def _pair(result, names: str) -> tuple[float, float]:
     """Two numbers from a tuple / list / array of two, or feedback."""
     if isinstance(result, dict) or not hasattr(result, "__len__") or isinstance(result, str):
-        raise Wrong(
-            f"return two numbers, ({names}); got a {type(result).__name__}: {result!r:.60}."
-        )
+        raise Wrong(f"return two numbers, ({names}); got {describe(result)}.")
     if len(result) != 2:
         raise Wrong(f"return two numbers, ({names}); got {len(result)} values.")
     first, second = names.split(", ")
@@ -271,6 +269,11 @@ def _trap(truths):
     return accuracy, iou
 
 
+def _as_printed(value: float, want: float) -> bool:
+    """Whether ``value`` is ``want`` to the 3 decimals the chapter prints (typed or computed)."""
+    return abs(value - want) <= 5e-4 + 1e-9 or f"{value:.3f}" == f"{want:.3f}"
+
+
 def _check_trap(answer, truths=None) -> str:
     if truths is None:
         raise Wrong("pass the chapter's masks too: exercises.trap.check(answer, truths=truths).")
@@ -279,32 +282,32 @@ def _check_trap(answer, truths=None) -> str:
     accuracy, iou = _pair(answer, "accuracy, iou")
     want_accuracy, want_iou = _trap(truths)
     share = float(np.mean(truths))
-    if np.isclose(accuracy, want_iou) and np.isclose(iou, want_accuracy):
+    if _as_printed(accuracy, want_iou) and _as_printed(iou, want_accuracy):
         raise Wrong("your accuracy and IoU are swapped: return (accuracy, iou).")
-    if np.isclose(accuracy, share):
+    if _as_printed(accuracy, share) and not _as_printed(accuracy, want_accuracy):
         raise Wrong(
             f"your accuracy {accuracy:.3f} is the share of object pixels. Accuracy is the share "
             "of pixels with the right label: every background pixel is right when the model "
             "marks nothing."
         )
-    if not np.isclose(accuracy, want_accuracy):
+    if not _as_printed(accuracy, want_accuracy):
         raise Wrong(
-            f"your accuracy is {accuracy:.3f}; np.mean(truths == nothing) is {want_accuracy:.3f}."
+            f"your accuracy is {accuracy:.4g}; np.mean(truths == nothing) is {want_accuracy:.3f}."
         )
-    if np.isclose(iou, 1.0):
+    if _as_printed(iou, 1.0):
         raise Wrong(
             "your IoU is 1.0: the empty-mask rule is only for images where *both* masks are "
             "empty. Here the truth has objects, the prediction has none: overlap 0, IoU 0."
         )
     background_iou = np.sum(~truths) / truths.size
-    if np.isclose(iou, background_iou / 2):
+    if _as_printed(iou, background_iou / 2):
         raise Wrong(
             f"your IoU {iou:.3f} is the two-class mean (Keras MeanIoU): half of it is the "
             "background's IoU. The object's IoU is what says whether anything was found."
         )
-    if not np.isclose(iou, want_iou):
+    if not _as_printed(iou, want_iou):
         raise Wrong(
-            f"your IoU is {iou:.3f}; the object's IoU of an empty prediction is "
+            f"your IoU is {iou:.4g}; the object's IoU of an empty prediction is "
             f"{want_iou:.3f} (no overlap)."
         )
     return (
@@ -331,4 +334,5 @@ trap = Exercise(
     ),
     answer_is_function=False,
     context=_trap_context,
+    usage="exercises.trap.check(answer, truths=truths)",
 )

@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 
 __all__ = ["conv_block", "level_parameters", "output_head"]
 
@@ -343,7 +343,7 @@ def _check_output_head(answer) -> str:
         got = call(answer, classes)
         if isinstance(got, str) or not hasattr(got, "__len__") or len(got) != 2:
             raise Wrong(
-                f"output_head({classes}) returned {got!r:.60}: return two strings, "
+                f"output_head({classes}) returned {describe(got)}: return two strings, "
                 "(activation, loss)."
             )
         activation, loss = _word(got[0]), _word(got[1])

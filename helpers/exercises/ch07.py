@@ -1,5 +1,9 @@
 """Chapter 7 exercises: the Dice loss in ``keras.ops``; reading a history table.
 
+The Dice loss check also runs the answer the way ``model.fit`` does (traced into a graph
+on symbolic tensors, with its gradient), so a NumPy loss that works on arrays but fails in
+training is caught, and it accepts any small smoothing term.
+
 In the notebook::
 
     from helpers.exercises import ch07 as exercises
@@ -22,25 +26,59 @@ __all__ = ["dice_loss", "example_history", "read_history"]
 
 
 def _batch() -> dict[str, np.ndarray]:
-    """Small (2, 8, 8, 1) examples: a right prediction, an all-background one, an empty mask."""
+    """Small (2, 8, 8, 1) examples: a right prediction, an all-background one, a perfect one,
+    and one that marks only pixels away from the object (image 1's mask is empty)."""
     y_true = np.zeros((2, 8, 8, 1), np.float32)
-    y_true[0, 2:5, 2:6] = 1  # image 0: a small object; image 1: nothing
+    y_true[0, 2:5, 2:6] = 1  # image 0: a small object of 12 pixels; image 1: nothing
     rng = np.random.default_rng(7)
     probabilities = np.clip(y_true * 0.8 + rng.uniform(0, 0.2, y_true.shape), 0, 1).astype(
         np.float32
     )
+    disjoint = np.zeros_like(y_true)
+    disjoint[:, 5:8, 4:8] = 1  # 12 pixels, none of them on the object
     return {
         "y_true": y_true,
         "right": probabilities,
         "background": np.full_like(y_true, 0.02),
         "perfect": y_true.copy(),
+        "disjoint": disjoint,
     }
 
 
+#: The loss of a prediction that misses the 12-pixel object entirely must be at least this:
+#: any smoothing term up to about 2.5 passes (the chapter's is 1.0); a larger one swamps a
+#: small object.
+_DISJOINT_MIN = 0.9
+
+_NOT_NUMPY = (
+    "use keras.ops, not NumPy: inside fit your function gets symbolic tensors, which have "
+    "no values yet, so NumPy functions, float(), .numpy(), len() and Python `if` on them "
+    "fail. "
+    "Write ops.sum(..., axis=(1, 2, 3)) and the other keras.ops functions."
+)
+
+
 def _reference_numbers(y_true, y_pred, smooth=1.0):
-    inter = (y_true * y_pred).sum(axis=(1, 2, 3))
-    total = y_true.sum(axis=(1, 2, 3)) + y_pred.sum(axis=(1, 2, 3))
+    inter = (y_true * y_pred).sum(axis=(1, 2, 3), dtype=np.float64)
+    total = y_true.sum(axis=(1, 2, 3), dtype=np.float64) + y_pred.sum(
+        axis=(1, 2, 3), dtype=np.float64
+    )
     return 1.0 - (2.0 * inter + smooth) / (total + smooth)
+
+
+def _smoothing_of(losses: dict, cases: dict) -> float:
+    """The smoothing term ``s`` that a loss ``1 - (2 I + s) / (T + s)`` would need to give the
+    learner's numbers (the median over images; 0 when the numbers hardly depend on it)."""
+    y_true = cases["y_true"].astype(np.float64)
+    estimates = []
+    for name, values in losses.items():
+        prediction = cases[name].astype(np.float64)
+        inter = (y_true * prediction).sum(axis=(1, 2, 3))
+        total = y_true.sum(axis=(1, 2, 3)) + prediction.sum(axis=(1, 2, 3))
+        for loss, i, t in zip(values, inter, total, strict=True):
+            if t > 0 and loss > 1e-3:  # from L = 1 - (2 I + s) / (T + s)
+                estimates.append(((1.0 - loss) * t - 2.0 * i) / loss)
+    return max(float(np.median(estimates)), 0.0) if estimates else 0.0
 
 
 def _as_numbers(value, name: str) -> np.ndarray:
@@ -74,15 +112,69 @@ def _losses(answer, y_true, y_pred, what: str) -> np.ndarray:
     return value
 
 
+def _run_as_fit_does(answer, y_true, y_pred) -> None:
+    """Run the loss the way ``model.fit`` does with TensorFlow: traced into a graph
+    (``tf.function``, no autograph) on symbolic float32 tensors of unknown batch size,
+    with its gradient. Nothing to do on another Keras backend.
+
+    Raises
+    ------
+    Wrong
+        When the loss fails on symbolic tensors or has no gradient.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((None, *y_true.shape[1:]), tf.float32)
+    trace = {"stage": "start", "gradient": True}
+
+    @tf.function(input_signature=[spec, spec], autograph=False)
+    def step(t, p):
+        with tf.GradientTape() as tape:
+            tape.watch(p)
+            trace["stage"] = "answer"
+            loss = answer(t, p)
+            trace["stage"] = "result"
+            loss = tf.cast(tf.convert_to_tensor(loss), tf.float32)
+            total = tf.reduce_sum(loss)
+        gradient = tape.gradient(total, p)
+        trace["gradient"] = gradient is not None
+        return gradient if gradient is not None else tf.zeros_like(p)
+
+    name = getattr(answer, "__name__", "your loss")
+    try:
+        gradient = step(tf.constant(y_true), tf.constant(y_pred)).numpy()
+    except Exception as error:
+        if trace["stage"] == "answer":
+            raise Wrong(
+                f"{name} works on NumPy arrays but fails inside model.fit "
+                f"({type(error).__name__}): {_NOT_NUMPY}",
+                error=error,
+            ) from None
+        raise Wrong(
+            f"{name} returned something model.fit cannot use ({type(error).__name__}): "
+            "return the tensor of losses that the keras.ops functions give."
+        ) from None
+    if not trace["gradient"] or not np.any(gradient):
+        raise Wrong(
+            f"{name} has no gradient: training cannot learn from it. Did you threshold the "
+            "prediction (> 0.5, ops.round)? The Dice loss uses the probabilities themselves."
+        )
+
+
 def _check_dice_loss(answer) -> str:
     cases = _batch()
     y_true = cases["y_true"]
     right = _losses(answer, y_true, cases["right"], "a good prediction")
+    _run_as_fit_does(answer, y_true, cases["right"])
     background = _losses(answer, y_true, cases["background"], "an all-background prediction")
-    if np.isnan(right).any() or np.isnan(background).any():
+    if not (np.isfinite(right).all() and np.isfinite(background).all()):
         raise Wrong(
-            "your loss is nan for an image whose mask is empty (image 1 of the batch): 0 / 0. "
-            "Add a smoothing term (1.0) to the numerator and the denominator."
+            "your loss is nan or infinite for an image whose mask is empty (image 1 of the "
+            "batch): 0 / 0. Add a smoothing term (1.0) to the numerator and the denominator."
         )
     if background[0] <= right[0]:
         raise Wrong(
@@ -91,28 +183,57 @@ def _check_dice_loss(answer) -> str:
             "1 - Dice, so that training makes it small."
         )
     perfect = _losses(answer, y_true, cases["perfect"], "a perfect prediction")
-    if np.isnan(perfect).any():
+    if not np.isfinite(perfect).all():
         raise Wrong(
-            "your loss is nan for an empty mask predicted empty (image 1 of a perfect "
-            "prediction): 0 / 0. Add a smoothing term (1.0) to the numerator and the denominator."
+            "your loss is nan (or infinite) for an empty mask predicted empty (image 1 of a "
+            "perfect prediction): its sums are 0, and 0 / 0 is nan. Add a smoothing term (1.0) "
+            "to the numerator and the denominator."
         )
-    if np.abs(perfect).max() > 1e-4:
+    if abs(perfect[1]) > 1e-4:
         raise Wrong(
-            f"your loss is not 0 for a perfect prediction (it is {perfect.max():.4f}): add the "
-            "smoothing term to both the numerator (2 * intersection + smooth) and the "
-            "denominator (sum + sum + smooth)."
+            f"your loss is not 0 for a perfect prediction (it is {perfect[1]:.4f} for an empty "
+            "mask predicted empty): add the smoothing term to both the numerator "
+            "(2 * intersection + smooth) and the denominator (sum + sum + smooth)."
         )
-    want = _reference_numbers(y_true, cases["right"])
-    if not np.allclose(right, want, atol=1e-4):
+    if abs(perfect[0]) > 1e-4:
         raise Wrong(
-            f"for a good prediction your loss per image is {np.round(right, 4).tolist()}, the Dice "
-            f"loss is {np.round(want, 4).tolist()}: "
-            "1 - (2 * sum(t * p) + 1) / (sum(t) + sum(p) + 1), "
-            "on the probabilities (no threshold)."
+            f"your loss is {perfect[0]:.4f} for a perfect prediction of the object, not 0: "
+            "Dice is 2 * sum(t * p) / (sum(t) + sum(p)), so that a perfect prediction gives "
+            "exactly 1 (is the factor 2 there?)."
         )
+    disjoint = _losses(answer, y_true, cases["disjoint"], "a prediction that misses the object")
+    smooth = _smoothing_of({"right": right, "background": background}, cases)
+    if disjoint[0] < _DISJOINT_MIN:
+        raise Wrong(
+            f"a prediction that misses the 12-pixel object entirely gets a loss of only "
+            f"{disjoint[0]:.2f} from yours, where it should be near 1: your smoothing term "
+            f"weighs as much as {smooth:.3g} pixels and swamps a small object. Keep it small, "
+            "1.0 or less, added to sums (not means): it only has to keep an empty mask "
+            "predicted empty from giving 0 / 0."
+        )
+    reference = max(smooth, 1e-12)
+    want = {
+        name: _reference_numbers(y_true, cases[name], reference)
+        for name in ("right", "background", "disjoint")
+    }
+    got = {"right": right, "background": background, "disjoint": disjoint}
+    for name, what in (
+        ("right", "a good prediction"),
+        ("background", "an all-background prediction"),
+        ("disjoint", "a prediction that misses the object"),
+    ):
+        if not np.allclose(got[name], want[name], atol=1e-4):
+            image = int(np.argmax(np.abs(got[name] - want[name])))
+            raise Wrong(
+                f"for {what} your loss of image {image} is {got[name][image]:.4f}, the Dice "
+                f"loss is {_reference_numbers(y_true, cases[name])[image]:.4f}: "
+                "1 - (2 * sum(t * p) + 1) / (sum(t) + sum(p) + 1) per image, on the "
+                "probabilities (no threshold); a smoothing term other than 1 is fine if small."
+            )
     return (
         "0 for a perfect prediction, near 1 for missing the object, 0 (not nan) for an "
-        "empty mask predicted empty; the same as helpers.losses.dice_loss."
+        "empty mask predicted empty, and it runs inside model.fit (symbolic tensors, with a "
+        "gradient). With smoothing 1 it is helpers.losses.dice_loss."
     )
 
 
@@ -145,6 +266,34 @@ def _smooth_below_only(y_true, y_pred):
     return 1.0 - (2.0 * intersection) / (total + 1.0)
 
 
+def _numpy_loss(y_true, y_pred):
+    intersection = np.sum(y_true * y_pred, axis=(1, 2, 3))
+    total = np.sum(y_true, axis=(1, 2, 3)) + np.sum(y_pred, axis=(1, 2, 3))
+    return 1.0 - (2.0 * intersection + 1.0) / (total + 1.0)
+
+
+def _thresholded(y_true, y_pred):
+    from keras import ops
+
+    return _dice_reference(y_true, ops.cast(y_pred > 0.5, "float32"))
+
+
+def _large_smoothing(y_true, y_pred):
+    from keras import ops
+
+    intersection = ops.sum(y_true * y_pred, axis=(1, 2, 3))
+    total = ops.sum(y_true, axis=(1, 2, 3)) + ops.sum(y_pred, axis=(1, 2, 3))
+    return 1.0 - (2.0 * intersection + 100.0) / (total + 100.0)
+
+
+def _jaccard_instead(y_true, y_pred):
+    from keras import ops
+
+    intersection = ops.sum(y_true * y_pred, axis=(1, 2, 3))
+    total = ops.sum(y_true, axis=(1, 2, 3)) + ops.sum(y_pred, axis=(1, 2, 3))
+    return 1.0 - (intersection + 1.0) / (total - intersection + 1.0)
+
+
 def _whole_batch(y_true, y_pred):
     from keras import ops
 
@@ -170,6 +319,10 @@ dice_loss = Exercise(
         Mistake(_no_smoothing, "nan"),
         Mistake(_smooth_below_only, "not 0 for a perfect prediction"),
         Mistake(_whole_batch, "one number for the whole batch"),
+        Mistake(_numpy_loss, "use keras.ops, not NumPy: inside fit your function gets symbolic"),
+        Mistake(_thresholded, "no gradient"),
+        Mistake(_large_smoothing, "swamps a small object"),
+        Mistake(_jaccard_instead, "the dice loss is"),
     ),
 )
 
@@ -289,4 +442,5 @@ read_history = Exercise(
     ),
     answer_is_function=False,
     context=_history_context,
+    usage="exercises.read_history.check(answer, history=table)",
 )

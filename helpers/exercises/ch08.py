@@ -5,8 +5,11 @@ In the notebook::
 
     from helpers.exercises import ch08 as exercises
     exercises.iou_by_hand.check(my_function)
-    exercises.worst_image.check(answer, table=table)
+    exercises.worst_image.check(worst_image, table=table)
     exercises.best_threshold.check(answer, probabilities=val_probabilities, masks=y_val)
+
+``worst_image`` is a function, checked on the chapter's table and on tables of its own in
+which another image is the worst: a name copied from the text does not pass.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 
 __all__ = ["iou_by_hand", "worst_image", "best_threshold"]
 
@@ -64,8 +67,7 @@ def _iou_checker(answer) -> str:
             value = float(np.asarray(got, dtype=np.float64).reshape(()))
         except (TypeError, ValueError):
             raise Wrong(
-                f"on {name} your function returned {type(got).__name__} {str(got)[:40]!r}: "
-                "return one number, the IoU."
+                f"on {name} your function returned {describe(got)}: return one number, the IoU."
             ) from None
         if np.isclose(value, expected):
             continue
@@ -186,61 +188,127 @@ def _worst_context() -> dict:
     return {"table": table}
 
 
-def _worst_checker(answer, *, table) -> str:
-    if not isinstance(table, pd.DataFrame) or "iou" not in table:
-        raise Wrong("give the per-image table too: check(answer, table=table).")
-    names = [str(name) for name in table.index]
+def _other_tables(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Two tables the learner's function is also run on: the chapter's rows shuffled and
+    renamed (a name typed in from the text is not among them), and the chapter's names
+    with other, distinct scores that make another image the worst."""
+    renamed = table.sample(frac=1.0, random_state=8)
+    renamed.index = pd.Index(
+        [f"other_{number:03d}" for number in range(len(renamed))], name=table.index.name
+    )
+    altered = table.copy()
+    if len(altered) < 2:
+        extra = altered.iloc[[0]].rename(index=lambda name: f"{name}_copy")
+        altered = pd.concat([altered, extra])
+    worst = altered["iou"].idxmin()
+    other = next(name for name in altered.index if name != worst)
+    scores = np.linspace(0.9, 0.5, len(altered))  # distinct scores, highest first
+    order = [name for name in altered.index if name != other] + [other]
+    altered.loc[order, "iou"] = scores
+    return [
+        ("a table whose images have other names", renamed),
+        (f"a table where {other} scores lowest", altered),
+    ]
+
+
+def _judge_worst(got, table: pd.DataFrame, where: str) -> None:
+    """Raise :class:`Wrong` unless ``got`` is the name of ``table``'s lowest-IoU image."""
     worst = table["iou"].idxmin()
-    if callable(answer):
-        raise Wrong("you gave a function; give the image's name, e.g. `answer = table[...]....`.")
-    if isinstance(answer, (pd.Series, pd.DataFrame)):
+    names = [str(name) for name in table.index]
+    lowest = {str(name) for name in table.index[table["iou"] == table["iou"].min()]}
+    if isinstance(got, (pd.Series, pd.DataFrame)):
         raise Wrong(
-            "you gave a whole row or column; give the image's name only (the index "
-            "label), e.g. with `.idxmin()`."
+            f"{where} your function returned a whole row or column; return the image's name "
+            "only (the index label), e.g. with `.idxmin()`."
         )
-    if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
-        if 0 <= int(answer) < len(table) and table.index[int(answer)] == worst:
+    if isinstance(got, numbers.Integral) and not isinstance(got, bool):
+        if 0 <= int(got) < len(table) and table.index[int(got)] == worst:
             raise Wrong(
-                f"{answer} is the worst image's position in the table; give its name "
-                f"(the index label): `table.index[{answer}]`, or `.idxmin()` instead of "
-                "`.argmin()`."
+                f"{where} your function returned {int(got)}, the worst image's position in the "
+                f"table; return its name (the index label): `table.index[{int(got)}]`, or "
+                "`.idxmin()` instead of `.argmin()`."
             )
-        raise Wrong(f"{answer} is a number; give the worst image's name (the table's index).")
-    if isinstance(answer, numbers.Real):
-        raise Wrong(f"{answer} is a score; give the name of the image that has the lowest IoU.")
-    if not isinstance(answer, str):
-        raise Wrong(f"expected an image name (a string), got {type(answer).__name__}.")
-    if answer not in names:
+        raise Wrong(f"{where} your function returned a number; return the worst image's name.")
+    if isinstance(got, numbers.Real):
         raise Wrong(
-            f"{answer!r} is not one of the test images ({', '.join(names[:4])}, ...): "
-            "take the name from the table's index."
+            f"{where} your function returned {describe(got)}, a score; return the name of the "
+            "image that has the lowest IoU."
         )
-    if answer == worst:
-        return (
-            f"{worst} has the lowest IoU ({table['iou'].min():.3f}); look at it in the "
-            "figure of the worst predictions to see why."
-        )
-    if answer == table["iou"].idxmax():
+    if not isinstance(got, str):
+        raise Wrong(f"{where} your function returned {describe(got)}; return an image name.")
+    if got in lowest:  # ties: any of the images with the lowest IoU
+        return
+    if got not in names:
         raise Wrong(
-            f"{answer} is the *best* image (highest IoU); the worst has the lowest: "
-            "`.idxmin()`, not `.idxmax()`."
+            f"{where} your function returned {got!r}, which is not in the table "
+            f"({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}): take the name from "
+            "the table's index."
+        )
+    if got == table["iou"].idxmax():
+        raise Wrong(
+            f"{where} your function returned {got}, the *best* image (highest IoU); the worst "
+            "has the lowest: `.idxmin()`, not `.idxmax()`."
         )
     for column in table.columns:
-        if column != "iou" and answer == table[column].idxmin():
+        if column != "iou" and got == table[column].idxmin():
             raise Wrong(
-                f"{answer} has the lowest {column}, not the lowest IoU: sort by the "
-                "`iou` column. (Accuracy is high even for poor masks: chapter 4.)"
+                f"{where} your function returned {got}, which has the lowest {column}, not the "
+                "lowest IoU: use the `iou` column. (Accuracy is high even for poor masks: "
+                "chapter 4.)"
             )
-    raise Wrong(f"{answer} has IoU {table.loc[answer, 'iou']:.3f}; another image scores lower.")
+    raise Wrong(
+        f"{where} your function returned {got} (IoU {table.loc[got, 'iou']:.3f}); "
+        f"{worst} scores lower."
+    )
+
+
+def _worst_checker(answer, *, table) -> str:
+    if not isinstance(table, pd.DataFrame) or "iou" not in table:
+        raise Wrong(
+            "give the per-image table too, the one with the `iou` column: "
+            "`exercises.worst_image.check(worst_image, table=table)`."
+        )
+    if isinstance(answer, str):
+        raise Wrong(
+            f"you gave the name {answer[:40]!r}; write a function that finds it, "
+            "`def worst_image(table): return ...`, so that it works on any table."
+        )
+    got = call(answer, table.copy())
+    _judge_worst(got, table, "on the chapter's table")
+    for where, other in _other_tables(table):
+        found = call(answer, other.copy())
+        if isinstance(found, str) and found == got and found not in other.index:
+            raise Wrong(
+                f"your function returns {got!r} whatever the table: on {where} "
+                f"({', '.join(map(str, other.index[:2]))}, ...) it still says {got!r}. Find "
+                "the name from the table (`table['iou'].idxmin()`) rather than typing it in."
+            )
+        _judge_worst(found, other, f"on {where}")
+    worst = table["iou"].idxmin()
+    return (
+        f"{worst} has the lowest IoU ({table['iou'].min():.3f}); look at it in the "
+        "figure of the worst predictions to see why."
+    )
+
+
+def _name_from_the_text(table):
+    """The worst image's name typed in from the text (the example table's worst)."""
+    return "mito_017"
+
+
+def _without_the_table():
+    """Written without its argument, the table."""
+    return "mito_017"
 
 
 worst_image = Exercise(
     title="find the worst test image",
-    expects="the name of the test image with the lowest IoU (a string from the table's index)",
+    expects="a function worst_image(table) -> the name (a string from the table's index) of "
+    "the image with the lowest IoU",
     checker=_worst_checker,
     reference=_worst_image,
-    answer_is_function=False,
     context=_worst_context,
+    usage="exercises.worst_image.check(worst_image, table=table)",
     hints=(
         "The table's index holds the image names; the `iou` column the scores.",
         "`table['iou'].idxmin()` gives the index label of the smallest value.",
@@ -249,6 +317,8 @@ worst_image = Exercise(
         Mistake(lambda table: table["iou"].idxmax(), "best"),
         Mistake(lambda table: int(table["iou"].argmin()), "position"),
         Mistake(lambda table: table["accuracy"].idxmin(), "lowest accuracy"),
+        Mistake(_name_from_the_text, "rather than typing it in"),
+        Mistake(_without_the_table, "cannot take the 1 argument the check gives it"),
     ),
 )
 
@@ -356,6 +426,8 @@ best_threshold = Exercise(
     reference=_best_threshold,
     answer_is_function=False,
     context=_threshold_context,
+    usage="exercises.best_threshold.check(best_threshold, probabilities=val_probabilities, "
+    "masks=y_val)",
     hints=(
         "Try thresholds = np.arange(0.05, 0.96, 0.05); for each, "
         "metrics.iou(masks, probabilities >= t).mean().",

@@ -200,8 +200,9 @@ def _check_count(answer) -> str:
         raise Wrong("each value should be a whole number of regions.") from None
     if counts.get("scan_d.png") == 2:
         raise Wrong(
-            "scan_d.png has 2 by your count, but one of its entries is None (a null region, "
-            "which VIA itself does not draw): count the regions that are not None."
+            "scan_d.png has 2 by your count, but one of its two entries is None (a null "
+            "region, like the one section 4 added to mri_006.png; nothing is drawn for it): "
+            "count the regions that are not None."
         )
     wrong = {k: v for k, v in counts.items() if _COUNT_WANT.get(k) != v}
     if wrong:

@@ -10,10 +10,11 @@ In the notebook::
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
 
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 from helpers.exercises._via_records import entry as _entry
 from helpers.exercises._via_records import polygon as _polygon
 
@@ -191,7 +192,11 @@ def _check_bounds(answer) -> str:
     result = call(answer, copy.deepcopy(_BOUNDS_ANNOTATIONS), dict(_BOUNDS))
     if isinstance(result, str) or not hasattr(result, "__iter__"):
         raise Wrong(f"return a list of file names, got {type(result).__name__}.")
-    names = sorted({str(name) for name in result})
+    items = list(result)
+    others = [item for item in items if not isinstance(item, (str, os.PathLike))]
+    if others:
+        raise Wrong(f"return a list of file names (strings); one item is {describe(others[0])}.")
+    names = sorted({str(name) for name in items})
     if names == _BOUNDS_WANT:
         return (
             "e.png reaches x = 16 in an image 16 pixels wide (columns 0..15), g.png x = 9 "

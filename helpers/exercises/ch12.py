@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
-from helpers.exercises._core import Exercise, Mistake, Wrong, call
+from helpers.exercises._core import Exercise, Mistake, Wrong, call, describe
 
 __all__ = ["count_objects", "iou_matrix_by_hand", "dsb_score"]
 
@@ -28,9 +28,7 @@ def _number(value, what: str) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if not isinstance(value, numbers.Real):
-        raise Wrong(
-            f"{what} is a {type(value).__name__} ({str(value)[:40]!r}); it should be one number."
-        )
+        raise Wrong(f"{what} is {describe(value)}; it should be one number.")
     return float(value)
 
 
@@ -286,7 +284,22 @@ _SCORE_CASES = [(8, 2, 1), (3, 0, 3), (0, 4, 2), (5, 5, 0), (0, 0, 0)]
 def _score_checker(answer) -> str:
     for tp, fp, fn in _SCORE_CASES:
         expected = _dsb_score(tp, fp, fn)
-        got = call(answer, tp, fp, fn)
+        try:
+            got = call(answer, tp, fp, fn)
+        except Wrong as wrong:
+            if not isinstance(wrong.error, ZeroDivisionError):
+                raise
+            if tp + fp + fn == 0:
+                raise Wrong(
+                    "with TP=0, FP=0, FN=0 your function divides by zero: an image with no "
+                    "objects in either mask divides 0 by 0. Test for it first and return 1.0 "
+                    "there: nothing to find and nothing found is a perfect score, the "
+                    "course's rule (chapter 4's for empty masks)."
+                ) from None
+            raise Wrong(
+                f"with TP={tp}, FP={fp}, FN={fn} your function divides by zero, yet "
+                f"TP + FP + FN = {tp + fp + fn}: divide by all three added up."
+            ) from None
         value = _number(got, f"dsb_score({tp}, {fp}, {fn})")
         if np.isclose(value, expected):
             continue
@@ -334,6 +347,10 @@ def _recall(tp, fp, fn):
     return tp / (tp + fn) if tp + fn else 1.0
 
 
+def _no_empty_rule(tp, fp, fn):
+    return tp / (tp + fp + fn)
+
+
 dsb_score = Exercise(
     title="the DSB2018 score from TP, FP and FN",
     expects="a function dsb_score(tp, fp, fn) -> float",
@@ -349,5 +366,6 @@ dsb_score = Exercise(
         Mistake(_recall, "recall"),
         Mistake(_f1, "f1"),
         Mistake(_nan_when_empty, "nan"),
+        Mistake(_no_empty_rule, "divides 0 by 0"),
     ),
 )
