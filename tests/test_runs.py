@@ -339,5 +339,5 @@ def test_chapter7_model_refuses_a_folder_of_another_recipe(tmp_path, monkeypatch
     _course_root(tmp_path, monkeypatch)
     folder = config.outputs_dir("ch07", "quick")
     runs.write_settings(folder, {"size": 64, "recipe": "something else"})
-    with pytest.raises(FileExistsRefusedError, match="Delete that folder"):
+    with pytest.raises(FileExistsRefusedError, match="delete that folder"):
         runs.chapter7_model("quick", verbose=False)

@@ -106,8 +106,8 @@ def _train(folder, recipe: dict, *, verbose: bool) -> None:
         write_settings(folder, settings)
     except FileExistsRefusedError as error:
         raise FileExistsRefusedError(
-            f"{folder} holds a run with other settings than chapter 7's ({error.args[0]}). "
-            "Delete that folder, or run chapter 7 again, then this cell."
+            f"{folder} holds a run with other settings than chapter 7's recipe (from an "
+            "older version of the course?): delete that folder, then run this again."
         ) from error
     config.set_seed(recipe["seed"])
 
