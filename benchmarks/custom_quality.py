@@ -6,12 +6,12 @@ Both start from the bundled VIA export and train the course's recipe in a run pr
     What chapter 11 does: the VIA loop written out (``json.load``, each record, each
     region, ``skimage.draw.polygon`` in the image's shape, union, one 0/255 PNG per image),
     checked equal to :func:`helpers.via.masks_from_via`; then
-    :func:`helpers.training.train_on_folder`, and the test images scored at the training
+    :func:`helpers.runs.train_on_folder`, and the test images scored at the training
     size (:func:`helpers.evaluation.evaluate` on :func:`helpers.io.load_pairs` arrays),
     as the chapter's ``test_metrics.csv``.
 ``cli``
     The README's commands in a subprocess: ``python -m helpers via2masks``, ``train``,
-    ``predict`` on the test images of the ``split.json`` that ``train`` wrote (no
+    ``predict --run`` on the test images of the ``split.json`` that ``train`` wrote (no
     ``--scale``: it comes from ``run.json``), the predicted PNGs scored at the images' full
     size against the full-size masks.
 
@@ -43,7 +43,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers import config, io, metrics, splits  # noqa: E402
+from helpers import config, io, metrics, runs, splits  # noqa: E402
 
 
 def masks_by_hand(via_path: Path, images_dir: Path, mask_dir: Path) -> None:
@@ -97,7 +97,7 @@ def means(table: pd.DataFrame) -> dict:
 def chapter_path(
     work: Path, profile, images_dir: Path, via_path: Path
 ) -> tuple[pd.DataFrame, float]:
-    from helpers import evaluation, inference, training, via
+    from helpers import evaluation, inference, via
 
     hand, mask_dir = work / "chapter_hand_masks", work / "chapter_masks"
     masks_by_hand(via_path, images_dir, hand)
@@ -106,12 +106,13 @@ def chapter_path(
         assert np.array_equal(io.read_mask(path), io.read_mask(hand / path.name)), path.name
     run = work / "chapter_run"
     start = time.perf_counter()
-    training.train_on_folder(images_dir, mask_dir, run, profile=profile, verbose=False)
+    runs.train_on_folder(images_dir, mask_dir, run, profile=profile, verbose=False)
     seconds = time.perf_counter() - start
-    split = json.loads((run / training.SPLIT_FILE).read_text(encoding="utf-8"))
+    finished = runs.load_run(run)
+    split = finished.split
     pairs = splits.select_pairs(io.pair_images_and_masks(images_dir, mask_dir), split["test"])
     x_test, y_test = io.load_pairs(pairs, size=profile.image_size)
-    model = inference.load_model(run / training.MODEL_FILE)
+    model = finished.load_model()
     predicted = inference.to_mask(inference.predict_proba(model, x_test))
     table = score(list(y_test[..., 0]), list(predicted[..., 0]), split["test"])
     check = evaluation.evaluate(model, x_test, y_test, names=split["test"])
@@ -151,7 +152,7 @@ def cli_path(work: Path, profile, images_dir: Path, via_path: Path) -> tuple[pd.
         profile.name,
     )
     seconds = time.perf_counter() - start
-    test = json.loads((run / "split.json").read_text(encoding="utf-8"))["test"]
+    test = runs.read_split(run)["test"]
     test_images = work / "cli_test_images"
     test_images.mkdir()
     for stem in test:
@@ -159,8 +160,8 @@ def cli_path(work: Path, profile, images_dir: Path, via_path: Path) -> tuple[pd.
     predictions = work / "cli_predictions"
     helpers(
         "predict",
-        "--model",
-        str(run / "model.keras"),
+        "--run",
+        str(run),
         "--input",
         str(test_images),
         "--out",

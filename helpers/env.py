@@ -1,4 +1,6 @@
-"""What the notebook runs on: versions, devices, Colab, and the distribution strategy.
+"""What the notebook runs on: versions, devices, a CPU and a GPU computation, Colab.
+
+The distribution strategy (which devices train) is chosen in :mod:`helpers.distribute`.
 
 Example
 -------
@@ -25,7 +27,6 @@ __all__ = [
     "devices",
     "gpu_compute_check",
     "gpu_hint",
-    "strategy",
     "versions",
 ]
 
@@ -145,40 +146,6 @@ def gpu_compute_check(**kwargs) -> ComputeResult | None:
         print("GPU test skipped. " + gpu_hint())
         return None
     return compute_check("/GPU:0", **kwargs)
-
-
-def _tpu_present() -> bool:
-    """Cheap signs of a TPU (Colab/Cloud TPU variables, TPU VM device files), no network."""
-    import glob
-    import os
-
-    return bool(
-        os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME") or glob.glob("/dev/accel*")
-    )
-
-
-def strategy():
-    """A ``tf.distribute`` strategy for the hardware at hand.
-
-    Returns a ``TPUStrategy`` when a Colab/Cloud TPU is reachable, a
-    ``MirroredStrategy`` over all GPUs when there are several, and the default
-    strategy (one device) otherwise. Build and compile models inside
-    ``with strategy().scope():``.
-    """
-    import tensorflow as tf
-
-    if _tpu_present():
-        try:
-            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-            tf.config.experimental_connect_to_cluster(resolver)
-            tf.tpu.experimental.initialize_tpu_system(resolver)
-            return tf.distribute.TPUStrategy(resolver)
-        except (ValueError, RuntimeError, tf.errors.NotFoundError) as error:
-            print(f"A TPU seems present but could not be used ({error}); using GPU/CPU.")
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) > 1:
-        return tf.distribute.MirroredStrategy([g.name for g in gpus])
-    return tf.distribute.get_strategy()
 
 
 def describe() -> str:

@@ -29,6 +29,7 @@ programmer would expect (``ValueError`` for a value that cannot be used,
 :class:`ModelFileError`        a model file that is missing or is not a model
 :class:`EvaluationError`       images and masks that cannot be scored together
 :class:`TrainingError`         a run that cannot start or go on
+:class:`RunFolderError`        a run folder that is missing, incomplete or unreadable
 :class:`CommandError`          a command line that cannot run as given
 :class:`ExpectationError`      a course run whose result is outside its expected range
 =============================  ==========================================================
@@ -64,6 +65,7 @@ __all__ = [
     "PixelTypeError",
     "PlotInputError",
     "ProbabilitiesError",
+    "RunFolderError",
     "TrainingError",
     "UNetConfigError",
     "ViaAttributeError",
@@ -166,6 +168,11 @@ class EvaluationError(CourseError, ValueError):
 
 class TrainingError(CourseError):
     """A run that cannot start or go on (a resume state of another model, say)."""
+
+
+class RunFolderError(CourseError):
+    """A run folder (``model.keras``, ``run.json``, ``split.json``...) that is missing,
+    incomplete or unreadable; the message names the file and says what to do."""
 
 
 class CommandError(CourseError):

@@ -6,6 +6,9 @@ pixel accuracy). Batching is what makes it fast: the learning module called
 ``model.predict`` and built a new ``MeanIoU`` for every image, and paid Keras's per-call
 set-up each time (``benchmarks/eval_speed.py`` measures the difference).
 
+:func:`add_object_columns` adds object counts and object-level scores to such a table
+(``python -m helpers evaluate --objects``).
+
 Report the mean of the table (:func:`helpers.metrics.summary`) with every image in it:
 dropping images with a perfect score (the module's ``df[df.IoU != 1.0]``) biases the mean downwards.
 
@@ -31,6 +34,7 @@ from helpers.errors import EvaluationError
 from helpers.inference import predict_proba, to_mask
 
 __all__ = [
+    "add_object_columns",
     "evaluate",
 ]
 
@@ -140,3 +144,57 @@ def evaluate(
     if names is None:
         table.index = pd.RangeIndex(seen, name="image")
     return table
+
+
+def add_object_columns(table, model, dataset, *, threshold: float = 0.5):
+    """``table`` (one row per image, in the dataset's order) with object-level columns.
+
+    Predicts the dataset again, labels the true and predicted masks
+    (:func:`helpers.objects.label_objects`) and joins
+    :func:`helpers.objects.object_scores`: ``n_true``, ``n_pred``, ``tp``, ``fp``,
+    ``fn``, ``object_f1`` and ``ap`` at IoU 0.5, ``mean_ap`` over 0.5..0.95, ``splits``
+    and ``merges``. Prints one summary line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per image of ``dataset``, e.g. from :func:`evaluate`.
+    model : keras.Model
+        A model with one sigmoid channel.
+    dataset : tf.data.Dataset
+        ``(images, masks)`` batches, in the order of ``table``'s rows (not shuffled).
+    threshold : float
+        Foreground where the probability is at least this.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` joined with the object columns.
+
+    Raises
+    ------
+    EvaluationError
+        For a model with several classes (objects are counted for one foreground class).
+    """
+    from helpers.objects import label_objects, object_scores
+
+    if model.outputs[0].shape[-1] != 1:
+        raise EvaluationError(
+            "Object columns count objects of one foreground class: this model predicts "
+            f"{model.outputs[0].shape[-1]} classes."
+        )
+    truths, predictions = [], []
+    for element in dataset.as_numpy_iterator():
+        x, y = np.asarray(element[0]), np.asarray(element[1])
+        predicted = to_mask(predict_proba(model, x, batch_size=len(x)), threshold=threshold)
+        truths += [label_objects(np.rint(mask[..., 0]).astype(np.uint8)) for mask in y]
+        predictions += [label_objects(mask[..., 0]) for mask in predicted]
+    scores = object_scores(truths, predictions, names=list(table.index))
+    totals = scores[["n_true", "n_pred", "tp", "splits", "merges"]].sum()
+    print(
+        f"Objects: {totals['n_true']} true, {totals['n_pred']} predicted, {totals['tp']} matched "
+        "at "
+        f"IoU 0.5; mean AP 0.5:0.95 {scores['mean_ap'].mean():.4f}; {totals['splits']} split, "
+        f"{totals['merges']} merged."
+    )
+    return table.join(scores)

@@ -77,7 +77,6 @@ if "google.colab" in sys.modules:
 # ## Imports and run profile
 
 # %%
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -87,7 +86,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from helpers import config, conventions, datasets, io, plots, splits
+from helpers import config, conventions, datasets, io, plots, runs, splits
 
 profile = config.get_profile()
 config.set_seed()
@@ -473,8 +472,7 @@ assert not set(split["val"]) & set(split["test"])
 assert split == splits.split_stems(stems[::-1], seed=config.DEFAULT_SEED)  # order does not matter
 
 out = config.outputs_dir("ch06", profile.name)
-(out / "split.json").write_text(json.dumps(split, indent=1))
-print("saved", out / "split.json")
+print("saved", runs.write_split(out, split, overwrite=True))  # out / "split.json"
 
 # %% [markdown]
 # In the `cpu` profile: 42 training, 9 validation and 9 test images (quick: 16, 4, 4).

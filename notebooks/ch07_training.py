@@ -80,9 +80,12 @@ if "google.colab" in sys.modules:
 # The profile sets the image size, the number of epochs and the batch size. The `cpu`
 # profile (128 px, 25 epochs) gives a usable model on a laptop; `full` (256 px, 60
 # epochs) is meant for a GPU; the `quick` profile only checks that everything runs.
+# `runs.chapter7_settings` gathers this chapter's whole recipe for the profile (size,
+# batch size, seed, loss, learning rate, early stopping...): the cells below use it, and
+# the later chapters that need this chapter's model train it with the very same values
+# when it is missing.
 
 # %%
-import json
 import warnings
 
 import keras
@@ -91,12 +94,14 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from helpers import config, datasets, env, io, losses, plots, splits, training, unet
+from helpers import config, datasets, distribute, io, losses, plots, runs, splits, training, unet
 
 warnings.filterwarnings("ignore", message=".*shuffle=True")  # our datasets shuffle themselves
 profile = config.get_profile()
 config.set_seed()
 print(profile)
+recipe = runs.chapter7_settings(profile)  # this chapter's settings, in one place
+print("chapter 7's recipe:", recipe)
 run_dir = config.outputs_dir("ch07", profile.name)
 print("this run's files go to", run_dir)
 
@@ -114,16 +119,21 @@ print("this run's files go to", run_dir)
 # > images and touch the test images only once, at the end.
 
 # %%
-pairs = io.pair_images_and_masks(
-    config.data_dir("mito", "images"), config.data_dir("mito", "masks")
+image_dir = config.data_dir(recipe["dataset"], "images")  # data/mito
+mask_dir = config.data_dir(recipe["dataset"], "masks")
+pairs = io.pair_images_and_masks(image_dir, mask_dir)
+pairs = pairs[: recipe["max_images"]]  # all of them unless the profile limits it
+split = splits.split_stems(
+    [image.stem for image, _ in pairs],
+    seed=recipe["seed"],
+    val_fraction=recipe["val_fraction"],
+    test_fraction=recipe["test_fraction"],
 )
-pairs = pairs[: profile.max_images]  # all of them unless the profile limits it
-split = splits.split_stems([image.stem for image, _ in pairs], seed=config.DEFAULT_SEED)
-chapter6 = config.outputs_dir("ch06", profile.name, create=False) / "split.json"
-if chapter6.exists():
-    assert json.loads(chapter6.read_text()) == split, "chapter 6 saved another split"
-    print("same split as chapter 6's", chapter6.name)
-(run_dir / "split.json").write_text(json.dumps(split, indent=1))
+chapter6 = config.outputs_dir("ch06", profile.name, create=False)
+if (chapter6 / runs.SPLIT_FILE).exists():
+    assert runs.read_split(chapter6) == split, "chapter 6 saved another split"
+    print("same split as chapter 6's", runs.SPLIT_FILE)
+runs.write_split(run_dir, split)
 print({part: len(stems) for part, stems in split.items()})
 
 # %% [markdown]
@@ -139,10 +149,11 @@ print({part: len(stems) for part, stems in split.items()})
 def batches(part: str, *, augment: bool):
     return datasets.from_files(
         splits.select_pairs(pairs, split[part]),
-        size=profile.image_size,
-        batch_size=profile.batch_size,
+        size=recipe["size"],
+        batch_size=recipe["batch_size"],
         augment=augment,
         shuffle=augment,
+        seed=recipe["seed"],
     )
 
 
@@ -292,7 +303,7 @@ pd.read_csv(plain_dir / "history.csv").round(3)
 # again, and the history it writes as it goes never loses or repeats an epoch. Run it
 # again after it finished, and it loads the results instead of training.
 #
-# It also builds the model inside `env.strategy()`. A *distribution strategy* tells
+# It also builds the model inside `distribute.strategy()`. A *distribution strategy* tells
 # Keras which devices to use: with several GPUs in one machine, `MirroredStrategy`
 # keeps a copy of the model on each and splits every batch between them; a TPU (a chip
 # Google designed for neural networks, offered on Colab) needs `TPUStrategy`. With one
@@ -300,33 +311,43 @@ pd.read_csv(plain_dir / "history.csv").round(3)
 #
 # The model is the same U-Net, compiled by `training.compile_model` with the same
 # optimiser and `"bce_dice"` (the loss above), and as metrics accuracy, Dice and IoU
-# of the thresholded prediction:
+# of the thresholded prediction. Before training, `runs.write_settings` saves the
+# recipe and what the data looks like (size, channels, the images' own size) in
+# `run.json`; after it, `runs.record_training` adds how the training went.
 
 
 # %%
 def build():
-    model = unet.build_unet((None, None, channels), base_filters=profile.base_filters)
-    return training.compile_model(model, loss="bce_dice", learning_rate=1e-3)
+    model = unet.build_unet((None, None, channels), base_filters=recipe["base_filters"])
+    return training.compile_model(model, loss=recipe["loss"], learning_rate=recipe["learning_rate"])
 
 
 keras.backend.clear_session()
-print("strategy:", type(env.strategy()).__name__)
+print("strategy:", type(distribute.strategy()).__name__)
+runs.write_settings(
+    run_dir, recipe | runs.describe_data(image_dir, mask_dir, pairs, size=recipe["size"])
+)
 history = training.train(
     build,
     train_ds,
     val_ds,
-    epochs=profile.epochs,
+    epochs=recipe["epochs"],
     out_dir=run_dir,
-    early_stopping=10,
+    early_stopping=recipe["early_stopping"],
 )
+print("the record in run.json:", runs.record_training(run_dir))
 print(sorted(p.name for p in run_dir.iterdir()))
 
 # %% [markdown]
 # The summary line says how many epochs were trained, and where the best validation loss
 # was. In the `cpu` run all 25 epochs ran (62 s on a 2-core CPU) and the best validation
 # loss (0.543) came at the last epoch, epoch 24 counting from 0; early stopping did not
-# trigger. Run the cell again and it says "nothing left to train". The folder holds the
-# best model, the history, the split, `resume/` and the plain Keras run of section 3.
+# trigger. Run the cell again and it says "nothing left to train". `run.json` keeps the
+# same facts as a record (seconds of training over every part of an interrupted run,
+# the kept epoch, the epochs run, whether it stopped early). The folder holds the best
+# model, the history, the split, the settings, `resume/` and the plain Keras run of
+# section 3: a complete *run folder*, which `python -m helpers evaluate --run` and
+# `predict --run` take as it is.
 #
 # ## 5 · Learning curves
 #
@@ -412,7 +433,8 @@ for name, value in scores.items():
 #   `EarlyStopping`; `training.train` does the same and survives an interruption.
 # - Watch Dice and IoU, not accuracy; read the curves for overfitting.
 #
-# The model is in `outputs/ch07/<profile>/model.keras`; chapter 8 starts from it.
+# The model is in `outputs/ch07/<profile>/model.keras`, with its split and settings;
+# chapter 8 starts from it (`runs.chapter7_model`).
 #
 # ## Try it yourself
 #

@@ -77,8 +77,6 @@ if "google.colab" in sys.modules:
 # ## Imports and run profile
 
 # %%
-import json
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -92,8 +90,8 @@ from helpers import (
     io,
     metrics,
     plots,
+    runs,
     splits,
-    training,
     widgets,
 )
 
@@ -105,18 +103,16 @@ out = config.outputs_dir("ch08", profile.name)
 # %% [markdown]
 # ## 1 · The trained model
 #
-# Chapter 7 saved its best model and its data split in `outputs/ch07/<profile>/`. If
-# they are not there (you opened this chapter first), the same training runs now, with
-# the same helper and settings: it takes as long as chapter 7 did.
+# Chapter 7 saved its best model, its data split and its settings in
+# `outputs/ch07/<profile>/`. `runs.chapter7_model` loads them; if they are not all there
+# (you opened this chapter first), it says so and first trains the model with chapter 7's
+# recipe (`runs.chapter7_settings`: the same images, split, size, batches, loss, seed and
+# epochs): it takes as long as chapter 7 did.
 
 # %%
 image_dir, mask_dir = config.data_dir("mito", "images"), config.data_dir("mito", "masks")
-run_dir = config.outputs_dir("ch07", profile.name)
-if not (run_dir / "model.keras").exists() or not (run_dir / "split.json").exists():
-    print("No chapter 7 model for this profile yet: training it now (as chapter 7 does).")
-    training.train_on_folder(image_dir, mask_dir, run_dir, profile=profile)
-model = inference.load_model(run_dir / "model.keras")
-split = json.loads((run_dir / "split.json").read_text())
+model, run = runs.chapter7_model(profile)  # trained first if chapter 7's run is missing
+split = run.split
 print(f"model: {model.count_params():,} parameters; test images: {len(split['test'])}")
 
 # %% [markdown]

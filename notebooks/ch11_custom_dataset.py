@@ -110,6 +110,7 @@ from helpers import (
     io,
     metrics,
     plots,
+    runs,
     splits,
     training,
     unet,
@@ -475,7 +476,7 @@ pd.read_csv(out / "plain_keras_history.csv", index_col=0).round(3)
 # from 1.68 to 1.60 in these two epochs, far from the end; the real run below trains
 # longer and starts lower (0.93 after its first epoch, for a reason given next).
 #
-# `training.train_on_folder` is the course's whole recipe in one call, and
+# `runs.train_on_folder` is the course's whole recipe in one call, and
 # `python -m helpers train` calls it: it pairs the files by name, makes the same split
 # (checked below), streams the images as shown above, builds and compiles the same
 # U-Net, and trains it. On top of `fit` it keeps the model of the best validation epoch
@@ -506,8 +507,9 @@ print(
 keras.backend.clear_session()
 del plain
 run_dir = out / "run"
-history = training.train_on_folder(images_dir, mask_dir, run_dir, profile=profile)
-assert json.loads((run_dir / "split.json").read_text()) == split, "the run used another split"
+history = runs.train_on_folder(images_dir, mask_dir, run_dir, profile=profile)
+run = runs.load_run(run_dir)  # the run folder: its model, split, settings and record
+assert run.split == split, "the run used another split"
 
 # %% [markdown]
 # The module trains with batches of 32 for 100 epochs. With a few dozen training
@@ -515,7 +517,7 @@ assert json.loads((run_dir / "split.json").read_text()) == split, "the run used 
 # batches give several updates per epoch for the same work, so fewer epochs reach the
 # same point. `train_on_folder` goes one step further for a small set: unless you give
 # a batch size, it makes the profile's batches smaller so that every epoch makes at
-# least 7 updates (`training.small_set_batch`; here 28 training images in batches of
+# least 7 updates (`runs.small_set_batch`; here 28 training images in batches of
 # 4 instead of 8 in the `cpu` profile).
 #
 # The run folder is one the command line can use as it is. `run.json` holds the
@@ -524,17 +526,16 @@ assert json.loads((run_dir / "split.json").read_text()) == split, "the run used 
 # the network learned:
 
 # %%
-run = json.loads((run_dir / "run.json").read_text())
 print(
     {
-        key: run[key]
+        key: run.settings[key]
         for key in ("size", "source_size", "scale", "foreground_share", "epochs", "batch_size")
     }
 )
-assert run["batch_size"] == training.small_set_batch(len(split["train"]), profile.batch_size)
+assert run.settings["batch_size"] == runs.small_set_batch(len(split["train"]), profile.batch_size)
 print(
     "python -m helpers predict --model "
-    f"{(run_dir / 'model.keras').relative_to(config.repo_root())} "
+    f"{run.model_path.relative_to(config.repo_root())} "
     "--input my_images --out my_predictions"
 )
 
@@ -927,7 +928,7 @@ print(out.name, "holds:", sorted(p.name for p in out.iterdir()))
 #   one normalisation for training and prediction.
 # - Split the file names once into training, validation and test; validate on the
 #   validation images only, and touch the test images once, at the end.
-# - `training.train_on_folder` is the recipe of `python -m helpers train`: this chapter
+# - `runs.train_on_folder` is the recipe of `python -m helpers train`: this chapter
 #   and the command line train on the same arrays and the same split, and the run folder
 #   (`model.keras`, `history.csv`, `split.json`, `run.json`) works with `predict` and
 #   `evaluate` as it is.

@@ -82,8 +82,6 @@ if "google.colab" in sys.modules:
 # ## Imports and run profile
 
 # %%
-import json
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -92,7 +90,7 @@ from scipy.optimize import linear_sum_assignment
 from skimage.color import label2rgb
 from skimage.measure import regionprops_table
 
-from helpers import config, files, inference, io, metrics, objects, splits, training
+from helpers import config, files, inference, io, metrics, objects, runs, splits
 
 profile = config.get_profile()
 print(profile)
@@ -102,19 +100,16 @@ out = config.outputs_dir("ch12", profile.name)
 # %% [markdown]
 # ## 1 · The model and the test images
 #
-# Chapter 7 saved its best model and its data split in `outputs/ch07/<profile>/`. If
-# they are not there (you opened this chapter first), the same training runs now, with
-# the same helper and settings as chapter 8 uses: in the quick profile that takes
-# seconds, in the cpu profile as long as chapter 7 did.
+# Chapter 7 saved its best model, its data split and its settings in
+# `outputs/ch07/<profile>/`. `runs.chapter7_model` loads them, as chapter 8 does; if they
+# are not all there (you opened this chapter first), it says so and first trains the
+# model with chapter 7's recipe (`runs.chapter7_settings`): in the quick profile that
+# takes seconds, in the cpu profile as long as chapter 7 did.
 
 # %%
 image_dir, mask_dir = config.data_dir("mito", "images"), config.data_dir("mito", "masks")
-run_dir = config.outputs_dir("ch07", profile.name)
-if not (run_dir / "model.keras").exists() or not (run_dir / "split.json").exists():
-    print("No chapter 7 model for this profile yet: training it now (as chapter 7 does).")
-    training.train_on_folder(image_dir, mask_dir, run_dir, profile=profile)
-model = inference.load_model(run_dir / "model.keras")
-split = json.loads((run_dir / "split.json").read_text())
+model, run = runs.chapter7_model(profile)  # trained first if chapter 7's run is missing
+split = run.split
 pairs = splits.select_pairs(io.pair_images_and_masks(image_dir, mask_dir), split["test"])
 x_test, y_test = io.load_pairs(pairs, size=profile.image_size)
 predicted = inference.predict_masks(model, x_test)  # (N, H, W, 1), 0 or 1
@@ -487,13 +482,13 @@ print(sorted(p.name for p in out.iterdir()))
 #
 # ```
 # python -m helpers objects --masks data/mito/masks --images data/mito/images --out objects.csv
-# python -m helpers evaluate --model outputs/ch07/cpu/model.keras --images data/mito/images \
-#     --masks data/mito/masks --split outputs/ch07/cpu/split.json --out metrics.csv --objects
+# python -m helpers evaluate --run outputs/ch07/cpu --out metrics.csv --objects
 # ```
 #
 # The first writes one row per object (`--pixel-size` for microns, `--split-touching`,
-# `--min-size`); the second adds this chapter's object columns to chapter 8's per-image
-# table.
+# `--min-size`); the second scores chapter 7's test images (its run folder records the
+# images, the masks and the split) and adds this chapter's object columns to chapter 8's
+# per-image table.
 
 # %% [markdown]
 # ## Summary

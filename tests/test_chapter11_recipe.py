@@ -100,18 +100,16 @@ def test_same_masks_at_the_training_size(chapter_and_cli_masks, size):
 
 def test_the_chapter_trains_with_train_on_folder_and_the_clis_split():
     source = CHAPTER.read_text(encoding="utf-8")
-    assert "training.train_on_folder(images_dir, mask_dir, run_dir, profile=profile)" in source
+    assert "runs.train_on_folder(images_dir, mask_dir, run_dir, profile=profile)" in source
     assert (
         "splits.split_stems(stems, val_fraction=0.15, test_fraction=0.15, seed=config.DEFAULT_SEED)"
         in source
     )
     import inspect
 
-    from helpers import training
+    from helpers import runs
 
-    defaults = {
-        k: v.default for k, v in inspect.signature(training.train_on_folder).parameters.items()
-    }
+    defaults = {k: v.default for k, v in inspect.signature(runs.train_on_folder).parameters.items()}
     assert (defaults["val_fraction"], defaults["test_fraction"], defaults["seed"]) == (
         0.15,
         0.15,
@@ -120,18 +118,18 @@ def test_the_chapter_trains_with_train_on_folder_and_the_clis_split():
 
 
 def test_the_output_starts_at_the_foreground_share(tmp_path):
-    from helpers import training, unet
+    from helpers import runs, unet
 
     mask = np.zeros((10, 10), np.uint8)
     mask[:2, :5] = 255  # 10 % foreground
     for name in ("a", "b"):
         Image.fromarray(mask).save(tmp_path / f"{name}.png")
     pairs = [(tmp_path / "a.png", tmp_path / "a.png"), (tmp_path / "b.png", tmp_path / "b.png")]
-    assert training.foreground_share(pairs) == pytest.approx(0.1)
-    model = training.set_output_prior(unet.build_unet((None, None, 1), base_filters=4), 0.1)
+    assert runs.foreground_share(pairs) == pytest.approx(0.1)
+    model = runs.set_output_prior(unet.build_unet((None, None, 1), base_filters=4), 0.1)
     bias = model.get_layer("probabilities").bias.numpy()
     np.testing.assert_allclose(bias, np.log(0.1 / 0.9), rtol=1e-6)
     several = unet.build_unet((None, None, 1), base_filters=4, num_classes=3)
     before = several.get_layer("probabilities").bias.numpy().copy()
-    training.set_output_prior(several, 0.1)  # softmax: left as built
+    runs.set_output_prior(several, 0.1)  # softmax: left as built
     np.testing.assert_array_equal(several.get_layer("probabilities").bias.numpy(), before)

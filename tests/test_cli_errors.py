@@ -271,6 +271,44 @@ def test_outputs_that_exist_are_left_alone(data, model, tmp_path, capfd):
     )
 
 
+def _outputs(command: str, data: Path, where: Path) -> list:
+    if command == "evaluate":
+        return ["--images", data / "images", "--masks", data / "masks", "--out", where / "s.csv"]
+    return ["--input", data / "images", "--out", where / "pred"]
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+@pytest.mark.parametrize("choice", ["both", "neither"])
+def test_exactly_one_of_run_and_model_is_needed(command, choice, data, model, tmp_path, capfd):
+    source = ["--run", model.parent, "--model", model] if choice == "both" else []
+    _refused(
+        [command, *source, *_outputs(command, data, tmp_path)],
+        capfd,
+        "--run DIR",
+        "--model FILE",
+        unchanged=tmp_path,
+    )
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+@pytest.mark.parametrize("problem", ["no folder", "no run.json", "bad run.json"])
+def test_a_bad_run_folder_is_one_line(command, problem, data, model, tmp_path, capfd):
+    folder = tmp_path / "run"
+    if problem != "no folder":
+        folder.mkdir()
+        shutil.copy(model, folder / "model.keras")
+    if problem == "bad run.json":
+        (folder / "run.json").write_text('{"size": 32,')
+    fragment = {"no folder": "does not exist", "no run.json": "run.json", "bad run.json": "JSON"}
+    _refused(
+        [command, "--run", folder, *_outputs(command, data, tmp_path)],
+        capfd,
+        str(folder),
+        fragment[problem],
+        unchanged=tmp_path,
+    )
+
+
 # --------------------------------------------------------------------------------------
 # VIA commands and synth (no TensorFlow)
 # --------------------------------------------------------------------------------------

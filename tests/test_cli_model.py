@@ -177,6 +177,58 @@ def test_predict_one_file_in_tiles(run, tmp_path):
     assert io.read_image(out / "external_000.png").shape[:2] == io.read_image(external).shape[:2]
 
 
+def test_evaluate_a_run_scores_its_test_images_from_its_own_folders(run, tmp_path, capsys):
+    out = tmp_path / "metrics.csv"
+    assert cli.main(["evaluate", "--run", str(run), "--out", str(out)]) == 0
+    settings = json.loads((run / "run.json").read_text())
+    split = json.loads((run / "split.json").read_text())
+    table = pd.read_csv(out, index_col="image")
+    assert table.index.tolist() == split["test"]
+    reference = tmp_path / "reference.csv"  # the same scores through --model, given in full
+    argv = ["--images", settings["images"], "--masks", settings["masks"], "--out"]
+    model_args = ["--model", str(run / "model.keras"), "--split", str(run / "split.json")]
+    assert cli.main(["evaluate", *model_args, *argv, str(reference)]) == 0
+    pd.testing.assert_frame_equal(table, pd.read_csv(reference, index_col="image"))
+    lines = capsys.readouterr().out.strip().splitlines()
+    summaries = [line for line in lines if line.startswith("Evaluated")]
+    assert summaries[0].startswith(f"Evaluated 1 images (the test images of {run}) at 32 px")
+    assert summaries[1].startswith("Evaluated 1 images at 32 px")  # --model: as before
+
+
+def test_evaluate_a_run_with_all_scores_every_pair(run, tmp_path, capsys):
+    out = tmp_path / "metrics.csv"
+    assert cli.main(["evaluate", "--run", str(run), "--all", "--out", str(out)]) == 0
+    assert pd.read_csv(out, index_col="image").index.tolist() == STEMS
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("Evaluated 8 images (every image in the folders) at 32 px")
+
+
+def test_evaluate_a_run_without_a_split_asks_for_all(run, tmp_path, capsys):
+    folder = tmp_path / "run"
+    shutil.copytree(run, folder)
+    (folder / "split.json").unlink()
+    out = tmp_path / "metrics.csv"
+    _fails(["evaluate", "--run", str(folder), "--out", str(out)], capsys, "--all", "split.json")
+    assert not out.exists()
+
+
+def test_evaluate_all_and_split_together_are_refused(run, tmp_path, capsys):
+    argv = ["evaluate", "--run", str(run), "--all", "--split", str(run / "split.json")]
+    _fails([*argv, "--out", str(tmp_path / "m.csv")], capsys, "--all", "--split")
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_predict_a_run_gives_the_masks_of_its_model(run, folders, tmp_path):
+    by_run, by_model = tmp_path / "run", tmp_path / "model"
+    common = ["--input", str(folders / "images"), "--out"]
+    assert cli.main(["predict", "--run", str(run), *common, str(by_run)]) == 0
+    assert cli.main(["predict", "--model", str(run / "model.keras"), *common, str(by_model)]) == 0
+    for stem in STEMS:
+        np.testing.assert_array_equal(
+            io.read_image(by_run / f"{stem}.png"), io.read_image(by_model / f"{stem}.png")
+        )
+
+
 def _fails(argv, capsys, *fragments):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err

@@ -35,14 +35,6 @@ def test_not_in_colab_here():
     assert colab.in_colab() is False
 
 
-def test_strategy_on_one_device_is_the_default_strategy():
-    strategy = env.strategy()
-    assert strategy.num_replicas_in_sync >= 1
-    with strategy.scope():
-        variable = tf.Variable(1.0)
-    assert float(variable.numpy()) == 1.0
-
-
 def test_describe_names_devices_and_colab():
     text = env.describe()
     assert "tensorflow" in text and "GPUs" in text and "Colab" in text

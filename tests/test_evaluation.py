@@ -135,3 +135,26 @@ def test_multiclass_model_is_scored_per_class_without_background():
         )
         assert table["iou"].iloc[i] == pytest.approx(per_class.mean())
     assert table["iou"].to_numpy() == pytest.approx(iou(masks, predicted, num_classes=3))
+
+
+def test_object_columns_count_the_objects_of_each_image(model, data):
+    from scipy import ndimage
+
+    images, masks = data
+    dataset = datasets.from_arrays(images, masks, batch_size=3)
+    table = evaluation.evaluate(model, images, masks)
+    joined = evaluation.add_object_columns(table, model, dataset)
+    assert joined.index.equals(table.index)
+    counts = [ndimage.label(mask[..., 0])[1] for mask in masks]  # 4-connected, as label_objects
+    assert joined["n_true"].tolist() == counts
+    assert (joined["tp"] + joined["fn"] == joined["n_true"]).all()
+
+
+def test_object_columns_need_a_model_of_one_class(data):
+    images, masks = data
+    several = build_unet((None, None, 1), num_classes=3, depth=2, base_filters=2)
+    dataset = datasets.from_arrays(images, masks, batch_size=3, num_classes=3)
+    from helpers.errors import EvaluationError
+
+    with pytest.raises(EvaluationError, match="one foreground class"):
+        evaluation.add_object_columns(pd.DataFrame(index=range(7)), several, dataset)

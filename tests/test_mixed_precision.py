@@ -1,5 +1,7 @@
 """training.train(precision=...): mixed_float16 gives the losses and IoU of float32.
 
+(How the precision is chosen is tested in ``tests/test_distribute.py``.)
+
 The policy can be set on a CPU (float16 arithmetic there is emulated, so slow, but the
 numbers are what a GPU computes up to summation order). Reference: the same tiny U-Net
 trained in float32 from the same seed, on the bundled mito images (8 training and 4
@@ -76,13 +78,3 @@ def test_mixed_precision_losses_and_iou_equal_float32_within_tolerance(histories
         np.testing.assert_allclose(mixed[column], single[column], rtol=5e-3, err_msg=column)
     for column in ("iou_coef", "val_iou_coef"):
         np.testing.assert_allclose(mixed[column], single[column], atol=1e-2, err_msg=column)
-
-
-def test_precision_auto_is_float32_without_a_float16_gpu_and_says_why():
-    if training.mixed_precision_supported():
-        pytest.skip("this machine has a GPU with float16 units")
-    policy, line = training._choose_precision(None)
-    assert policy == "float32" and line == "float32, no GPU with float16 units"
-    assert training._choose_precision("mixed")[0] == "mixed_float16"
-    with pytest.raises(training.TrainingError, match="precision must be"):
-        training._choose_precision("half")

@@ -1,4 +1,5 @@
-"""helpers.training: history, best model, resume after SIGKILL, MirroredStrategy."""
+"""helpers.training: history, best model, resume after SIGKILL, the run's record,
+MirroredStrategy. (``runs.train_on_folder``, the folder recipe, is in ``tests/test_runs.py``.)"""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from helpers import datasets, io, splits, training  # noqa: E402
-from helpers.errors import FileExistsRefusedError  # noqa: E402
+from helpers import datasets, training  # noqa: E402
+from helpers.errors import FileExistsRefusedError, TrainingError  # noqa: E402
 from helpers.inference import load_model  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
 
@@ -102,6 +103,48 @@ def test_verbose_run_prints_a_single_summary_line(finished):
     assert printed[0].startswith("trained epochs 0-2") and "best val_loss" in printed[0]
 
 
+def test_the_record_gives_the_kept_epoch_and_the_epochs_run(finished):
+    out, history, _ = finished
+    record = training.load_record(out)
+    assert record["epochs_run"] == len(history) == 3
+    assert record["kept_epoch"] == int(history.loc[history["val_loss"].idxmin(), "epoch"])
+    assert record["best"] == pytest.approx(history["val_loss"].min())
+    assert record["monitor"] == "val_loss" and record["stopped_early"] is False
+    assert record["seconds"] > 0
+
+
+def test_the_record_of_a_resumed_run_sums_the_seconds_of_its_parts(tmp_path, monkeypatch):
+    ticks = iter(range(0, 10_000, 10))  # a clock that moves 10 s at each reading
+    monkeypatch.setattr(training._state, "_clock", lambda: float(next(ticks)))
+    _train(tmp_path, epochs=2)
+    assert training.load_record(tmp_path)["seconds"] == 20.0  # 2 epochs of 10 s
+    _train(tmp_path, epochs=3)  # resumed: one more epoch, read 10 s later
+    record = training.load_record(tmp_path)
+    assert record["seconds"] == 30.0 and record["epochs_run"] == 3
+
+
+def test_the_record_says_when_early_stopping_ended_the_run(tmp_path):
+    def frozen():
+        return build_unet((None, None, 1), depth=2, base_filters=4, batch_norm=False)
+
+    history = _train(
+        tmp_path,
+        builder=frozen,
+        epochs=30,
+        monitor="val_accuracy",
+        early_stopping=1,
+        learning_rate=0.0,
+    )
+    record = training.load_record(tmp_path)
+    assert record["stopped_early"] is True and record["epochs_run"] == len(history) == 2
+    assert record["kept_epoch"] == 0 and record["monitor"] == "val_accuracy"
+
+
+def test_a_folder_without_a_training_state_has_no_record(tmp_path):
+    with pytest.raises(TrainingError, match="train into this folder first"):
+        training.load_record(tmp_path)
+
+
 def test_running_the_same_call_again_trains_nothing_and_keeps_the_history(
     finished, tmp_path, capsys
 ):
@@ -123,7 +166,7 @@ def test_more_epochs_continue_from_the_last_finished_epoch(finished, tmp_path):
 def test_a_different_model_in_the_same_folder_is_a_clear_error(finished, tmp_path):
     out = _copy(finished[0], tmp_path)
     other = lambda: build_unet((None, None, 1), depth=2, base_filters=8)  # noqa: E731
-    with pytest.raises(training.TrainingError, match="different model"):
+    with pytest.raises(TrainingError, match="different model"):
         _train(out, builder=other, epochs=4)
 
 
@@ -248,7 +291,7 @@ _MIRRORED = textwrap.dedent(
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
     import keras
-    from helpers import datasets, env, training
+    from helpers import datasets, distribute, training
     from helpers.losses import bce_dice_loss
     from helpers.unet import build_unet
 
@@ -275,7 +318,7 @@ _MIRRORED = textwrap.dedent(
     moved = max(float(np.max(np.abs(a - b)))
                 for a, b in zip(distributed.get_weights(), initial))
 
-    env.strategy = lambda: mirrored  # what env.strategy() gives on a machine with two GPUs
+    distribute.strategy = lambda: mirrored  # what strategy() gives on a machine with two GPUs
     train = datasets.from_arrays(images[:6], masks[:6], batch_size=2)
     val = datasets.from_arrays(images[6:], masks[6:], batch_size=2)
     history = training.train(lambda: build_unet((None, None, 1), depth=2, base_filters=4),
@@ -318,48 +361,3 @@ def test_training_under_mirrored_strategy_over_two_cpus_matches_one_device(mirro
     assert result["gap"] < 1e-5  # ...the same way on two replicas as on one device
     assert result["epochs"] == [0, 1] and result["finite"]
     assert (folder / "run" / "model.keras").exists()
-
-
-def _mito_copy(tmp_path, count=6):
-    from helpers import config
-
-    for folder in ("images", "masks"):
-        (tmp_path / folder).mkdir()
-        for path in sorted(config.data_dir("mito", folder).glob("*.png"))[:count]:
-            shutil.copy(path, tmp_path / folder / path.name)
-    return tmp_path / "images", tmp_path / "masks"
-
-
-def test_train_on_folder_writes_split_run_history_and_model(tmp_path):
-    images, masks = _mito_copy(tmp_path)
-    history = training.train_on_folder(
-        images, masks, tmp_path / "run", profile="quick", size=32, epochs=1, verbose=False
-    )
-    assert list(history["epoch"]) == [0]
-    split = json.loads((tmp_path / "run" / training.SPLIT_FILE).read_text())
-    stems = sorted(p.stem for p in images.iterdir())
-    assert sorted(split["train"] + split["val"] + split["test"]) == stems
-    run = json.loads((tmp_path / "run" / training.RUN_FILE).read_text())
-    assert run["size"] == 32 and run["channels"] == 1 and run["source_size"] == [256, 256]
-    assert (tmp_path / "run" / "model.keras").is_file()
-
-
-def test_a_file_damaged_past_its_header_stops_training_with_one_error_naming_it(tmp_path):
-    images, masks = _mito_copy(tmp_path)
-    split = splits.split_stems(
-        [p.stem for p in images.iterdir()], val_fraction=0.2, test_fraction=0.2
-    )
-    damaged = images / f"{split['train'][0]}.png"  # a training image: read in the first epoch
-    damaged.write_bytes(damaged.read_bytes()[:200])  # the header survives, the pixels do not
-    with pytest.raises(io.DataError, match=damaged.name):
-        training.train_on_folder(
-            images,
-            masks,
-            tmp_path / "run",
-            profile="quick",
-            size=32,
-            epochs=1,
-            val_fraction=0.2,
-            test_fraction=0.2,
-            verbose=False,
-        )

@@ -5,7 +5,7 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ==============  ==================================================================
 ``synth``       regenerate the bundled datasets (deterministic)
 ``train``       train a U-Net on a folder of images and masks
-``evaluate``    per-image metrics of a saved model, as CSV
+``evaluate``    per-image metrics of a trained run (or model), as CSV
 ``predict``     masks for one image or a folder (tiled for large images)
 ``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
 ``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
@@ -14,9 +14,12 @@ Commands (``python -m helpers COMMAND --help`` for each):
 
 Exit status: 0 on success, 2 on bad input (any :class:`helpers.errors.CourseError`, or a
 path the file system refuses), with a one-line reason on standard error (what, where,
-what to do) and no traceback. Commands register themselves from their own modules
-(``cli_model``, ``cli_via``) so that each stays next to the code it drives; they
-import TensorFlow only when they run.
+what to do) and no traceback.
+
+Each family of commands is a private module of this package (``_data``, ``_train``,
+``_evaluate``, ``_predict``, ``_via``, ``_objects``) with ``add_commands(subparsers)``,
+registered from :data:`COMMAND_MODULES`: a new family is one module and one entry there.
+The modules import TensorFlow only when a command runs.
 """
 
 from __future__ import annotations
@@ -28,36 +31,31 @@ from collections.abc import Sequence
 
 from helpers.errors import CourseError, one_line
 
-#: Modules that add sub-commands: each has ``add_commands(subparsers)``.
 __all__ = [
     "COMMAND_MODULES",
     "build_parser",
     "main",
 ]
 
-COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via", "helpers.cli_objects")
-
-
-def _synth(args: argparse.Namespace) -> int:
-    from helpers import synthetic
-
-    written = synthetic.write_all(args.out, overwrite=args.overwrite)
-    print(f"Wrote {len(written)} files under {args.out}.")
-    return 0
+#: The modules that add sub-commands, in the order ``--help`` lists them; each has
+#: ``add_commands(subparsers)``.
+COMMAND_MODULES = (
+    "helpers.cli._data",
+    "helpers.cli._train",
+    "helpers.cli._evaluate",
+    "helpers.cli._predict",
+    "helpers.cli._via",
+    "helpers.cli._objects",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m helpers``, with every command of :data:`COMMAND_MODULES`."""
     parser = argparse.ArgumentParser(
         prog="python -m helpers",
         description="The U-Net course pipeline: data, VIA annotations, training, evaluation.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    synth = commands.add_parser("synth", help="regenerate the bundled datasets")
-    synth.add_argument("--out", default="data", help="folder to write mito/ and mri/ into")
-    synth.add_argument("--overwrite", action="store_true", help="replace existing files")
-    synth.set_defaults(run=_synth)
-
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -94,7 +92,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             "interrupted: finished files are kept; run the same command to go on.", file=sys.stderr
         )
         return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""The ``predict`` command of ``python -m helpers``.
+
+``predict --run DIR --input FILE_OR_DIR --out DIR``
+    A mask PNG per image (0/255 for one class, class indices otherwise), at the input's
+    own size, from the model of a run folder (:func:`helpers.runs.load_run`); each image
+    is first resized by the run's scale (``run.json``), so that objects have the size the
+    network learned. ``--model M`` instead of ``--run`` takes a model file (and the
+    ``run.json`` next to it, if any). ``--tile N`` predicts large images in overlapping
+    tiles.
+
+Exactly one of ``--run`` and ``--model``; bad paths and bad files stop it with a one-line
+message (exit status 2, see :mod:`helpers.cli`), before any mask is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from helpers.cli._model import add_model_arguments, check_model_choice, load_model_and_settings
+from helpers.errors import CommandError, FileExistsRefusedError
+
+__all__ = ["add_commands"]
+
+
+def _scale(args: argparse.Namespace, settings: dict) -> tuple[float, float]:
+    """Resize factors that give objects the size they had in training (see run.json)."""
+    if args.scale is not None:
+        return args.scale, args.scale
+    source, size = settings.get("source_size"), settings.get("size")
+    if not source or not size:
+        return 1.0, 1.0
+    return size / source[0], size / source[1]
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from helpers import io
+    from helpers.files import write_png
+    from helpers.inference import predict_proba, predict_tiled, to_mask
+
+    check_model_choice(args)
+    source = Path(args.input)
+    if source.is_dir():
+        inputs = io.list_images(source)
+        if not inputs:
+            raise CommandError(
+                f"No images ({', '.join(io.IMAGE_EXTENSIONS)}) in {source}: put them there or "
+                "pass another --input."
+            )
+    elif source.is_file():
+        inputs = [source]
+    else:
+        raise CommandError(
+            f"{source} is neither an image file nor a folder: check the --input path."
+        )
+    out = Path(args.out)
+    targets = [out / f"{path.stem}.png" for path in inputs]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not args.overwrite:
+        raise FileExistsRefusedError(
+            f"{len(existing)} mask(s) already in {out} (e.g. {existing[0]}); use --overwrite "
+            "or another --out."
+        )
+    for path in inputs:  # a damaged image stops the command before any mask is written
+        io.read_image(path)
+    model, settings, _ = load_model_and_settings(args)
+    channels = model.inputs[0].shape[-1]
+    from tqdm.auto import tqdm
+
+    for path, target in zip(tqdm(inputs, unit="image", desc="predicting"), targets, strict=True):
+        pixels = io.read_image(path, channels=channels)
+        height, width = pixels.shape[:2]
+        scale = _scale(args, settings)
+        size = (max(round(height * scale[0]), 1), max(round(width * scale[1]), 1))
+        image = io.prepare_image(pixels, size=size)
+        if args.tile:
+            probabilities = predict_tiled(model, image, tile=args.tile, overlap=args.tile // 2)
+        else:
+            probabilities = predict_proba(model, image)
+        if size != (height, width):
+            probabilities = io.resize_image(probabilities.astype(np.float32), (height, width))
+            if probabilities.ndim == 2:
+                probabilities = probabilities[..., None]
+        mask = to_mask(probabilities, threshold=args.threshold)[..., 0]
+        if probabilities.shape[-1] == 1:
+            mask = mask * np.uint8(255)
+        write_png(target, mask, overwrite=args.overwrite)
+    print(f"Wrote {len(targets)} mask(s) to {out}.")
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    """Add ``predict`` to ``python -m helpers``."""
+    predict = subparsers.add_parser("predict", help="mask PNGs for an image or a folder")
+    add_model_arguments(predict)
+    predict.add_argument("--input", required=True, help="an image file or a folder of images")
+    predict.add_argument("--out", required=True, help="folder for the mask PNGs")
+    predict.add_argument("--tile", type=int, help="predict in tiles of N pixels (overlap N/2)")
+    predict.add_argument(
+        "--scale",
+        type=float,
+        help="resize factor before predicting (default: the training's, from run.json)",
+    )
+    predict.add_argument("--threshold", type=float, default=0.5)
+    predict.add_argument("--overwrite", action="store_true")
+    predict.set_defaults(run=_predict)

@@ -1,0 +1,92 @@
+"""The ``train`` command of ``python -m helpers``.
+
+``train --images D --masks D --out DIR``
+    Pairs the files by stem, splits them (``DIR/split.json``: the stems of ``train``,
+    ``val`` and ``test``), streams them through :func:`helpers.datasets.from_files`
+    and trains the course's U-Net with :func:`helpers.runs.train_on_folder`
+    (``DIR/history.csv``, ``DIR/model.keras``; the same command again resumes an
+    interrupted run). ``DIR/run.json`` records the image size and channels, which
+    ``evaluate --run DIR`` and ``predict --run DIR`` read back, and the record of the
+    training (seconds, kept epoch, epochs run, stopped early).
+    ``--precision mixed|float32`` (default: mixed on a GPU with float16 units). With
+    ``$TF_CONFIG`` naming several workers, each worker runs the same command
+    (``MultiWorkerMirroredStrategy``: every worker trains on its share of each batch)
+    and only the chief writes ``DIR``, so one machine's workers may share it.
+
+Bad paths and bad files stop it with a one-line message (exit status 2, see
+:mod:`helpers.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_commands"]
+
+
+def _train(args: argparse.Namespace) -> int:
+    from helpers import distribute, runs
+
+    found = distribute.cluster()  # $TF_CONFIG: several workers train as one
+    if found is not None:
+        distribute.strategy()  # before any other TensorFlow op
+        role = "chief: writes --out" if found["chief"] else "reads --out, writes nothing"
+        print(
+            f"Cluster: {found['workers']} workers (MultiWorkerMirroredStrategy); this is "
+            f"{found['task']} ({role})."
+        )
+    runs.train_on_folder(
+        args.images,
+        args.masks,
+        args.out,
+        profile=args.profile,
+        size=args.size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        max_images=args.max_images,
+        num_classes=args.classes,
+        val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction,
+        early_stopping=args.early_stopping,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        precision=None if args.precision == "auto" else args.precision,
+    )
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    """Add ``train`` to ``python -m helpers``."""
+    train = subparsers.add_parser("train", help="train a U-Net on images and masks")
+    train.add_argument("--images", required=True, help="folder of images")
+    train.add_argument("--masks", required=True, help="folder of masks (same file stems)")
+    train.add_argument(
+        "--out", required=True, help="folder for model.keras, history.csv, split.json"
+    )
+    train.add_argument(
+        "--profile",
+        choices=("quick", "cpu", "full"),
+        help="run profile (default: $COURSE_PROFILE, else cpu/full by GPU)",
+    )
+    train.add_argument("--epochs", type=int, help="epochs (default: the profile's)")
+    train.add_argument(
+        "--size", type=int, help="image side in pixels, a multiple of 16 (default: the profile's)"
+    )
+    train.add_argument("--batch-size", type=int, help="images per step (default: the profile's)")
+    train.add_argument("--max-images", type=int, help="use at most this many pairs")
+    train.add_argument(
+        "--classes", type=int, default=1, help="1 (binary masks) or the number of classes"
+    )
+    train.add_argument("--val-fraction", type=float, default=0.15)
+    train.add_argument("--test-fraction", type=float, default=0.15)
+    train.add_argument("--early-stopping", type=int, help="stop after N epochs without improvement")
+    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--overwrite", action="store_true", help="start afresh in --out")
+    train.add_argument(
+        "--precision",
+        choices=("auto", "float32", "mixed"),
+        default="auto",
+        help="mixed: float16 compute (default auto: mixed on a GPU with float16 "
+        "units, else float32)",
+    )
+    train.set_defaults(run=_train)

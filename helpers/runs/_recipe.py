@@ -1,0 +1,254 @@
+"""The course's recipe on a folder of images and masks (``python -m helpers train``), and
+the pieces that fit it to a small set: smaller batches, an output that starts at the
+foreground's share."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import TrainingError
+from helpers.runs._folder import (
+    RUN_FILE,
+    SPLIT_FILE,
+    describe_data,
+    record_training,
+    write_settings,
+    write_split,
+)
+
+
+def _check_files(pairs, num_classes: int) -> None:
+    """Decode every image and mask once, so that a damaged file or a mask that is not
+    labels stops the run before anything is written (not in the middle of an epoch).
+
+    Raises
+    ------
+    DataError
+        Naming the file and saying what to do.
+    """
+    from helpers import datasets, io
+
+    for image, mask in pairs:
+        io.read_image(image)
+        datasets.check_mask_labels(io.read_mask(mask), num_classes, str(mask))
+
+
+def foreground_share(pairs, *, limit: int = 200) -> float:
+    """The share of foreground (non-zero) pixels in the masks of ``pairs``.
+
+    At most ``limit`` masks are read, spread evenly over the list (the share of a large
+    folder without reading all of it)."""
+    from helpers import io
+
+    pairs = list(pairs)
+    if not pairs:
+        return 0.0
+    step = max(1, -(-len(pairs) // limit))
+    counts = [
+        (int(np.count_nonzero(mask)), mask.size)
+        for mask in (io.read_mask(m) for _, m in pairs[::step])
+    ]
+    return sum(c for c, _ in counts) / max(sum(n for _, n in counts), 1)
+
+
+#: Weight updates an epoch should make at least (see :func:`small_set_batch`).
+MIN_UPDATES_PER_EPOCH = 7
+
+
+def small_set_batch(train_images: int, batch_size: int) -> int:
+    """The profile's ``batch_size``, made smaller for a small training set so that an epoch
+    makes at least :data:`MIN_UPDATES_PER_EPOCH` weight updates (never below 2).
+
+    A profile's epochs are counted for a few dozen training images or more: with 28
+    images in batches of 8 (``data/mri``), 25 epochs are 100 updates, too few to draw
+    the lesions' edges (``cpu`` profile, with :func:`set_output_prior`: lesion IoU 0.78,
+    precision 0.78; batches of 4, same images per epoch, so about the same time: 0.89 and
+    0.92, lesion-free image empty)."""
+    return int(min(batch_size, max(2, train_images // MIN_UPDATES_PER_EPOCH)))
+
+
+def set_output_prior(model, share: float):
+    """Start a one-class model's sigmoid at the foreground share: its bias = logit(share).
+
+    A freshly built U-Net outputs about 0.5 everywhere. With lesions of 1 % of the pixels,
+    Adam (steps of about the learning rate per weight) needs hundreds of steps only to
+    bring the background down, and a short run stops with a background near 0.2 and a
+    rim around each object above 0.5: masks drawn too wide (``data/mri``, ``cpu`` profile:
+    recall 1.0, precision 0.63-0.67, lesion IoU the same; with the prior 0.86 IoU,
+    precision 0.89, recall 0.97). Starting at the prior (RetinaNet's trick) removes that
+    phase. Returns the model; a model with several classes, or without a layer
+    ``probabilities``, is returned unchanged."""
+    try:
+        layer = model.get_layer("probabilities")
+    except ValueError:
+        return model
+    if layer.bias is None or layer.bias.shape[-1] != 1:
+        return model
+    share = float(np.clip(share, 1e-4, 1 - 1e-4))
+    layer.bias.assign(np.full(layer.bias.shape, np.log(share / (1 - share)), dtype="float32"))
+    return model
+
+
+def train_on_folder(
+    image_dir: str | os.PathLike,
+    mask_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    profile=None,
+    size: int | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    max_images: int | None = None,
+    num_classes: int = 1,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    early_stopping: int | None = None,
+    seed: int = 42,
+    overwrite: bool = False,
+    verbose: bool = True,
+    precision: str | None = None,
+) -> pd.DataFrame:
+    """The course's whole recipe on a folder of images and masks: split, stream, train.
+
+    Pairs the files by stem (:func:`helpers.io.pair_images_and_masks`), splits the stems
+    into train/val/test with ``seed``, streams the training images with augmentation,
+    and trains the default U-Net with :func:`helpers.training.train`, its output started
+    at the foreground's share (:func:`set_output_prior`). ``python -m helpers train`` and
+    chapter 11 call this (chapter 7's recipe, without these small-set measures, is
+    :func:`chapter7_model`'s).
+
+    Writes into ``out_dir``: ``split.json`` (the stems of ``train``, ``val`` and
+    ``test``), ``run.json`` (size, channels, classes, the source image size, the
+    settings; after training, the record of :func:`record_training`), and what
+    :func:`helpers.training.train` writes. The same call again resumes.
+
+    Parameters
+    ----------
+    profile : helpers.config.Profile or str, optional
+        Default size, epochs, batch size, image limit and U-Net width (default: the
+        current profile, :func:`helpers.config.get_profile`).
+    size, epochs, batch_size, max_images : int, optional
+        Override the profile's values. ``size`` must be a multiple of 16. Without
+        ``batch_size``, a small training set gets smaller batches than the profile's
+        (:func:`small_set_batch`).
+    num_classes : int
+        1 for binary masks, else the number of classes (0 is background).
+    precision : {None, "float32", "mixed"}
+        As for :func:`helpers.training.train` (``--precision`` on the command line).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The history, one row per epoch.
+
+    Raises
+    ------
+    ConfigError
+        An unknown profile name (in ``profile`` or ``$COURSE_PROFILE``).
+    DataError
+        A missing or empty folder, an image or mask without its partner, a damaged file,
+        or a mask that is not labels: before anything is written.
+    FileExistsRefusedError
+        ``out_dir`` holds a run with other data or settings and ``overwrite`` is false.
+    TrainingError
+        A size the U-Net cannot halve, fewer than 3 pairs, or a resume state that does
+        not fit.
+    """
+    from helpers import config, datasets, distribute, io, splits, training
+    from helpers.unet import DEFAULTS, build_unet, required_multiple
+
+    if profile is None or isinstance(profile, str):
+        profile = config.get_profile(profile)
+    size = size or profile.image_size
+    multiple = required_multiple(DEFAULTS["depth"])
+    if size % multiple:
+        raise TrainingError(
+            f"Image size {size} is not a multiple of {multiple} (the U-Net halves it "
+            f"{DEFAULTS['depth']} times): use e.g. {max(multiple, size // multiple * multiple)}."
+        )
+    epochs = epochs or profile.epochs
+    out_dir = Path(out_dir)
+    pairs = io.pair_images_and_masks(image_dir, mask_dir)
+    limit = max_images if max_images is not None else profile.max_images
+    pairs = pairs[:limit]
+    channels = io.infer_channels(pairs)
+    split = splits.split_stems(
+        [image.stem for image, _ in pairs],
+        seed=seed,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+    )
+    if not split["val"]:
+        raise TrainingError(
+            f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test)."
+        )
+    batch_size = batch_size or small_set_batch(len(split["train"]), profile.batch_size)
+    data = describe_data(image_dir, mask_dir, pairs, size=size, num_classes=num_classes)
+    share = (
+        foreground_share(splits.select_pairs(pairs, split["train"])) if num_classes == 1 else None
+    )
+    run = {key: data[key] for key in ("size", "channels", "num_classes", "source_size", "scale")}
+    run |= {
+        "foreground_share": None if share is None else round(share, 6),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "base_filters": profile.base_filters,
+        "seed": seed,
+        "profile": profile.name,
+        "images": data["images"],
+        "masks": data["masks"],
+    }
+    _check_files(pairs, num_classes)  # before anything is written
+    chief = distribute.is_chief()  # in a cluster, only the chief writes out_dir
+    if chief:
+        if overwrite:
+            for name in (SPLIT_FILE, RUN_FILE):
+                (out_dir / name).unlink(missing_ok=True)
+        write_split(out_dir, split, overwrite=overwrite)
+        write_settings(out_dir, run, overwrite=overwrite)
+
+    def batches(part: str, *, augment: bool):
+        return datasets.from_files(
+            splits.select_pairs(pairs, split[part]),
+            size=size,
+            batch_size=batch_size,
+            channels=channels,
+            augment=augment,
+            shuffle=augment,
+            seed=seed,
+            num_classes=num_classes,
+            verbose=verbose and augment and chief,
+        )
+
+    config.set_seed(seed)
+    if verbose:
+        print(
+            f"Training on {len(split['train'])} images, validating on {len(split['val'])} "
+            f"({size} px, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
+            "images kept aside."
+        )
+
+    def build():
+        model = build_unet(
+            (None, None, channels), num_classes=num_classes, base_filters=profile.base_filters
+        )
+        return model if share is None else set_output_prior(model, share)
+
+    history = training.train(
+        build,
+        batches("train", augment=True),
+        batches("val", augment=False),
+        epochs=epochs,
+        out_dir=out_dir,
+        early_stopping=early_stopping,
+        overwrite=overwrite,
+        verbose=verbose,
+        precision=precision,
+    )
+    if chief:
+        record_training(out_dir)
+    return history
