@@ -1,16 +1,26 @@
 """helpers: the plumbing behind the U-Net image segmentation course.
 
-Each module does one thing: ``config`` (profiles, paths, seeds), ``env`` (versions,
-devices, distribution strategy), ``errors`` (the one family of input errors), ``files``
-(safe, atomic writing), ``conventions`` (what a mask or an image array means),
-``synthetic`` (the bundled datasets), ``io`` (image/mask pairs, reading, resizing),
-``splits`` (train/validation/test sets by file stem), ``datasets`` (tf.data pipelines
-with augmentation), ``via`` (a subpackage: VIA annotations, JSON or CSV, to masks and
-back), ``classical`` (thresholds, edges, watershed), ``metrics``, ``objects`` (counting,
-measuring and matching objects), ``unet``, ``losses``, ``training``, ``inference``,
-``evaluation``, ``plots``, ``widgets``,
-``colab`` (your own data on Colab) and ``exercises`` (checked exercises per chapter);
-``cli`` runs the pipeline as ``python -m helpers``.
+Each module does one thing, from the bottom layer up (``tests/test_layout.py`` keeps the
+order: a module imports only its own layer or the layers below):
+
+1. ``errors`` (the one family of input errors);
+2. ``config`` (profiles, paths, seeds), ``files`` (safe, atomic writing),
+   ``conventions`` (what a mask or an image array means: the threshold, the empty-mask
+   rule), ``colab`` (your own data on Colab);
+3. ``env`` (versions, devices), ``io`` (image/mask pairs, reading, resizing), ``splits``
+   (train/validation/test sets by file stem), ``metrics``, ``objects`` (labelling,
+   measuring and matching objects), ``classical`` (thresholds, edges, watershed), ``unet``,
+   ``synthetic`` (the bundled datasets), ``expected`` (the results each profile should give);
+4. ``via`` (VIA annotations, JSON or CSV, to masks and back), ``losses``, ``plots``,
+   ``datasets`` (tf.data pipelines with augmentation), ``distribute`` (the distribution
+   strategy and mixed precision), ``measurements`` (objects measured over a folder);
+5. ``widgets``, ``inference``, ``training`` (the training loop that survives interruption);
+6. ``evaluation``, ``runs`` (the run folder: writing, reading, the course's recipes);
+7. ``cli`` (``python -m helpers``) and ``exercises`` (checked exercises per chapter).
+
+``io``, ``datasets``, ``plots``, ``metrics``, ``objects``, ``via``, ``training``, ``runs``,
+``synthetic``, ``cli`` and ``exercises`` are packages in the manner of scikit-image: the
+implementation in private modules, the public names in the package.
 
 Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
 and TensorFlow loads only where a module needs it.

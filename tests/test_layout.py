@@ -35,7 +35,7 @@ LAYERS = (
     ("errors",),
     ("config", "files", "conventions", "colab"),
     ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
-    ("via", "losses", "plots", "datasets", "distribute"),
+    ("via", "losses", "plots", "datasets", "distribute", "measurements"),
     ("widgets", "inference", "training"),
     ("evaluation", "runs"),
     ("cli", "exercises", "__main__"),
