@@ -146,7 +146,7 @@ def evaluate(
     return table
 
 
-def add_object_columns(table, model, dataset, *, threshold: float = 0.5):
+def add_object_columns(table, model, dataset, *, threshold: float = THRESHOLD):
     """``table`` (one row per image, in the dataset's order) with object-level columns.
 
     Predicts the dataset again, labels the true and predicted masks

@@ -250,6 +250,17 @@ def _threshold_defaults(path):
                 and isinstance(default, ast.Constant)
                 and isinstance(default.value, int | float)
             ]
+        elif (  # a command's option: add_argument("--threshold", default=0.5)
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == "--threshold"
+        ):
+            found += [
+                ("--threshold", ast.unparse(k.value))
+                for k in node.keywords
+                if k.arg == "default" and isinstance(k.value, ast.Constant)
+            ]
     return found
 
 
@@ -264,6 +275,10 @@ _THRESHOLD_MODULES = (
     "via",
     "plots",
     "widgets",
+    "cli",
+    "runs",
+    "training",
+    "datasets",
 )
 
 

@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from helpers.cli._model import add_model_arguments, check_model_choice, load_model_and_settings
+from helpers.conventions import THRESHOLD
 from helpers.errors import CommandError, FileExistsRefusedError
 
 __all__ = ["add_commands"]
@@ -103,6 +104,6 @@ def add_commands(subparsers) -> None:
         type=float,
         help="resize factor before predicting (default: the training's, from run.json)",
     )
-    predict.add_argument("--threshold", type=float, default=0.5)
+    predict.add_argument("--threshold", type=float, default=THRESHOLD)
     predict.add_argument("--overwrite", action="store_true")
     predict.set_defaults(run=_predict)
