@@ -19,7 +19,7 @@ results. A learner's run never stops for it.
 
 Example
 -------
->>> line = report("example.score", 0.5, profile="cpu", check=False)
+>>> report("example.score", 0.5, profile="cpu", check=False)
 score 0.500 (expected for the 'cpu' profile: 0.40 to 0.60)
 """
 
@@ -88,8 +88,11 @@ def _checking(check: bool | None) -> bool:
     return os.environ.get(CHECK_ENV, "").strip() not in ("", "0")
 
 
-def report(key: str, value: float, *, profile: str | None = None, check: bool | None = None) -> str:
-    """Print ``value`` with the range expected for this profile; return the line.
+def report(
+    key: str, value: float, *, profile: str | None = None, check: bool | None = None
+) -> None:
+    """Print ``value`` with the range expected for this profile, in one line (nothing is
+    returned, so that a notebook cell that ends with it shows the line once).
 
     Parameters
     ----------
@@ -117,9 +120,8 @@ def report(key: str, value: float, *, profile: str | None = None, check: bool | 
     entry = EXPECTED[key]
     shown = f"{entry.label} {value:.{entry.digits}f}"
     if found is None:
-        line = f"{shown} (no range recorded for the {name!r} profile)"
-        print(line)
-        return line
+        print(f"{shown} (no range recorded for the {name!r} profile)")
+        return
     low, high = found
     line = (
         f"{shown} (expected for the {name!r} profile: "
@@ -141,4 +143,3 @@ def report(key: str, value: float, *, profile: str | None = None, check: bool | 
             f"  Note: {why}. A different library version or a GPU can move results a little; "
             "far outside, check that the earlier cells ran in order in this profile."
         )
-    return line
