@@ -247,10 +247,12 @@ show_via_step(7)
 # bright, irregular lesions, and writes each lesion's outline as the polygon VIA would
 # store. Synthetic data keeps the course offline (nothing to download), free to share
 # (no patient data, public domain), and with a known truth: the outline *is* the
-# lesion's edge, because the image was painted from it. The module's chapter 11 works on
-# real brain MRI slices and their VIA export (`Brain_Segmentation_Workshop_json_Fix.json`),
-# read from the workshop's Google Drive folder (`.../4_Image_Segmentation/Dataset_Custom/`);
-# for your own project, your images and your export take their place.
+# lesion's edge, because the image was painted from it. The module's chapter 11 reads its
+# own images and VIA export from the workshop's Google Drive folder
+# (`.../4_Image_Segmentation/Dataset_Custom/`, the export named
+# `Brain_Segmentation_Workshop_json_Fix.json`). The module says nothing more about those
+# images (its chapter 9 shows results on what it calls MRI scans), and they are not part
+# of this course. For your own project, your images and your export take their place.
 #
 # Let us open the file as plain JSON first, to see what VIA's format holds for one image:
 
@@ -284,6 +286,13 @@ for count in sorted(per_image):
     print(f"{count} region(s): {per_image[count]:>2} images  " + "#" * per_image[count])
 
 # %% [markdown]
+# What to notice: the counts add up, 28 × 1 + 9 × 2 = 46 regions on 40 images, so "how
+# many regions" and "how many images" are different questions. Three images have no
+# region at all (`mri_005`, `mri_018` and `mri_031`): they are images with no lesion, not
+# a labelling slip, and each still needs a mask, all background (section 6 shows what
+# goes wrong when they get none). These counts come from the data alone, so every
+# profile prints the same.
+#
 # The project file (step 7) keeps the same records under `_via_img_metadata`, next to
 # VIA's settings and attribute definitions. `load_via` reads it just as well; we wrap
 # the export in a minimal project to show it:
@@ -353,6 +362,14 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# What to notice: each yellow outline hugs the edge of a bright lesion, and the red mask
+# below it fills exactly what the outline encloses, no more (684 pixels for the one
+# region of `mri_000`, 1,124 for the two of `mri_001`, at the image's 256 x 256). The
+# lesion of `mri_000` has two lobes but one outline, so it is one region and one object.
+# The image without a region still gets a mask: 0 pixels, all background. Note too what
+# the outlines leave out: the skull ring is as bright as a lesion (chapter 2's MRI-like
+# slice), and only the outline says which bright pixels are lesion.
+#
 # ## 4 · The quality report
 #
 # A VIA file can be wrong in ways that are hard to see: an image that is not in the
@@ -526,6 +543,15 @@ print(
     f"clipped at the edge {clipped[:, -1].sum()}"
 )
 print(f"object pixels in all:      clamped {clamped.sum()}, clipped at the edge {clipped.sum()}")
+
+# %% [markdown]
+# What to notice: both masks agree inside the image, and all the difference is in the
+# last column, 34 pixels there when clamped against 15 when clipped. The 19 extra pixels
+# (89 against 70 in all, more than a quarter added) come from rows where the outline
+# lies wholly beyond the edge: clamping still puts one pixel of each such row on the
+# border. In the figure below they are the one-pixel stripe down the border of the
+# middle panel, rows 119 to 136, where the course's mask (right) has already ended: a
+# lesion edge that the image never showed.
 
 # %%
 picture = io.read_image(images_dir / "mri_002.png")
