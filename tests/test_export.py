@@ -88,15 +88,14 @@ def exported(sources, tmp_path_factory) -> dict:
     """``exported[kind, format]``: the ExportReport, made once."""
     out = tmp_path_factory.mktemp("exports")
     suffix = {"bioimageio": ".zip", "savedmodel": "", "tflite": ".tflite", "onnx": ".onnx"}
-    cache = {}
 
     class Exports(dict):
         def __missing__(self, key):
             kind, format = key
-            cache[key] = export.export_run(
+            self[key] = export.export_run(
                 sources[kind], out / f"{kind}-{format}{suffix[format]}", format=format
             )
-            return cache[key]
+            return self[key]
 
     return Exports()
 
@@ -112,7 +111,8 @@ def _run_with_own_runtime(format: str, path: Path, images: np.ndarray) -> np.nda
     if format == "savedmodel":
         import tensorflow as tf
 
-        return tf.saved_model.load(str(path)).serve(tf.constant(images))["probabilities"].numpy()
+        loaded = tf.saved_model.load(str(path))  # kept: its variables live as long as it does
+        return loaded.serve(tf.constant(images))["probabilities"].numpy()
     if format == "tflite":
         from ai_edge_litert.interpreter import Interpreter
 

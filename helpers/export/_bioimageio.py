@@ -337,8 +337,8 @@ def _write_and_test(source, spec, work, files, *, names, package) -> dict:
     from helpers.export._formats import failed
 
     try:
-        description = describe(source, spec, work, files, names=names)
-        with _quiet_bioimageio(work):
+        with _quiet_bioimageio(work):  # the description warns about optional fields
+            description = describe(source, spec, work, files, names=names)
             save_bioimageio_package(description, output_path=package)
     except Exception as error:  # e.g. bioimageio.spec with a pydantic it does not support
         raise failed("bioimageio", error) from error
