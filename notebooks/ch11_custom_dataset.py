@@ -949,7 +949,8 @@ probabilities_of = tf.function(
 tf2onnx.convert.from_function(
     probabilities_of, input_signature=spec, opset=17, output_path=str(export_dir / "by_hand.onnx")
 )
-session = onnxruntime.InferenceSession(str(export_dir / "by_hand.onnx"))
+cpu = ["CPUExecutionProvider"]  # explicit, as a GPU build of onnxruntime requires
+session = onnxruntime.InferenceSession(str(export_dir / "by_hand.onnx"), providers=cpu)
 by_hand = session.run(None, {"image": x_test})[0]
 print(
     "ONNX", by_hand.shape, "| largest difference from Keras:", np.abs(by_hand - probabilities).max()
@@ -999,7 +1000,7 @@ import yaml
 with zipfile.ZipFile(package.path) as zipped:
     print(sorted(zipped.namelist()))
     rdf = yaml.safe_load(zipped.read("rdf.yaml"))
-    packaged = onnxruntime.InferenceSession(zipped.read("model.onnx"))
+    packaged = onnxruntime.InferenceSession(zipped.read("model.onnx"), providers=cpu)
 assert np.allclose(packaged.run(None, {"image": x_test})[0], by_hand, atol=1e-6)
 print("weights:", list(rdf["weights"]), "| preprocessing:", rdf["inputs"][0]["preprocessing"][0])
 
