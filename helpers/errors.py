@@ -31,6 +31,7 @@ programmer would expect (``ValueError`` for a value that cannot be used,
 :class:`TrainingError`         a run that cannot start or go on
 :class:`RunFolderError`        a run folder that is missing, incomplete or unreadable
 :class:`CommandError`          a command line that cannot run as given
+:class:`ExportError`           a format the model cannot be exported to, or gives other answers in
 :class:`ExpectationError`      a course run whose result is outside its expected range
 =============================  ==========================================================
 
@@ -53,6 +54,7 @@ __all__ = [
     "ClassicalInputError",
     "CommandError",
     "ExpectationError",
+    "ExportError",
     "ConfigError",
     "CourseError",
     "DataError",
@@ -177,6 +179,12 @@ class RunFolderError(CourseError):
 
 class CommandError(CourseError):
     """A command line that cannot run as given (``python -m helpers ...``)."""
+
+
+class ExportError(CourseError):
+    """A model that cannot be exported in the format asked (a library missing or too old for
+    it, metadata that the format's specification refuses), or whose exported copy, run, does
+    not give the model's probabilities; the message names the format or the field."""
 
 
 class ExpectationError(CourseError, ValueError):

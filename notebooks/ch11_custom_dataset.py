@@ -918,6 +918,149 @@ if colab.in_colab() and not DRIVE_FOLDER:
 print(out.name, "holds:", sorted(p.name for p in out.iterdir()))
 
 # %% [markdown]
+# ## 14 · Your model in Fiji, QuPath, ilastik and napari: export, checked by running it
+#
+# `model.keras` is read by Keras, in Python. The programs biologists segment their images
+# in read other formats: Fiji (with deepImageJ), QuPath, ilastik and napari all read a
+# **BioImage Model Zoo** package (bioimage.io): a zip with a description (`rdf.yaml`), the
+# weights in one or more formats, a test image with the answer the model must give, a
+# cover picture and a documentation page. Phones and other languages read TFLite and
+# ONNX. An export can go wrong silently (another pixel scale, a channel order, an
+# operation converted differently), so each one is checked by *running* it and comparing
+# with Keras.
+#
+# First by hand, for ONNX: a network with one input and one output (the loaded model also
+# carries its loss and optimizer, which no other program needs), converted with `tf2onnx`,
+# then run by `onnxruntime`, which knows nothing of TensorFlow, on the test images of
+# section 9:
+
+# %%
+import onnxruntime
+import tensorflow as tf
+import tf2onnx
+
+export_dir = out / "export"
+export_dir.mkdir(exist_ok=True)
+network = keras.Model(model.inputs[0], model.outputs[0])  # one input, one output, no loss
+spec = (tf.TensorSpec((None, None, None, channels), tf.float32, name="image"),)
+probabilities_of = tf.function(
+    lambda image: {"probabilities": network(image)}, input_signature=spec
+)
+tf2onnx.convert.from_function(
+    probabilities_of, input_signature=spec, opset=17, output_path=str(export_dir / "by_hand.onnx")
+)
+cpu = ["CPUExecutionProvider"]  # explicit, as a GPU build of onnxruntime requires
+session = onnxruntime.InferenceSession(str(export_dir / "by_hand.onnx"), providers=cpu)
+by_hand = session.run(None, {"image": x_test})[0]
+print(
+    "ONNX", by_hand.shape, "| largest difference from Keras:", np.abs(by_hand - probabilities).max()
+)
+
+# %% [markdown]
+# The same shape as Keras's probabilities, and a largest difference of the order of
+# 1e-7 in any profile (the course's tests measure 1.5e-7 to 5.4e-7 for ONNX and TFLite on
+# `quick`-profile models): the last digits of float32 arithmetic done in another order,
+# far below anything a threshold of 0.5 could notice.
+#
+# `export.export_run` (and `python -m helpers export`) does this for four formats:
+# `bioimageio`, `savedmodel`, `tflite` and `onnx`. It reads the run folder, exports, runs
+# the export with the format's own runtime on the run's test images, and writes the file
+# only if the export gives Keras's probabilities within 1e-4 (for a bioimage.io package:
+# only if `bioimageio.core.test_model`, the Model Zoo's own check, passes for each set of
+# weights). The package holds three sets of weights: `keras_v3` (this model), a TensorFlow
+# SavedModel (what deepImageJ and QuPath run) and ONNX (what ilastik runs). Metadata the
+# Model Zoo's specification refuses (a licence that is no SPDX id, an author's e-mail that
+# is not one) stops it with one line that names the field, before anything is written.
+
+# %%
+from helpers import export
+
+source = export.load_source(run_dir)  # the run's model and its test images, read once
+package = export.export_run(
+    source,
+    export_dir / "mri_lesions.bioimageio.zip",
+    format="bioimageio",
+    overwrite=True,  # this notebook's own file, remade on every run
+    metadata=export.Metadata(name="U-Net MRI lesions (course chapter 11)"),
+)
+print(package.summary())
+
+# %% [markdown]
+# The model test loaded the zip as Fiji or napari would, ran its test image through the
+# package's own preprocessing (divide by 255, as in training) and each set of weights,
+# compared with the stored answer, and ran images of other sizes and batch sizes. The
+# ONNX weights in the package are the conversion we did by hand above: they give the same
+# probabilities.
+
+# %%
+import zipfile
+
+import yaml
+
+with zipfile.ZipFile(package.path) as zipped:
+    print(sorted(zipped.namelist()))
+    rdf = yaml.safe_load(zipped.read("rdf.yaml"))
+    packaged = onnxruntime.InferenceSession(zipped.read("model.onnx"), providers=cpu)
+assert np.allclose(packaged.run(None, {"image": x_test})[0], by_hand, atol=1e-6)
+print("weights:", list(rdf["weights"]), "| preprocessing:", rdf["inputs"][0]["preprocessing"][0])
+
+# %% [markdown]
+# The files: the description `rdf.yaml`, the three weight files (the SavedModel zipped),
+# `test_input.npy` and `test_output.npy` (one test image, as stored: 0-255, and the
+# model's answer), `README.md` (what it segments, the data, the test scores, the
+# threshold, the limits) and `cover.png`, the picture the Model Zoo shows:
+
+# %%
+with zipfile.ZipFile(package.path) as zipped:
+    cover = plt.imread(zipped.open("cover.png"))
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.imshow(cover)
+ax.set_axis_off()
+ax.set_title("cover.png of the package: a test image, its mask, the model's prediction")
+plt.show()
+
+# %% [markdown]
+# Left a test slice, middle its true mask, right the model's mask at 0.5. In the `quick`
+# profile the model has trained for seconds and its mask may be empty or blotchy; in the
+# `cpu` profile the two masks are alike.
+#
+# **What to do next.** Which format each program reads, and the steps (the same list is in
+# the package's `README.md`):
+#
+# - **Fiji with deepImageJ 3** reads the zip (it runs the SavedModel or the ONNX weights):
+#   *Plugins > DeepImageJ > Install model manually*, choose the zip; then *Plugins >
+#   DeepImageJ > DeepImageJ Run*, pick the model and *Run* it on an open image.
+# - **QuPath 0.5 or later**, with the Deep Java Library and BioImage Model Zoo extensions,
+#   reads the unzipped package (the SavedModel weights): *Extensions > BioImage Model Zoo >
+#   Create pixel classifier (Bioimage Model Zoo)*, choose its `rdf.yaml`, and set
+#   *Downsample* to 1 / the `scale` of `run.json`.
+# - **ilastik 1.4 or later** reads the zip (the ONNX weights): the *Neural Network
+#   Classification (Local)* workflow, add the image, load the zip under *NN Prediction*.
+# - **napari**, or any Python, reads the zip (any weights) with `bioimageio.core`:
+#   `bioimageio.core.predict(model=zip_path, inputs=image)`, then `viewer.add_image` of
+#   the probabilities.
+# - **TensorFlow** (Python, Java, C++, TF Serving) reads `--format savedmodel`, a folder:
+#   `tf.saved_model.load(folder).serve(images)["probabilities"]`.
+# - **Phones and microcontrollers** read `--format tflite` (the LiteRT interpreter);
+#   **ONNX Runtime** and OpenCV's DNN module read `--format onnx`.
+#
+# In every program, feed images at the training scale: `run.json`'s `scale` (here the
+# images were shrunk from 256 to `image_size` pixels), or the objects will not have the
+# size the network learned. From a terminal, with your name on the package:
+#
+# `python -m helpers export --run outputs/ch11/<profile>/run --format bioimageio --out
+# mri.zip --author "Your Name <you@example.org>" --license CC-BY-4.0`
+#
+# and `--format savedmodel --out mri_savedmodel`, `--format tflite --out mri.tflite` or
+# `--format onnx --out mri.onnx` for the others, each checked the same way. On Colab
+# without a Drive folder, the next cell sends the exports to your computer.
+
+# %%
+if colab.in_colab() and not DRIVE_FOLDER:
+    colab.download_folder(export_dir)  # export.zip, with the package inside
+print(export_dir.name, "holds:", sorted(p.name for p in export_dir.iterdir()))
+
+# %% [markdown]
 # ## Summary
 #
 # - The VIA loop is short: for every record an empty mask of the image's size, every
@@ -937,6 +1080,9 @@ print(out.name, "holds:", sorted(p.name for p in out.iterdir()))
 # - Report the lesion IoU per image, and precision and recall together: recall 1.0 with
 #   a lower precision is a prediction drawn too wide, not a perfect one.
 # - Send the predictions back to VIA and correct them, rather than drawing from nothing.
+# - Export the model for Fiji, QuPath, ilastik and napari (a bioimage.io zip), or as
+#   SavedModel, TFLite or ONNX, with `export.export_run` (`python -m helpers export`); each
+#   export is checked by running it, and written only if it gives Keras's answers.
 #
 # For your own data, change `images_dir` and `via_path` in section 1 and run again.
 #

@@ -37,7 +37,7 @@ LAYERS = (
     ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
     ("via", "losses", "plots", "datasets", "distribute", "measurements"),
     ("widgets", "inference", "training"),
-    ("evaluation", "runs"),
+    ("evaluation", "runs", "export"),
     ("cli", "exercises", "__main__"),
 )
 
@@ -50,6 +50,7 @@ PACKAGES = {
     "metrics": (),
     "objects": (),
     "cli": (),
+    "export": (),
 }
 
 MAX_LINES, EXPLAIN_OVER = 650, 500

@@ -10,6 +10,8 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
 ``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
 ``objects``     one row per object of each mask (count, size, shape), as CSV
+``export``      a run's model for Fiji, QuPath, ilastik, napari (bioimage.io), or as
+                SavedModel, TFLite, ONNX; each checked by running it
 ==============  ==================================================================
 
 Exit status: 0 on success, 2 on bad input (any :class:`helpers.errors.CourseError`, or a
@@ -17,8 +19,9 @@ path the file system refuses), with a one-line reason on standard error (what, w
 what to do) and no traceback.
 
 Each family of commands is a private module of this package (``_data``, ``_train``,
-``_evaluate``, ``_predict``, ``_via``, ``_objects``) with ``add_commands(subparsers)``,
-registered from :data:`COMMAND_MODULES`: a new family is one module and one entry there.
+``_evaluate``, ``_predict``, ``_via``, ``_objects``, ``_export``) with
+``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is one
+module and one entry there.
 The modules import TensorFlow only when a command runs.
 """
 
@@ -46,6 +49,7 @@ COMMAND_MODULES = (
     "helpers.cli._predict",
     "helpers.cli._via",
     "helpers.cli._objects",
+    "helpers.cli._export",
 )
 
 
