@@ -929,10 +929,20 @@ print(out.name, "holds:", sorted(p.name for p in out.iterdir()))
 # operation converted differently), so each one is checked by *running* it and comparing
 # with Keras.
 #
+# On Colab, the next cell first installs the export's own packages (`pip install -e
+# ".[export]"`, a minute; on your computer `make course` has installed them).
+#
 # First by hand, for ONNX: a network with one input and one output (the loaded model also
 # carries its loss and optimizer, which no other program needs), converted with `tf2onnx`,
 # then run by `onnxruntime`, which knows nothing of TensorFlow, on the test images of
 # section 9:
+
+# %%
+if "google.colab" in sys.modules:  # the export's own packages; the other chapters need none
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR + "[export]"],
+        check=True,
+    )
 
 # %%
 import onnxruntime

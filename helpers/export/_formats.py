@@ -72,7 +72,7 @@ def require(format: str) -> None:
         except ImportError as error:
             raise ExportError(
                 f"--format {format} needs {package}, which does not import here ({error}): "
-                f"pip install -r requirements.txt (or pip install {package}); the other "
+                f"pip install -r requirements-export.txt (or pip install {package}); the other "
                 "formats work without it."
             ) from error
 
@@ -86,7 +86,7 @@ def failed(format: str, error: BaseException) -> ExportError:
     return ExportError(
         f"--format {format} failed with the libraries installed here ({_versions()}): "
         f"{type(error).__name__}: {reason}. The other formats still work; pip install -r "
-        "requirements.txt gives versions that convert it."
+        "requirements-export.txt gives versions that convert it."
     )
 
 
