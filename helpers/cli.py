@@ -35,7 +35,12 @@ __all__ = [
     "main",
 ]
 
-COMMAND_MODULES = ("helpers.cli_model", "helpers.cli_via", "helpers.cli_objects")
+COMMAND_MODULES = (
+    "helpers.cli_model",
+    "helpers.cli_via",
+    "helpers.cli_objects",
+    "helpers.cli_importers",
+)
 
 
 def _synth(args: argparse.Namespace) -> int:

@@ -58,6 +58,11 @@ def load_coco(path: str | os.PathLike) -> dict:
     except UnicodeDecodeError:
         raise AnnotationError(f"{path} is not a text file: pass the COCO .json file.") from None
     except json.JSONDecodeError as error:
+        if path.read_bytes().lstrip().startswith(b"<"):
+            raise AnnotationError(
+                f"{path} is XML, not a COCO JSON file: for a 'CVAT for images 1.1' export use "
+                "cvat2masks; otherwise export the annotations as COCO."
+            ) from None
         raise AnnotationError(
             f"{path} is not valid JSON ({error.msg} at line {error.lineno}, column "
             f"{error.colno}). Export the annotations from the tool again (COCO format)."

@@ -56,6 +56,11 @@ def _load(path: Path) -> ElementTree.Element:
     try:
         root = ElementTree.parse(path).getroot()  # expat refuses entity expansion bombs
     except ElementTree.ParseError as error:
+        if path.read_bytes().lstrip()[:1] in (b"{", b"["):
+            raise AnnotationError(
+                f"{path} is JSON, not CVAT's XML: for a COCO file use coco2masks, for Labelme "
+                "files labelme2masks; otherwise export the task as 'CVAT for images 1.1'."
+            ) from None
         raise AnnotationError(
             f"{path} is not valid XML ({error}). Export the task from CVAT again as "
             "'CVAT for images 1.1'."
