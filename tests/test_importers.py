@@ -469,6 +469,7 @@ def test_coco_annotations_that_cannot_be_drawn_are_report_rows(tmp_path, pycocot
             {"id": 2, "file_name": "missing.png", "height": 10, "width": 10},
             {"id": 3, "file_name": "../secret.png", "height": SIZE[0], "width": SIZE[1]},
             {"id": 4, "file_name": "A.png", "height": 99, "width": 99},
+            {"id": 5, "file_name": "images\\..\\..\\secret.png", "height": 9, "width": 9},
         ],
         "categories": [{"id": 1, "name": "cell"}],
         "annotations": [
@@ -489,7 +490,9 @@ def test_coco_annotations_that_cannot_be_drawn_are_report_rows(tmp_path, pycocot
     path = tmp_path / "coco.json"
     path.write_text(json.dumps(document))
     report = importers.masks_from_coco(path, tmp_path / "images", tmp_path / "masks")
-    assert report["status"].tolist() == ["ok", "missing image", "unsafe filename", "missing image"]
+    assert report["status"].tolist() == [
+        "ok", "missing image", "unsafe filename", "missing image", "unsafe filename"
+    ]  # fmt: skip
     first = report.iloc[0]
     assert (first["degenerate"], first["unlabelled"], first["invalid"]) == (1, 1, 3)
     assert (first["partly_outside"], first["drawn"]) == (1, 2)
@@ -542,6 +545,47 @@ def test_an_existing_output_is_never_replaced_without_overwrite(coco_case, tmp_p
     assert files_under(out) == {"two.png": b"keep me"}
     importers.masks_from_coco(path, images, out, overwrite=True)
     assert sorted(files_under(out)) == ["classes.json", "one.png", "two.png"]
+
+
+def test_vias_own_coco_export_reads_as_its_json_export_does(shared_data, tmp_path, pycocotools):
+    """A real COCO file written by VIA ('Export Annotations (COCO format)'), with VIA's
+    quirks (one polygon as a flat list, image ids as text in the annotations, the
+    categories repeated), against the same annotations in VIA's JSON export."""
+    folder = shared_data("via-real")
+    coco = folder / "egutierrezc93_via2_export_coco.json"
+    images = folder / "images" / "egutierrezc93"
+    report = importers.masks_from_coco(coco, images, tmp_path / "coco")
+    via.masks_from_via(
+        folder / "egutierrezc93_via2_export_rect_receipts.json",
+        images,
+        tmp_path / "via",
+        attribute="Info",
+    )
+    assert report["status"].eq("ok").all() and report["drawn"].tolist() == [3] * 6
+    classes = json.loads((tmp_path / "coco" / "classes.json").read_text())
+    assert classes == json.loads((tmp_path / "via" / "classes.json").read_text())
+    # pycocotools, on the file with its quirks undone (it reads none of them)
+    document = json.loads(coco.read_text())
+    document["categories"] = list({c["id"]: c for c in document["categories"]}.values())
+    for annotation in document["annotations"]:
+        annotation["image_id"] = int(annotation["image_id"])
+        annotation["segmentation"] = [annotation["segmentation"]]
+    api = cocoapi(document)
+    names = {c["id"]: c["name"] for c in document["categories"]}
+    measured = []
+    for image in document["images"]:
+        ours = read(tmp_path / "coco" / importers_mask_name(image["file_name"]))
+        from_via = read(tmp_path / "via" / importers_mask_name(image["file_name"]))
+        reference = np.zeros(ours.shape, np.uint8)
+        for annotation in api.imgToAnns[image["id"]]:
+            reference[api.annToMask(annotation) == 1] = classes[names[annotation["category_id"]]]
+        assert np.array_equal(ours, reference)
+        # VIA wrote its coordinates as they are, pixel centres where COCO has pixel
+        # corners: its boxes come out one pixel narrower, on their right and bottom sides
+        measured.append(round(iou(ours != 0, from_via != 0), 4))
+        assert not ((ours != 0) & (ours != from_via)).any()  # inside VIA's, same classes
+        assert differ_only_at_outlines(ours != 0, from_via != 0)
+    print("IoU, VIA's COCO export vs its JSON export of the same boxes:", measured)
 
 
 def test_masks_to_coco_round_trips_through_pycocotools_and_back(tmp_path, pycocotools):

@@ -5,6 +5,9 @@ annotation's ``segmentation`` is either polygons, ``[[x0, y0, x1, y1, ...], ...]
 image's top-left corner at ``0, 0``, so pixel centres at ``+0.5``), or a run-length
 encoded mask, ``{"size": [h, w], "counts": ...}``, uncompressed (a list) or compressed
 (a string), usually for ``iscrowd: 1`` (a group of objects marked as one region).
+What VIA's own COCO export writes is read too: one polygon as a flat list, ids that are
+numbers in ``images`` but text in ``annotations``, and the categories listed again for
+every image.
 
 Polygons are drawn by :func:`helpers.via.rasterize_regions`; RLE masks are decoded by
 :mod:`helpers.importers._rle` and pasted as they are. Annotations are drawn in file
@@ -32,8 +35,11 @@ from ._shapes import Entry, Shape, ShapeProblem
 __all__ = ["load_coco", "masks_from_coco"]
 
 
-def _is_id(value) -> bool:
-    return isinstance(value, (int, str)) and not isinstance(value, bool)
+def _id(value) -> str | None:
+    """An id as text, so that ``3`` and ``"3"`` match (VIA's COCO export mixes them)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    return str(value).strip()
 
 
 def load_coco(path: str | os.PathLike) -> dict:
@@ -84,19 +90,22 @@ def load_coco(path: str | os.PathLike) -> dict:
     return data
 
 
-def _categories(data: dict, path: Path) -> dict:
-    names = {}
+def _categories(data: dict, path: Path) -> dict[str, str]:
+    """Category id (as text) to name; a category listed again with the same name is
+    one category (VIA's COCO export repeats them)."""
+    names: dict[str, str] = {}
     for k, category in enumerate(data["categories"]):
-        if not isinstance(category, dict) or not _is_id(category.get("id")):
+        ident = _id(category.get("id")) if isinstance(category, dict) else None
+        if ident is None:
             raise AnnotationError(
                 f"{path}: category {k} has no 'id'. Export the annotations from the tool again."
             )
-        if category["id"] in names:
+        name = str(category.get("name") or "").strip()
+        if names.setdefault(ident, name) != name:
             raise AnnotationError(
-                f"{path}: two categories have the id {category['id']!r}. Export the "
-                "annotations from the tool again."
+                f"{path}: the category id {ident} is both {names[ident]!r} and {name!r}. "
+                "Export the annotations from the tool again."
             )
-        names[category["id"]] = str(category.get("name") or "").strip()
     return names
 
 
@@ -131,13 +140,16 @@ def _polygons(segmentation: list) -> tuple[list[dict], list[str]]:
 def _annotation(raw: dict, number: int, categories: dict) -> Shape:
     ident = raw.get("id", f"#{number}")
     category = raw.get("category_id")
-    if _is_id(category) and category in categories:
-        shape = Shape(f"annotation {ident} ({categories[category]!r})", categories[category])
+    if _id(category) in categories:
+        label = categories[_id(category)]
+        shape = Shape(f"annotation {ident} ({label!r})", label)
     else:
         shape = Shape(f"annotation {ident} (category_id {category!r})", "")
     if raw.get("iscrowd") in (1, True):
         shape.flags = ("crowd",)
     segmentation = raw.get("segmentation")
+    if isinstance(segmentation, list) and segmentation and not isinstance(segmentation[0], list):
+        segmentation = [segmentation]  # VIA's COCO export writes one flat [x0, y0, ...]
     try:
         if not shape.label:
             raise ShapeProblem("unlabelled", "has a category_id that 'categories' does not list")
@@ -160,14 +172,15 @@ def _annotation(raw: dict, number: int, categories: dict) -> Shape:
 def _entries(data: dict, path: Path, images_dir: Path, categories: dict) -> list[Entry]:
     entries: dict = {}
     for k, image in enumerate(data["images"]):
-        if not isinstance(image, dict) or not _is_id(image.get("id")):
+        ident = _id(image.get("id")) if isinstance(image, dict) else None
+        if ident is None:
             raise AnnotationError(f"{path}: image {k} has no 'id'. Export the file again.")
         name = image.get("file_name")
         if not isinstance(name, str) or not name.strip():
             raise AnnotationError(
                 f"{path}: image {image['id']!r} has no 'file_name'. Export the file again."
             )
-        if image["id"] in entries:
+        if ident in entries:
             raise AnnotationError(
                 f"{path}: two images have the id {image['id']!r}. Export the file again."
             )
@@ -185,16 +198,16 @@ def _entries(data: dict, path: Path, images_dir: Path, categories: dict) -> list
             )
         elif entry.status == "missing image":
             entry.problems.append(f"no such file in {images_dir}{geo.case_hint(images_dir, name)}")
-        entries[image["id"]] = entry
+        entries[ident] = entry
     for k, raw in enumerate(data["annotations"]):
-        if not isinstance(raw, dict) or raw.get("image_id") not in entries:
+        if not isinstance(raw, dict) or _id(raw.get("image_id")) not in entries:
             ident = raw.get("id", k) if isinstance(raw, dict) else k
             image_id = raw.get("image_id") if isinstance(raw, dict) else None
             raise AnnotationError(
                 f"{path}: annotation {ident!r} belongs to image_id {image_id!r}, which is not "
                 "in 'images'. Export the file again, with its images."
             )
-        entry = entries[raw["image_id"]]
+        entry = entries[_id(raw["image_id"])]
         entry.shapes.append(_annotation(raw, len(entry.shapes), categories))
     return list(entries.values())
 

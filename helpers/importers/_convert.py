@@ -46,17 +46,13 @@ _MAX_SHAPES = 65535  # shapes per image: their numbers must fit a uint16 image
 #: Report column of Labelme's: 1 where the image was written out from its imageData.
 EMBEDDED = "image_from_json"
 
-#: Columns of the importers' quality report, in order. The tool's own counts follow
+#: Columns of the importers' quality report, in order: :data:`helpers.via.REPORT_COLUMNS`'
+#: names where they mean the same (``regions`` counts an image's shapes, or COCO
+#: annotations), so that :func:`helpers.via.summarize` reads these reports too, and
+#: ``image`` (the image file read, or written out). The tool's own counts follow
 #: (``crowd`` for COCO, ``occluded`` for CVAT, ``image_from_json`` for Labelme), then
 #: one ``class:<name>`` per class.
-REPORT_COLUMNS = (
-    "filename",
-    "image",
-    "mask",
-    "status",
-    "height",
-    "width",
-    "regions",
+_COUNTS = (
     "drawn",
     "partly_outside",
     "wholly_outside",
@@ -64,8 +60,9 @@ REPORT_COLUMNS = (
     "invalid",
     "unknown_shape",
     "unlabelled",
-    "problems",
 )
+REPORT_COLUMNS = ("filename", "image", "mask", "status", "height", "width", "regions",
+                  *_COUNTS, "problems")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -343,8 +340,7 @@ def _convert_entry(entry, *, classes, ignored, instances, options, flags):
             problems.append(f"{shape.name} is hidden under shapes drawn after it")
     if entry.status == "ok" and not entry.shapes:
         problems.append(via.NO_REGIONS)
-    for column in REPORT_COLUMNS[7:-1]:
-        row[column] = tally[column]
+    row.update({column: tally[column] for column in _COUNTS})
     row["problems"] = "; ".join(problems)
     row.update({f"class:{label}": count for label, count in drawn_labels.items()})
     if mask is not None:

@@ -22,6 +22,7 @@ outlines: they are pasted as they are (:attr:`Shape.raster`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -220,24 +221,29 @@ def paste(block: np.ndarray, left: int, top: int) -> Callable[[tuple[int, int]],
 # --------------------------------------------------------------------------------------
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
 def _normal(name: str) -> str:
     return str(name).strip().replace("\\", "/")  # tools on Windows write backslashes
 
 
 def inside(folder: Path, name: str) -> Path | None:
-    """``folder / name`` when it lies inside ``folder`` (symbolic links followed), else
-    ``None``: absolute names, ``..`` that climbs out, or a link that leads out."""
+    """``folder / name`` when the name stays inside ``folder``, else ``None``: absolute
+    names (``/x``, ``C:/x``) and ``..`` that climbs out. The name alone decides, as in
+    :mod:`helpers.via`: a link the user put in the folder is the user's to follow."""
     text = _normal(name)
-    if not text or "\0" in text:
+    if not text or "\0" in text or text.startswith("/") or _DRIVE.match(text):
         return None
-    candidate = folder / text
-    try:
-        resolved, base = candidate.resolve(), folder.resolve()
-    except (OSError, RuntimeError):
-        return None
-    if resolved == base or not resolved.is_relative_to(base):
-        return None
-    return candidate
+    kept: list[str] = []
+    for part in text.split("/"):
+        if part == "..":
+            if not kept:
+                return None
+            kept.pop()
+        elif part not in ("", "."):
+            kept.append(part)
+    return folder.joinpath(*kept) if kept else None
 
 
 def find_image(folder: Path, name: str) -> tuple[Path | None, str]:
