@@ -9,7 +9,8 @@ bad input, and no path in a file that reads or writes outside the folders given.
 
 =========================  ================================================================
 :func:`masks_from_labelme` a folder of Labelme JSON files (polygons, rectangles, circles,
-                           lines, linestrips, points, ``group_id``, embedded images)
+                           lines, linestrips, points, ``group_id``, embedded images);
+                           class masks, or 16-bit instance images
 :func:`masks_from_coco`    a COCO instances file (polygons, RLE of both kinds, ``iscrowd``);
                            class masks, or 16-bit instance images
 :func:`masks_from_cvat`    a CVAT for images 1.1 XML (polygons, boxes, polylines, points,
