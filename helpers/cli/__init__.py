@@ -2,15 +2,19 @@
 
 Commands (``python -m helpers COMMAND --help`` for each):
 
-==============  ==================================================================
-``synth``       regenerate the bundled datasets (deterministic)
-``train``       train a U-Net on a folder of images and masks
-``evaluate``    per-image metrics of a trained run (or model), as CSV
-``predict``     masks for one image or a folder (tiled for large images)
-``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
-``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
-``objects``     one row per object of each mask (count, size, shape), as CSV
-==============  ==================================================================
+=================  ==================================================================
+``synth``          regenerate the bundled datasets (deterministic)
+``train``          train a U-Net on a folder of images and masks
+``evaluate``       per-image metrics of a trained run (or model), as CSV
+``predict``        masks for one image or a folder (tiled for large images)
+``via2masks``      VIA annotations (JSON or CSV) to mask PNGs, with a quality report
+``masks2via``      mask PNGs (or predictions) back to a VIA JSON that VIA imports
+``labelme2masks``  Labelme JSON files to mask PNGs, with a quality report
+``coco2masks``     a COCO instances JSON to class masks (or instance label images)
+``cvat2masks``     a CVAT for images 1.1 XML file to mask PNGs
+``masks2coco``     mask PNGs to a COCO JSON that most labelling tools import
+``objects``        one row per object of each mask (count, size, shape), as CSV
+=================  ==================================================================
 
 Exit status: 0 on success, 2 on bad input (any :class:`helpers.errors.CourseError`, or a
 path the file system refuses), with a one-line reason on standard error (what, where,
@@ -45,6 +49,7 @@ COMMAND_MODULES = (
     "helpers.cli._evaluate",
     "helpers.cli._predict",
     "helpers.cli._via",
+    "helpers.cli._importers",
     "helpers.cli._objects",
 )
 
