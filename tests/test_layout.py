@@ -36,7 +36,7 @@ LAYERS = (
     ("config", "files", "conventions", "colab"),
     ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
     ("via", "losses", "plots", "datasets", "distribute", "measurements"),
-    ("importers",),
+    ("importers", "check"),
     ("widgets", "inference", "training"),
     ("evaluation", "runs"),
     ("cli", "exercises", "__main__"),

@@ -13,6 +13,7 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ``coco2masks``     a COCO instances JSON to class masks (or instance label images)
 ``cvat2masks``     a CVAT for images 1.1 XML file to mask PNGs
 ``masks2coco``     mask PNGs to a COCO JSON that most labelling tools import
+``check``          every image/mask pair examined before training: one table of findings
 ``objects``        one row per object of each mask (count, size, shape), as CSV
 =================  ==================================================================
 
@@ -21,9 +22,9 @@ path the file system refuses), with a one-line reason on standard error (what, w
 what to do) and no traceback.
 
 Each family of commands is a private module of this package (``_data``, ``_train``,
-``_evaluate``, ``_predict``, ``_via``, ``_objects``) with ``add_commands(subparsers)``,
-registered from :data:`COMMAND_MODULES`: a new family is one module and one entry there.
-The modules import TensorFlow only when a command runs.
+``_evaluate``, ``_predict``, ``_via``, ``_importers``, ``_check``, ``_objects``) with
+``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is
+one module and one entry there. The modules import TensorFlow only when a command runs.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ COMMAND_MODULES = (
     "helpers.cli._predict",
     "helpers.cli._via",
     "helpers.cli._importers",
+    "helpers.cli._check",
     "helpers.cli._objects",
 )
 
