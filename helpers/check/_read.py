@@ -51,7 +51,7 @@ class MaskFacts:
     jpeg: bool  # stored with lossy JPEG compression
     values: np.ndarray  # the distinct values present (grey or palette index), sorted
     counts: np.ndarray  # pixels of each of ``values``
-    colours: np.ndarray | None = None  # (K, 3) distinct colours of a colour mask, else None
+    colours: np.ndarray | None = None  # (K, 3) colours of a colour mask, most frequent first
     one_blob_per_value: bool = False  # see :data:`INSTANCE_VALUES`
 
     def count(self, value: int) -> int:
@@ -164,7 +164,8 @@ def read_mask_facts(path: Path, *, ignore: int | None = None) -> MaskFacts:
         else:
             packed = pixels.astype(np.uint64)
             packed = (packed[..., 0] << 32) | (packed[..., 1] << 16) | packed[..., 2]
-            unique = np.unique(packed)
+            unique, counts = np.unique(packed, return_counts=True)
+            unique = unique[np.argsort(-counts, kind="stable")]  # the most frequent first
             colours = np.stack([unique >> 32, (unique >> 16) & 0xFFFF, unique & 0xFFFF], -1)
             pixels = red
     elif pixels.ndim == 3:

@@ -194,11 +194,11 @@ def _bad_values(name: str, m: MaskFacts, declared: Declared, top: int) -> dict:
             "masks save (labels > 0) as 0/255; for classes, give each object its class "
             "index.",
         )
-    expected = set(declared.allowed) | {ignore}
-    if ignore is None and top in values:
-        expected.add(top)
+    biggest = {int(v) for v in m.values[np.argsort(m.counts)[-2:]]}
+    image_like = ignore is None and biggest == {0, top}  # mostly 0 and 255: a mask image
+    expected = {0, top} if image_like else set(declared.allowed) | {ignore}
     outside = [v for v in values if v not in expected]
-    if outside and max(outside) <= MAX_LABEL and not m.jpeg:
+    if outside and max(outside) <= MAX_LABEL and not (m.jpeg or image_like):
         return row(
             BLOCKING,
             name,
@@ -210,10 +210,10 @@ def _bad_values(name: str, m: MaskFacts, declared: Declared, top: int) -> dict:
     total = int(m.counts.sum())
     finding = (
         f"{len(values)} different values ({shown(values)}): {between:,} pixels "
-        f"({between / total:.2%}) are none of {_expected(declared)}"
+        f"({between / total:.2%}) are none of "
+        + (f"0 and {top}" if image_like else _expected(declared))
     )
-    biggest = {int(v) for v in m.values[np.argsort(m.counts)[-2:]]}
-    if m.jpeg or biggest == {0, top}:
+    if m.jpeg or image_like:
         finding += "; a JPEG-compressed mask?"
         action = (
             "Save masks as PNG: JPEG blurs the edges into in-between values. To rescue "
@@ -235,7 +235,10 @@ def judge_mask(name: str, m: MaskFacts, declared: Declared) -> MaskVerdict:
     if m.colours is not None:
         colours = [tuple(int(c) for c in colour) for colour in m.colours[:6]]
         more = ", ..." if len(m.colours) > 6 else ""
-        finding = f"RGB colour mask, {len(m.colours)} colours ({shown(colours, 6)}{more})"
+        finding = (
+            f"RGB colour mask, {len(m.colours)} colours (the most frequent: "
+            f"{shown(colours, 6)}{more})"
+        )
         return MaskVerdict(
             [
                 row(
@@ -278,7 +281,7 @@ def judge_mask(name: str, m: MaskFacts, declared: Declared) -> MaskVerdict:
                 WARNING,
                 name,
                 "0/255",
-                f"0/{top} mask",
+                f"values 0 and {top}: a black-and-white mask image",
                 f"The course reads {top} as the object (1) and 0 as background: nothing to do.",
             )
         )
