@@ -11,10 +11,10 @@
 - No module is over 650 lines, and one over 500 lines says why in its docstring, on a line
   that starts with ``Over 500 lines:``.
 - The packages of :data:`PACKAGES` (``via``, ``plots``, ``datasets``, ``io``, ``metrics``,
-  ``objects``, ``cli``) keep their implementation in private modules, their public names in
-  their ``__init__`` (``plots.axes`` is the one public submodule: the drawing primitives that
-  ``widgets`` uses); every function of ``helpers.plots`` that returns a Figure is called
-  ``plot_*``.
+  ``objects``, ``importers``, ``check``, ``cli``) keep their implementation in private
+  modules, their public names in their ``__init__`` (``plots.axes`` is the one public
+  submodule: the drawing primitives that ``widgets`` uses); every function of
+  ``helpers.plots`` that returns a Figure is called ``plot_*``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ PACKAGES = {
     "io": (),
     "metrics": (),
     "objects": (),
+    "importers": (),
+    "check": (),
     "cli": (),
 }
 
