@@ -327,3 +327,32 @@ def test_train_stops_on_the_blocking_findings_naming_all_before_writing(clean, t
     for file, kind, _, _ in planted:
         assert f"{file}: {kind}" in message
     assert not out.exists()
+
+
+def test_a_labelme_ignore_shape_passes_the_check_and_is_left_out_of_the_scores(tmp_path):
+    """End to end: Labelme's __ignore__ becomes 255 declared in classes.json; the check
+    takes it, and the metrics with ignore=255 score only the other pixels."""
+    from helpers import importers, metrics
+
+    labelme = tmp_path / "labelme"
+    for k, name in enumerate(NAMES):
+        _save(tmp_path / "images" / f"{name}.png", _image(k))
+        cell = [[4.0 + k, 4.0], [20.0 + k, 4.0], [20.0 + k, 18.0], [4.0 + k, 18.0]]
+        unsure = [[22.0, 22.0], [30.0, 22.0], [30.0, 30.0], [22.0, 30.0]]
+        shapes = [
+            {"label": label, "points": points, "shape_type": "polygon", "group_id": None}
+            for label, points in (("cell", cell), ("__ignore__", unsure))
+        ]
+        document = {"shapes": shapes, "imagePath": f"{name}.png", "imageData": None,
+                    "imageHeight": SIDE, "imageWidth": SIDE}  # fmt: skip
+        labelme.mkdir(exist_ok=True)
+        (labelme / f"{name}.json").write_text(json.dumps(document))
+    importers.masks_from_labelme(labelme, tmp_path / "masks", images_dir=tmp_path / "images")
+    classes = json.loads((tmp_path / "masks" / "classes.json").read_text())
+    assert classes == {"background": 0, "cell": 1, "ignore": 255}
+    result = check.check_folders(tmp_path / "images", tmp_path / "masks")
+    assert result.findings.empty, result.table()
+    truth = np.asarray(Image.open(tmp_path / "masks" / "a.png"))
+    guess = (truth == 1).astype(np.uint8)
+    guess[truth == 255] = 1  # wrong only where nobody could say
+    assert metrics.iou(truth, guess, ignore=255) == 1.0
