@@ -102,6 +102,11 @@ def _plant(problem: str, root: Path) -> tuple[str, str, str, int | None]:
     if problem == "grey-coded classes":
         _save(masks / "b.png", _blob(85) + _blob(170, centre=(24, 24)))
         return "masks/b.png", "values", check.BLOCKING, None
+    if problem == "palette with a void border":
+        voc = _blob() + _blob(centre=(24, 24)) * 2
+        voc[0] = 255  # Pascal VOC's border value, without classes.json
+        _palette(voc).save(masks / "b.png")
+        return "masks/b.png", "values", check.BLOCKING, None
     if problem == "colour":
         colour = np.zeros((SIDE, SIDE, 3), np.uint8)
         colour[_blob().astype(bool)] = (200, 30, 30)
@@ -161,6 +166,7 @@ PROBLEMS = (
     "JPEG mask",
     "undeclared classes",
     "grey-coded classes",
+    "palette with a void border",
     "colour",
     "mixed encodings",
     "instances",
@@ -234,7 +240,7 @@ def test_each_planted_problem_adds_only_its_own_findings(clean, tmp_path):
     that follow from it in words, listed here)."""
     follows = {
         "mixed encodings": {"0/255"},
-        "palette": set(),
+        "palette with a void border": {"palette"},
         "instances as classes": {"rare class"},  # classes 2..7 of --classes 8: in one mask
         "JPEG mask": set(),
     }

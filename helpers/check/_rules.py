@@ -219,6 +219,12 @@ def _bad_values(name: str, m: MaskFacts, declared: Declared, top: int) -> dict:
             "Save masks as PNG: JPEG blurs the edges into in-between values. To rescue "
             "this one, keep (pixels > 127) as 0/255 and save it as PNG."
         )
+    elif m.palette:
+        finding += "; palette indices"
+        action = (
+            f"The palette indices are the labels: name them in {CLASSES_FILE}; a border "
+            f'of 255 around objects (as in Pascal VOC) is declared there as "ignore": 255.'
+        )
     elif len(values) <= 16:
         finding += "; classes coded as grey levels?"
         action = (
