@@ -10,10 +10,11 @@ LINTED := helpers tests benchmarks scripts notebooks book conftest.py
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-export.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-export.txt requirements-reference.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -r requirements-export.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-reference.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 

@@ -21,6 +21,8 @@ programmer would expect (``ValueError`` for a value that cannot be used,
 :class:`PixelTypeError`        pixels of a type the function cannot take (float for PNG)
 :class:`FileExistsRefusedError`  an output is already there and ``overwrite`` was not asked
 :class:`ViaError`              VIA files (subclasses below)
+:class:`AnnotationError`       Labelme, COCO and CVAT files (:mod:`helpers.importers`);
+                               :class:`AnnotationNotFoundError` for missing files
 :class:`MetricInputError`      masks the metrics cannot score (:class:`ProbabilitiesError`)
 :class:`PlotInputError`        arrays or histories that cannot be drawn as given
 :class:`ClassicalInputError`   images the classical methods cannot read as grey
@@ -51,6 +53,8 @@ ConfigError True
 from __future__ import annotations
 
 __all__ = [
+    "AnnotationError",
+    "AnnotationNotFoundError",
     "ClassicalInputError",
     "CommandError",
     "ExpectationError",
@@ -131,6 +135,18 @@ class ViaAttributeError(ViaError, ValueError):
 
 class ViaNotFoundError(ViaError, FileNotFoundError):
     """The VIA file, or every image it lists, is missing."""
+
+
+# -- other annotation tools -------------------------------------------------------------
+
+
+class AnnotationError(CourseError, ValueError):
+    """A Labelme, COCO or CVAT file (or an option for it) that cannot be converted as
+    given; the message names the file, and the shape or annotation, and says what to do."""
+
+
+class AnnotationNotFoundError(AnnotationError, FileNotFoundError):
+    """The annotation file or folder, or every image it names, is missing."""
 
 
 # -- scoring, drawing, models -----------------------------------------------------------

@@ -693,6 +693,185 @@ else:
     print("Bundled data used. With your own: UPLOAD_MY_DATA = True on Colab, or your paths here.")
 
 # %% [markdown]
+# ## 9 · Labels from other tools, and a check before training
+#
+# Your lab may label with another tool: Labelme, CVAT, or one of the many that export the
+# COCO format (Roboflow, Label Studio, makesense.ai, CVAT itself). `helpers.importers`
+# turns their files into the same masks and `classes.json` as `via.masks_from_via`, with
+# the same report and the same care (nothing overwritten unless asked, nothing
+# half-written). From a terminal: `labelme2masks`, `coco2masks`, `cvat2masks`, and back
+# `masks2coco`. To see that nothing is lost on the way, we export the bundled lesions as
+# Labelme and COCO files and convert them back.
+#
+# Labelme writes one JSON file per image, with its shapes: a label, the points, the kind
+# of shape. One convention differs from VIA's: Labelme (like COCO and CVAT) puts the
+# image's top-left *corner* at (0, 0), so the centre of the first pixel is (0.5, 0.5),
+# where VIA has it at (0, 0). Every point moves by half a pixel:
+
+
+# %%
+def to_labelme(image, height, width):
+    """One VIA image record as a Labelme file (a dict), its polygons moved by half a pixel."""
+    shapes = []
+    for region in image.regions:
+        xs, ys = region.geometry["all_points_x"], region.geometry["all_points_y"]
+        points = [[x + 0.5, y + 0.5] for x, y in zip(xs, ys)]
+        shapes.append(
+            {"label": region.attributes["label"], "points": points, "shape_type": "polygon",
+             "group_id": None, "flags": {}}
+        )  # fmt: skip
+    return {"version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": image.filename,
+            "imageData": None, "imageHeight": height, "imageWidth": width}  # fmt: skip
+
+
+# %%
+labelme_dir = out / "labelme"
+shutil.rmtree(labelme_dir, ignore_errors=True)
+labelme_dir.mkdir()
+for image in project.images:
+    labelme = to_labelme(image, *via.image_shape(images_dir / image.filename))
+    (labelme_dir / f"{Path(image.filename).stem}.json").write_text(json.dumps(labelme, indent=1))
+first = json.loads((labelme_dir / "mri_000.json").read_text())["shapes"][0]
+print(len(list(labelme_dir.glob("*.json"))), "Labelme files")
+print("mri_000.json, first shape:", first["label"], first["shape_type"], first["points"][:2], "...")
+
+# %% [markdown]
+# A COCO file holds every image in one JSON: a list of images, a list of categories (the
+# classes) and a list of annotations, each an outline (or a run-length code) with its
+# category. `importers.masks_to_coco` writes one from the class masks of section 7, tracing
+# each object's outline into a polygon that keeps within `tolerance` pixels of it:
+
+# %%
+from helpers import importers
+
+coco_path = out / "lesions_coco.json"
+importers.masks_to_coco(class_dir, images_dir, coco_path, tolerance=0.25, overwrite=True)
+coco = json.loads(coco_path.read_text())
+print({key: len(coco[key]) for key in ("images", "categories", "annotations")})
+print("categories:", coco["categories"])
+print(
+    "an annotation:",
+    {key: coco["annotations"][0][key] for key in ("image_id", "category_id", "area")},
+)
+
+# %% [markdown]
+# 40 images, one category (`lesion`, the only class of the file) and 46 annotations, one
+# per lesion, as the VIA file has 46 regions; `area` is the polygon's area in pixels. Now
+# back to masks, with the importers, and compared pixel by pixel with the masks made from
+# the VIA file:
+
+# %%
+from_labelme = importers.masks_from_labelme(
+    labelme_dir, out / "from_labelme", images_dir=images_dir, overwrite=True
+)
+from_coco = importers.masks_from_coco(coco_path, images_dir, out / "from_coco", overwrite=True)
+print("Labelme:", via.summarize(from_labelme))
+print("COCO:   ", via.summarize(from_coco))
+
+
+def differing_pixels(folder):
+    """Pixels that differ from the VIA class masks of section 7, over all 40 masks."""
+    return sum(
+        int((io.read_mask(mask) != io.read_mask(folder / mask.name)).sum())
+        for mask in sorted(class_dir.glob("*.png"))
+    )
+
+
+differ = {tool: differing_pixels(out / f"from_{tool}") for tool in ("labelme", "coco")}
+print("pixels that differ from the VIA masks:", differ)
+assert differ == {"labelme": 0, "coco": 0}
+
+# %% [markdown]
+# Not one pixel differs, for either tool: the importers draw every tool's shapes with the
+# course's one rasteriser (`via.rasterize_regions`: a pixel is inside when its centre is),
+# so a lesion labelled in Labelme or COCO gives the mask VIA gives. The `tolerance` of 0.25
+# pixel matters for COCO: `masks_to_coco`'s default, 0.4 pixel, makes shorter polygons
+# whose edges may cut a pixel centre on the outline, and a few pixels flip (13 pixels over
+# the 40 masks, measured with the default). For a file to correct in a labelling tool that
+# is nothing; for an exact round trip, keep the tolerance low.
+#
+# ### A folder with planted mistakes
+#
+# The most frequent failure in U-Net projects is a mask in the wrong format, and a run that
+# stopped at the first bad file would teach them one run at a time. `python -m helpers
+# check --images DIR --masks DIR` reads every pair once and lists everything in one table;
+# `train` runs the same check first. We copy eight pairs (the class masks, with their
+# `classes.json`) and plant five mistakes the trackers of U-Net projects report most:
+
+# %%
+import PIL.Image  # (Image is IPython's here: the screenshots of section 1)
+
+from helpers import check
+
+demo = out / "check_demo"
+shutil.rmtree(demo, ignore_errors=True)
+(demo / "images").mkdir(parents=True)
+(demo / "masks").mkdir()
+for k in range(8):
+    shutil.copy(images_dir / f"mri_{k:03d}.png", demo / "images")
+    shutil.copy(class_dir / f"mri_{k:03d}.png", demo / "masks")
+shutil.copy(class_dir / "classes.json", demo / "masks")
+print(sorted(p.name for p in (demo / "masks").iterdir()))
+
+# %%
+masks = demo / "masks"
+lesion = io.read_mask(masks / "mri_001.png")
+PIL.Image.fromarray(lesion * np.uint8(255)).save(masks / "mri_001.jpg", quality=90)  # 1. JPEG
+(masks / "mri_001.png").unlink()
+small = PIL.Image.fromarray(io.read_mask(masks / "mri_002.png")).resize(
+    (240, 240), PIL.Image.NEAREST
+)
+small.save(masks / "mri_002.png")  # 2. made for another size
+overlay = io.read_image(images_dir / "mri_003.png").copy()
+overlay[io.read_mask(masks / "mri_003.png") > 0] = (255, 0, 0)
+PIL.Image.fromarray(overlay).save(masks / "mri_003.png")  # 3. a colour overlay saved as the mask
+(masks / "mri_004.png").unlink()  # 4. a mask lost on the way
+PIL.Image.fromarray(io.read_mask(masks / "mri_006.png") * np.uint8(255)).save(
+    masks / "mri_006.png"
+)  # 5. a 0/255 mask from another export
+
+# %%
+result = check.check_folders(demo / "images", demo / "masks")
+print(result)
+
+# %% [markdown]
+# Read from the top. Four findings block training, each with what to do on the line under
+# it: `mri_004.png` has no mask (the names pair the files, never their order); the mask of
+# `mri_002.png` is 240 × 240 pixels for a 256 × 256 image; `mri_001.jpg` holds 25 grey
+# levels where a mask image holds two, 0 and 255: JPEG compression smeared the lesion's
+# edge into 743 in-between pixels, which the check counts (and it says how to rescue the
+# mask); `mri_003.png` is a colour picture, which the course cannot read as labels. Two
+# warnings do not block: `mri_006.png` is 0/255 where the others are 0/1, and the course
+# reads its 255 as the lesion, as it always does; `mri_005.png` has no lesion, which is
+# right for that image (section 2) but worth a look in your own folders, where an empty
+# mask is often one nobody labelled. The verdict counts 7 pairs: `mri_004.png` has none.
+#
+# The idea behind the values rule fits in a few lines of NumPy: the distinct values of
+# each mask, and the masks with a value that is not a label (or with colour). The check
+# finds the same files, and adds the rest:
+
+# %%
+not_labels = set()
+for mask_path in sorted(p for p in masks.iterdir() if p.suffix in (".png", ".jpg")):
+    pixels = np.asarray(PIL.Image.open(mask_path))
+    colour = pixels.ndim == 3 and not (pixels == pixels[..., :1]).all()
+    if colour or not set(np.unique(pixels).tolist()) <= {0, 1, 255}:
+        not_labels.add(f"masks/{mask_path.name}")
+print(sorted(not_labels))
+flagged = result.findings[result.findings["kind"].isin(["values", "colour"])]
+assert set(flagged["file"]) == not_labels
+
+# %% [markdown]
+# `train` calls `check.stop_on_blocking` on the same result before it writes anything:
+# one error that names every blocking finding, rather than one per run:
+
+# %%
+try:
+    check.stop_on_blocking(result)
+except errors.DataError as error:
+    print(f"DataError: {errors.one_line(error).replace(str(demo) + '/', '')}")
+
+# %% [markdown]
 # ## Summary
 #
 # - In VIA 2: add the images, define a `label` attribute (a dropdown avoids typos), draw
@@ -706,6 +885,10 @@ else:
 #   image's edge, with overlaps as a union; it never replaces files unless told
 #   `overwrite=True`.
 # - With `attribute="label"` the masks hold class numbers, and `classes.json` names them.
+# - Labels from Labelme, COCO or CVAT become the same masks with `helpers.importers`
+#   (`labelme2masks`, `coco2masks`, `cvat2masks`; `masks2coco` back), pixel for pixel; and
+#   `python -m helpers check` lists every problem of a folder at once (blocking findings
+#   and warnings, each with what to do), as `train` does before it starts.
 #
 # The way back exists too: `via.masks_to_via` turns masks, or a model's predictions,
 # into a VIA file that you can import into VIA and correct, which is much quicker than

@@ -1,7 +1,8 @@
 """The NumPy core of helpers imports without TensorFlow or Keras.
 
-Chapters that only read images, draw them or score masks (2, 4, 6, 10) and the VIA
-commands must not wait for TensorFlow to load (several seconds, and more memory).
+Chapters that only read images, draw them or score masks (2, 4, 6, 10), the VIA and
+importer commands and ``check`` must not wait for TensorFlow to load (several seconds,
+and more memory).
 Each module is imported in a fresh interpreter, where nothing else loaded TensorFlow.
 """
 
@@ -24,6 +25,8 @@ TENSORFLOW_FREE = (
     "splits",
     "via",
     "via._csv",
+    "importers",
+    "check",
     "plots",
     "objects",
     "colab",

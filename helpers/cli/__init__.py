@@ -2,27 +2,18 @@
 
 Commands (``python -m helpers COMMAND --help`` for each):
 
-==============  ==================================================================
-``synth``       regenerate the bundled datasets (deterministic)
-``train``       train a U-Net on a folder of images and masks
-``evaluate``    per-image metrics of a trained run (or model), as CSV
-``predict``     masks for one image or a folder (tiled for large images)
-``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
-``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
-``objects``     one row per object of each mask (count, size, shape), as CSV
-``export``      a run's model for Fiji, QuPath, ilastik, napari (bioimage.io), or as
-                SavedModel, TFLite, ONNX; each checked by running it
-==============  ==================================================================
+``_evaluate``, ``_predict``, ``_via``, ``_importers``, ``_check``, ``_objects``, ``_export``)
+with ``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is
+one module and one entry there. The modules import TensorFlow only when a command runs.
 
 Exit status: 0 on success, 2 on bad input (any :class:`helpers.errors.CourseError`, or a
 path the file system refuses), with a one-line reason on standard error (what, where,
 what to do) and no traceback.
 
 Each family of commands is a private module of this package (``_data``, ``_train``,
-``_evaluate``, ``_predict``, ``_via``, ``_objects``, ``_export``) with
-``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is one
-module and one entry there.
-The modules import TensorFlow only when a command runs.
+``_evaluate``, ``_predict``, ``_via``, ``_importers``, ``_check``, ``_objects``, ``_export``)
+with ``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is
+one module and one entry there. The modules import TensorFlow only when a command runs.
 """
 
 from __future__ import annotations
@@ -48,6 +39,8 @@ COMMAND_MODULES = (
     "helpers.cli._evaluate",
     "helpers.cli._predict",
     "helpers.cli._via",
+    "helpers.cli._importers",
+    "helpers.cli._check",
     "helpers.cli._objects",
     "helpers.cli._export",
 )

@@ -32,6 +32,15 @@ Never drop perfect scores to "fix" the mean (the learning module's ``df[df.IoU !
 that biases it. :func:`hd95` has no ratio: two empty masks give ``nan`` and one empty
 mask gives ``inf``.
 
+Ignored pixels
+--------------
+``ignore=255`` (every score function, the table and :func:`hd95`) leaves out the pixels
+where ``y_true`` holds 255, whatever ``y_pred`` holds there: they are in no count, so
+neither a true nor a false anything. That is the ``"ignore": 255`` of a ``classes.json``
+(Labelme's ``__ignore__``, or ``--ignore LABEL`` in the importers of
+:mod:`helpers.importers`: the pixels nobody could label). Without ``ignore`` (the
+default) nothing changes: a 0/255 mask is 0/1, the one rule above.
+
 The class-imbalance trap
 ------------------------
 A mean IoU over {background, foreground} (what ``keras.metrics.MeanIoU(num_classes=2)``
@@ -56,6 +65,9 @@ Example
 >>> iou(truth, guess)
 array([1.  , 0.75])
 >>> dice(np.zeros((4, 4), bool), np.zeros((4, 4), bool))
+1.0
+>>> unsure = truth[1].astype(np.uint8); unsure[1, 1] = 255  # the pixel guess[1] missed
+>>> iou(unsure, guess[1], ignore=255)
 1.0
 """
 

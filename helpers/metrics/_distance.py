@@ -21,7 +21,7 @@ def _hd95_one(t: np.ndarray, p: np.ndarray, structure: np.ndarray) -> float:
     return float(np.percentile(np.concatenate([to_p, to_t]), 95))
 
 
-def hd95(y_true, y_pred, *, connectivity: int = 1) -> np.ndarray | float:
+def hd95(y_true, y_pred, *, connectivity: int = 1, ignore: int | None = None) -> np.ndarray | float:
     """95th percentile of the symmetric boundary distance, in pixels, per image.
 
     The distances from every boundary pixel of each mask to the nearest boundary pixel
@@ -37,6 +37,9 @@ def hd95(y_true, y_pred, *, connectivity: int = 1) -> np.ndarray | float:
     y_true, y_pred : array_like of bool or {0, 1}, shape (N, H, W) or (H, W)
     connectivity : {1, 2}
         1: a pixel is on the boundary if one of its 4 neighbours is outside; 2: 8 neighbours.
+    ignore : int, optional
+        A label of ``y_true`` marking pixels to leave out (as for :func:`iou`): they are
+        taken out of both masks' objects before the boundaries are found.
 
     Returns
     -------
@@ -49,18 +52,20 @@ def hd95(y_true, y_pred, *, connectivity: int = 1) -> np.ndarray | float:
         For masks that are not binary, or that the metrics cannot score (see
         :func:`confusion_counts`).
     """
-    t, p, c, single = _prepare(y_true, y_pred, None)
+    t, p, c, single, keep = _prepare(y_true, y_pred, None, ignore)
     if c != 2:
         raise MetricInputError(
             f"hd95 takes binary masks, these hold labels up to {c - 1}: score one class "
             "at a time, e.g. hd95(y_true == k, y_pred == k)."
         )
-    scores = _hd95_batch(t, p, connectivity=connectivity)
+    scores = _hd95_batch(t, p, connectivity=connectivity, keep=keep)
     return float(scores[0]) if single else scores
 
 
-def _hd95_batch(t: np.ndarray, p: np.ndarray, *, connectivity: int) -> np.ndarray:
+def _hd95_batch(t: np.ndarray, p: np.ndarray, *, connectivity: int, keep=None) -> np.ndarray:
     structure = ndimage.generate_binary_structure(2, connectivity)
+    if keep is not None:  # ignored pixels are no object's
+        t, p = t.astype(bool) & keep, p.astype(bool) & keep
     return np.array(
         [_hd95_one(a.astype(bool), b.astype(bool), structure) for a, b in zip(t, p, strict=True)],
         dtype=np.float64,

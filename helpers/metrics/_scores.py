@@ -60,7 +60,8 @@ def to_labels(probs) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _as_labels(y, name: str) -> np.ndarray:
+def _as_labels(y, name: str, ignore: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Labels of ``y`` and, with ``ignore``, where ``y`` does not hold it (else None)."""
     y = np.asarray(y)
     if y.ndim == 4 and y.shape[-1] == 1:
         y = y[..., 0]
@@ -74,12 +75,18 @@ def _as_labels(y, name: str) -> np.ndarray:
             f"{name} has shape {y.shape}; the metrics take label masks of shape (H, W) or "
             f"(N, H, W). Class probabilities of shape (N, H, W, C)? Use to_labels(probs)."
         )
-    return mask_labels(y, what=name, error=MetricInputError)  # 0/255 becomes 0/1
+    keep = None
+    if ignore is not None:
+        keep = y != ignore
+        y = np.where(keep, y, np.zeros((), y.dtype))  # then left out of every count
+    return mask_labels(y, what=name, error=MetricInputError), keep  # 0/255 becomes 0/1
 
 
-def _prepare(y_true, y_pred, num_classes: int | None) -> tuple[np.ndarray, np.ndarray, int, bool]:
-    """Checked ``(N, H, W)`` label arrays, the number of classes, and whether one image came."""
-    t, p = _as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")
+def _prepare(y_true, y_pred, num_classes: int | None, ignore: int | None = None):
+    """Checked ``(N, H, W)`` label arrays, the number of classes, whether one image came,
+    and the pixels to count (``None``: all of them; else a bool ``(N, H, W)`` array,
+    False where ``y_true`` holds ``ignore``)."""
+    (t, keep), (p, _) = _as_labels(y_true, "y_true", ignore), _as_labels(y_pred, "y_pred")
     if t.shape != p.shape:
         raise MetricInputError(
             f"y_true has shape {t.shape} but y_pred has {p.shape}: they must match. Resize "
@@ -87,6 +94,8 @@ def _prepare(y_true, y_pred, num_classes: int | None) -> tuple[np.ndarray, np.nd
         )
     single = t.ndim == 2
     t, p = (t[None], p[None]) if single else (t, p)
+    if keep is not None:
+        keep = keep.reshape(t.shape)
     top = max(int(t.max()), int(p.max()))
     if num_classes is None:
         num_classes = max(2, top + 1)
@@ -97,20 +106,24 @@ def _prepare(y_true, y_pred, num_classes: int | None) -> tuple[np.ndarray, np.nd
             f"Labels go up to {top} but num_classes={num_classes}: pass num_classes={top + 1} "
             "or check the masks."
         )
-    return t, p, num_classes, single
+    return t, p, num_classes, single, keep
 
 
-def _confusion(t: np.ndarray, p: np.ndarray, num_classes: int) -> np.ndarray:
-    """Confusion matrices ``(N, C, C)`` int64, rows true class, columns predicted class."""
+def _confusion(t: np.ndarray, p: np.ndarray, num_classes: int, keep=None) -> np.ndarray:
+    """Confusion matrices ``(N, C, C)`` int64, rows true class, columns predicted class;
+    only the pixels where ``keep`` is True count (all of them when it is None)."""
     n, c = len(t), num_classes
     if c == 2:  # boolean counting: faster than the bincount below (benchmarks/metrics_speed.py)
         tb = t if t.dtype == bool else t.astype(bool)
         pb = p if p.dtype == bool else p.astype(bool)
+        if keep is not None:
+            tb, pb = tb & keep, pb & keep
         axes = (1, 2)
         tp = np.count_nonzero(tb & pb, axis=axes)
         true_fg, pred_fg = np.count_nonzero(tb, axis=axes), np.count_nonzero(pb, axis=axes)
         fp, fn = pred_fg - tp, true_fg - tp
-        tn = t[0].size - tp - fp - fn
+        counted = t[0].size if keep is None else np.count_nonzero(keep, axis=axes)
+        tn = counted - tp - fp - fn
         return np.stack([np.stack([tn, fp], -1), np.stack([fn, tp], -1)], -2).astype(np.int64)
     matrices = np.empty((n, c, c), np.int64)
     step = max(1, 2**22 // t[0].size)  # about 4 M pixels per bincount: bounded memory
@@ -118,6 +131,7 @@ def _confusion(t: np.ndarray, p: np.ndarray, num_classes: int) -> np.ndarray:
         tt, pp = t[start : start + step], p[start : start + step]
         offset = np.arange(len(tt), dtype=np.int64)[:, None, None] * (c * c)
         flat = offset + tt.astype(np.int64) * c + pp
+        flat = flat if keep is None else flat[keep[start : start + step]]
         counts = np.bincount(flat.ravel(), minlength=len(tt) * c * c)
         matrices[start : start + len(tt)] = counts.reshape(len(tt), c, c)
     return matrices
@@ -155,9 +169,11 @@ def _class_mean(scores: np.ndarray, include_background: bool) -> np.ndarray:
         return np.nanmean(kept, axis=1)
 
 
-def _score(kind, y_true, y_pred, *, num_classes, per_class, include_background, pooled, empty):
-    t, p, c, single = _prepare(y_true, y_pred, num_classes)
-    matrices = _confusion(t, p, c)
+def _score(
+    kind, y_true, y_pred, *, num_classes, per_class, include_background, pooled, empty, ignore
+):
+    t, p, c, single, keep = _prepare(y_true, y_pred, num_classes, ignore)
+    matrices = _confusion(t, p, c, keep)
     if pooled:
         matrices, single = matrices.sum(axis=0, keepdims=True), True
     scores = _scores(kind, _class_counts(matrices), empty)
@@ -177,6 +193,7 @@ def iou(
     include_background: bool = False,
     pooled: bool = False,
     empty: float = 1.0,
+    ignore: int | None = None,
 ) -> np.ndarray | float:
     """Intersection over union (Jaccard index), ``TP / (TP + FP + FN)``, per image.
 
@@ -198,6 +215,10 @@ def iou(
     empty : float
         Score of a class absent from both masks (default 1.0; ``np.nan`` leaves it out
         of means).
+    ignore : int, optional
+        A label of ``y_true`` that marks pixels to leave out (255, the ``"ignore"`` of a
+        ``classes.json``): they are in no count, whatever ``y_pred`` holds there. With
+        it, a 0/255 ``y_true`` is background and ignored pixels, not 0/1.
 
     Returns
     -------
@@ -213,6 +234,7 @@ def iou(
         include_background=include_background,
         pooled=pooled,
         empty=empty,
+        ignore=ignore,
     )
 
 
@@ -225,6 +247,7 @@ def dice(
     include_background: bool = False,
     pooled: bool = False,
     empty: float = 1.0,
+    ignore: int | None = None,
 ) -> np.ndarray | float:
     """Dice coefficient, ``2 TP / (2 TP + FP + FN)``, per image (options as :func:`iou`).
 
@@ -239,6 +262,7 @@ def dice(
         include_background=include_background,
         pooled=pooled,
         empty=empty,
+        ignore=ignore,
     )
 
 
@@ -251,6 +275,7 @@ def precision(
     include_background: bool = False,
     pooled: bool = False,
     empty: float = 1.0,
+    ignore: int | None = None,
 ) -> np.ndarray | float:
     """Precision, ``TP / (TP + FP)``: the share of predicted pixels that are right (options
     as :func:`iou`). An empty prediction of a non-empty truth scores 0."""
@@ -263,6 +288,7 @@ def precision(
         include_background=include_background,
         pooled=pooled,
         empty=empty,
+        ignore=ignore,
     )
 
 
@@ -275,6 +301,7 @@ def recall(
     include_background: bool = False,
     pooled: bool = False,
     empty: float = 1.0,
+    ignore: int | None = None,
 ) -> np.ndarray | float:
     """Recall (sensitivity), ``TP / (TP + FN)``: the share of true pixels found (options as
     :func:`iou`). A non-empty prediction where the truth is empty scores 0."""
@@ -287,13 +314,19 @@ def recall(
         include_background=include_background,
         pooled=pooled,
         empty=empty,
+        ignore=ignore,
     )
 
 
 def confusion_counts(
-    y_true, y_pred, *, num_classes: int | None = None, per_class: bool = False
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    per_class: bool = False,
+    ignore: int | None = None,
 ) -> Counts:
-    """True/false positive/negative pixel counts per image.
+    """True/false positive/negative pixel counts per image (``ignore`` as for :func:`iou`).
 
     Returns
     -------
@@ -302,41 +335,60 @@ def confusion_counts(
         masks, or (N, C) one-vs-rest per class for multi-class masks or ``per_class=True``
         (without the N axis for one (H, W) image).
     """
-    t, p, c, single = _prepare(y_true, y_pred, num_classes)
-    counts = _class_counts(_confusion(t, p, c))
+    t, p, c, single, keep = _prepare(y_true, y_pred, num_classes, ignore)
+    counts = _class_counts(_confusion(t, p, c, keep))
     if c == 2 and not per_class:
         counts = Counts(*(a[:, 1] for a in counts))
     return Counts(*(a[0] for a in counts)) if single else counts
 
 
 def confusion_matrix(
-    y_true, y_pred, *, num_classes: int | None = None, pooled: bool = False
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    pooled: bool = False,
+    ignore: int | None = None,
 ) -> np.ndarray:
     """Confusion matrices, rows the true class and columns the predicted class (as scikit-learn).
+
+    Pixels where ``y_true`` holds ``ignore`` are in no cell (as for :func:`iou`).
 
     Returns
     -------
     ndarray of int64, shape (N, C, C); (C, C) for one image or ``pooled=True``.
     """
-    t, p, c, single = _prepare(y_true, y_pred, num_classes)
-    matrices = _confusion(t, p, c)
+    t, p, c, single, keep = _prepare(y_true, y_pred, num_classes, ignore)
+    matrices = _confusion(t, p, c, keep)
     if pooled:
         return matrices.sum(axis=0)
     return matrices[0] if single else matrices
 
 
 def pixel_accuracy(
-    y_true, y_pred, *, num_classes: int | None = None, pooled: bool = False
+    y_true,
+    y_pred,
+    *,
+    num_classes: int | None = None,
+    pooled: bool = False,
+    ignore: int | None = None,
 ) -> np.ndarray | float:
     """Share of pixels whose class is right, ``(TP + TN) / all`` for binary masks.
 
     Misleading on imbalanced data: predicting only background on an image with 5 %
     foreground scores 0.95. Returns float64 of shape (N,), a float for one image or
-    ``pooled=True``.
+    ``pooled=True``. With ``ignore`` (as for :func:`iou`) the share is of the pixels
+    counted; an image whose every pixel is ignored scores ``nan``.
     """
-    t, p, c, single = _prepare(y_true, y_pred, num_classes)
-    matrices = _confusion(t, p, c)
+    t, p, c, single, keep = _prepare(y_true, y_pred, num_classes, ignore)
+    matrices = _confusion(t, p, c, keep)
     if pooled:
         matrices, single = matrices.sum(axis=0, keepdims=True), True
-    scores = np.trace(matrices, axis1=1, axis2=2) / matrices.sum(axis=(1, 2))
+    scores = _accuracy(matrices)
     return float(scores[0]) if single else scores
+
+
+def _accuracy(matrices: np.ndarray) -> np.ndarray:
+    """Right pixels over counted pixels, per matrix; ``nan`` where no pixel is counted."""
+    right, counted = np.trace(matrices, axis1=1, axis2=2), matrices.sum(axis=(1, 2))
+    return np.divide(right, counted, out=np.full(len(matrices), np.nan), where=counted > 0)

@@ -9,7 +9,7 @@ import numpy as np
 from helpers.errors import MetricInputError
 
 from ._distance import _hd95_batch
-from ._scores import _class_counts, _class_mean, _confusion, _prepare, _scores
+from ._scores import _accuracy, _class_counts, _class_mean, _confusion, _prepare, _scores
 
 if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
@@ -27,6 +27,7 @@ def per_image_table(
     empty: float = 1.0,
     num_classes: int | None = None,
     include_background: bool = False,
+    ignore: int | None = None,
 ) -> pd.DataFrame:
     """One row per image: iou, dice, precision, recall, f1, accuracy (and hd95 if asked).
 
@@ -38,8 +39,9 @@ def per_image_table(
         Image names for the index (default 0 .. N-1).
     hd95 : bool
         Add the ``hd95`` column (slower: two distance transforms per image).
-    empty, num_classes, include_background
-        As for :func:`iou`; multi-class scores are means over the classes.
+    empty, num_classes, include_background, ignore
+        As for :func:`iou`; multi-class scores are means over the classes. Pixels that
+        ``ignore`` leaves out are in no column, ``hd95`` included.
 
     Returns
     -------
@@ -55,18 +57,19 @@ def per_image_table(
     """
     import pandas as pd
 
-    t, p, c, _ = _prepare(y_true, y_pred, num_classes)
+    t, p, c, _, keep = _prepare(y_true, y_pred, num_classes, ignore)
     if names is not None and len(names) != len(t):
         raise MetricInputError(f"{len(names)} names for {len(t)} images: give one name per image.")
-    counts = _class_counts(_confusion(t, p, c))
+    matrices = _confusion(t, p, c, keep)
+    counts = _class_counts(matrices)
     columns = {
         kind: _class_mean(_scores(kind, counts, empty), include_background)
         for kind in ("iou", "dice", "precision", "recall")
     }
     columns["f1"] = columns["dice"].copy()
-    columns["accuracy"] = counts.tp.sum(axis=1) / t[0].size  # the diagonal: right pixels
+    columns["accuracy"] = _accuracy(matrices)  # the diagonal: right pixels
     if hd95:
-        columns["hd95"] = _hd95_batch(t, p, connectivity=1)
+        columns["hd95"] = _hd95_batch(t, p, connectivity=1, keep=keep)
     index = pd.Index(list(names) if names is not None else range(len(t)), name="image")
     return pd.DataFrame(columns, index=index)
 

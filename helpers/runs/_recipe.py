@@ -150,8 +150,10 @@ def train_on_folder(
     ConfigError
         An unknown profile name (in ``profile`` or ``$COURSE_PROFILE``).
     DataError
-        A missing or empty folder, an image or mask without its partner, a damaged file,
-        or a mask that is not labels: before anything is written.
+        A missing or empty folder, or the blocking findings of the data check
+        (:func:`helpers.check.check_folders`: unpaired names, damaged files, sizes that
+        differ, masks that are not labels...), all named at once, before anything is
+        written.
     FileExistsRefusedError
         ``out_dir`` holds a run with other data or settings and ``overwrite`` is false.
     TrainingError
@@ -172,6 +174,9 @@ def train_on_folder(
         )
     epochs = epochs or profile.epochs
     out_dir = Path(out_dir)
+    from helpers import check  # every blocking finding at once, before anything is written
+
+    check.stop_on_blocking(check.check_folders(image_dir, mask_dir, num_classes=num_classes))
     pairs = io.pair_images_and_masks(image_dir, mask_dir)
     limit = max_images if max_images is not None else profile.max_images
     pairs = pairs[:limit]
