@@ -17,8 +17,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from helpers import config, io, runs, splits, training  # noqa: E402
-from helpers.errors import FileExistsRefusedError, RunFolderError  # noqa: E402
+from helpers import config, runs, splits, training  # noqa: E402
+from helpers.errors import DataError, FileExistsRefusedError, RunFolderError  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
@@ -80,7 +80,7 @@ def test_a_file_damaged_past_its_header_stops_training_with_one_error_naming_it(
     )
     damaged = folders / "images" / f"{split['train'][0]}.png"  # read in the first epoch
     damaged.write_bytes(damaged.read_bytes()[:200])  # the header survives, the pixels do not
-    with pytest.raises(io.DataError, match=damaged.name):
+    with pytest.raises(DataError, match=damaged.name):
         _train_on(folders, tmp_path / "run", val_fraction=0.2, test_fraction=0.2)
 
 
