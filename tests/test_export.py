@@ -100,11 +100,16 @@ def exported(sources, tmp_path_factory) -> dict:
     return Exports()
 
 
-def _keras(run_dir: Path, images: np.ndarray) -> np.ndarray:
-    """The reference: the run's own model.keras, loaded by Keras, predicting."""
+@pytest.fixture(scope="module")
+def keras_models(run_dirs) -> dict:
+    """The reference: each run's own model.keras, loaded once by Keras."""
     from helpers.inference import load_model
 
-    return load_model(run_dir / "model.keras").predict(images, verbose=0)
+    return {kind: load_model(folder / "model.keras") for kind, folder in run_dirs.items()}
+
+
+def _keras(model, images: np.ndarray) -> np.ndarray:
+    return model.predict(images, verbose=0)
 
 
 def _run_with_own_runtime(format: str, path: Path, images: np.ndarray) -> np.ndarray:
@@ -135,14 +140,14 @@ def _run_with_own_runtime(format: str, path: Path, images: np.ndarray) -> np.nda
 @pytest.mark.parametrize("format", ["savedmodel", "tflite", "onnx"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_export_gives_the_probabilities_of_keras_on_the_test_images(
-    kind, format, run_dirs, sources, exported
+    kind, format, keras_models, sources, exported
 ):
     report = exported[kind, format]
     source = sources[kind]
     rng = np.random.default_rng(1)
     other_size = rng.random((1, 48, 64, source.images.shape[-1]), dtype=np.float32)
     for images in (source.images, other_size):  # the run's test images, and another size
-        expected = _keras(run_dirs[kind], images)
+        expected = _keras(keras_models[kind], images)
         got = _run_with_own_runtime(format, report.path, np.ascontiguousarray(images))
         assert got.shape == expected.shape
         difference = float(np.max(np.abs(got - expected)))
@@ -174,7 +179,7 @@ def test_bioimageio_package_passes_the_model_test_for_each_weight_format(kind, e
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_bioimageio_package_describes_axes_scale_classes_and_the_test_tensors(
-    kind, run_dirs, exported
+    kind, keras_models, exported
 ):
     report = exported[kind, "bioimageio"]
     rdf = _rdf(report.path)
@@ -195,7 +200,7 @@ def test_bioimageio_package_describes_axes_scale_classes_and_the_test_tensors(
         readme = package.read("README.md").decode()
         cover = package.read("cover.png")
     assert raw.max() > 1.0 and raw.max() <= top  # pixels as stored, not yet divided
-    np.testing.assert_allclose(_keras(run_dirs[kind], raw / top), output, atol=1e-5)
+    np.testing.assert_allclose(_keras(keras_models[kind], raw / top), output, atol=1e-5)
     assert "## Validation" in readme and "| iou |" in readme
     with Image.open(BytesIO(cover)) as picture:
         assert picture.size == (800, 400)
