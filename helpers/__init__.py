@@ -15,12 +15,15 @@ order: a module imports only its own layer or the layers below):
    ``datasets`` (tf.data pipelines with augmentation), ``distribute`` (the distribution
    strategy and mixed precision), ``measurements`` (objects measured over a folder);
 5. ``widgets``, ``inference``, ``training`` (the training loop that survives interruption);
-6. ``evaluation``, ``runs`` (the run folder: writing, reading, the course's recipes);
+6. ``evaluation`` (one pass: predict each image once, score pixels and objects), ``runs``
+   (the run folder: writing, reading, the course's recipes), ``report`` (the HTML quality
+   report of a run);
 7. ``cli`` (``python -m helpers``) and ``exercises`` (checked exercises per chapter).
 
 ``io``, ``datasets``, ``plots``, ``metrics``, ``objects``, ``via``, ``training``, ``runs``,
-``synthetic``, ``cli`` and ``exercises`` are packages in the manner of scikit-image: the
-implementation in private modules, the public names in the package.
+``evaluation``, ``report``, ``synthetic``, ``cli`` and ``exercises`` are packages in the
+manner of scikit-image: the implementation in private modules, the public names in the
+package.
 
 Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
 and TensorFlow loads only where a module needs it.

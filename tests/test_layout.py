@@ -11,10 +11,10 @@
 - No module is over 650 lines, and one over 500 lines says why in its docstring, on a line
   that starts with ``Over 500 lines:``.
 - The packages of :data:`PACKAGES` (``via``, ``plots``, ``datasets``, ``io``, ``metrics``,
-  ``objects``, ``cli``) keep their implementation in private modules, their public names in
-  their ``__init__`` (``plots.axes`` is the one public submodule: the drawing primitives that
-  ``widgets`` uses); every function of ``helpers.plots`` that returns a Figure is called
-  ``plot_*``.
+  ``objects``, ``cli``, ``evaluation``, ``report``) keep their implementation in private
+  modules, their public names in their ``__init__`` (``plots.axes`` is the one public
+  submodule: the drawing primitives that ``widgets`` uses); every function of
+  ``helpers.plots`` that returns a Figure is called ``plot_*``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ LAYERS = (
     ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
     ("via", "losses", "plots", "datasets", "distribute", "measurements"),
     ("widgets", "inference", "training"),
-    ("evaluation", "runs"),
+    ("evaluation", "runs", "report"),
     ("cli", "exercises", "__main__"),
 )
 
@@ -50,6 +50,8 @@ PACKAGES = {
     "metrics": (),
     "objects": (),
     "cli": (),
+    "evaluation": (),
+    "report": (),
 }
 
 MAX_LINES, EXPLAIN_OVER = 650, 500

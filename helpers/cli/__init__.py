@@ -6,6 +6,7 @@ Commands (``python -m helpers COMMAND --help`` for each):
 ``synth``       regenerate the bundled datasets (deterministic)
 ``train``       train a U-Net on a folder of images and masks
 ``evaluate``    per-image metrics of a trained run (or model), as CSV
+``report``      a self-contained HTML quality report of a trained run
 ``predict``     masks for one image or a folder (tiled for large images)
 ``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
 ``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
@@ -17,7 +18,7 @@ path the file system refuses), with a one-line reason on standard error (what, w
 what to do) and no traceback.
 
 Each family of commands is a private module of this package (``_data``, ``_train``,
-``_evaluate``, ``_predict``, ``_via``, ``_objects``) with ``add_commands(subparsers)``,
+``_evaluate``, ``_report``, ``_predict``, ``_via``, ``_objects``) with ``add_commands(subparsers)``,
 registered from :data:`COMMAND_MODULES`: a new family is one module and one entry there.
 The modules import TensorFlow only when a command runs.
 """
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     "helpers.cli._data",
     "helpers.cli._train",
     "helpers.cli._evaluate",
+    "helpers.cli._report",
     "helpers.cli._predict",
     "helpers.cli._via",
     "helpers.cli._objects",
