@@ -1,12 +1,14 @@
 """python -m helpers report (and evaluate on several classes), on three small runs.
 
-The runs are made once per module, in the quick profile at 32 pixels and one epoch: a
-mito run (``data/mito``), the chapter 11 run (``data/mri``: VIA polygons to masks with
-``via2masks``, then ``train``) and a run of four classes on a few synthetic images made
-here. Each report is opened in headless Chromium (skipped only where there is none; CI
-installs it): no console error, every section, every picture decoded, no network
-address, and a per-image table with one row per test image whose numbers are
-``evaluate``'s CSV.
+The runs are made once per module: a mito run (``data/mito``) and the chapter 11 run
+(``data/mri``: VIA polygons to masks with ``via2masks``), both trained by ``python -m
+helpers train`` in the quick profile at 32 pixels for one epoch, with a U-Net of depth 2
+so that tracing its training step takes seconds; and a run folder of four classes on a
+few synthetic images made here, with an untrained U-Net and no training record (as a
+run from before the record), so that no third training is paid for. Each report is
+opened in headless Chromium (skipped only where there is none; CI installs it): no
+console error, every section, every picture decoded, no network address, and a
+per-image table with one row per test image whose numbers are ``evaluate``'s CSV.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 
 pytest.importorskip("keras")
 
-from helpers import cli, config, io, report, training  # noqa: E402
+from helpers import cli, config, io, report, runs, splits, training, unet  # noqa: E402
 from helpers.files import write_png  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -34,11 +36,13 @@ RUNS = ("mito_run", "mri_run", "classes_run")
 
 
 def _train(images, masks, out, *extra) -> None:
-    """``python -m helpers train`` at 32 px for one epoch (XLA off: faster for so little)."""
+    """``python -m helpers train`` at 32 px for one epoch, with a U-Net of depth 2 and XLA
+    off (both much faster to set up for so little)."""
     argv = ["train", "--images", str(images), "--masks", str(masks), "--out", str(out)]
     argv += ["--size", "32", "--epochs", "1", "--profile", "quick", "--test-fraction", "0.3"]
     patch = pytest.MonkeyPatch()
     patch.setattr(training, "train", functools.partial(training.train, jit_compile=False))
+    patch.setattr(unet, "build_unet", functools.partial(unet.build_unet, depth=2))
     try:
         assert cli.main([*argv, *extra]) == 0
     finally:
@@ -97,8 +101,20 @@ def classes_folder(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def classes_run(classes_folder, tmp_path_factory):
+    """A run folder of four classes as ``train`` lays one out (``split.json``, ``run.json``,
+    ``model.keras``), with an untrained U-Net and neither history nor training record."""
+    import keras
+
     out = tmp_path_factory.mktemp("classes_run")
-    _train(classes_folder / "images", classes_folder / "masks", out, "--classes", "4")
+    images, masks = classes_folder / "images", classes_folder / "masks"
+    pairs = io.pair_images_and_masks(images, masks)
+    stems = [image.stem for image, _ in pairs]
+    runs.write_split(out, splits.split_stems(stems, seed=42, test_fraction=0.3))
+    settings = runs.describe_data(images, masks, pairs, size=32, num_classes=4)
+    runs.write_settings(out, settings)
+    keras.utils.set_random_seed(4)
+    model = unet.build_unet((None, None, 1), num_classes=4, depth=2, base_filters=4)
+    model.save(out / "model.keras")
     return out
 
 
@@ -172,7 +188,7 @@ def test_the_report_opens_whole_in_a_browser(made, browser, name):
     widths = browser.execute_script(
         "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)"
     )
-    assert len(widths) >= 3 and min(widths) > 0  # every figure decoded
+    assert len(widths) >= 2 and min(widths) > 0  # every figure decoded
     rows = browser.find_elements("css selector", "#per-image tbody tr")
     header = browser.find_element("css selector", "#per-image thead th:nth-child(2)")  # iou
     header.click()  # sorting keeps every row and orders them
@@ -186,8 +202,6 @@ def test_several_classes_are_scored_per_class_with_the_confusion_matrix(made, cl
     """evaluate on a four-class run: per-class columns named from classes.json, equal to
     scikit-learn on the model's own predictions, and the pooled confusion matrix."""
     from sklearn.metrics import confusion_matrix, jaccard_score
-
-    from helpers import runs, splits
 
     run, where = made["classes_run"]
     csv = pd.read_csv(where / "metrics.csv", index_col="image")
@@ -213,6 +227,13 @@ def test_several_classes_are_scored_per_class_with_the_confusion_matrix(made, cl
     np.testing.assert_array_equal(confusion.to_numpy(), expected)
 
 
+def test_a_run_without_a_training_record_says_so(made):
+    _, where = made["classes_run"]
+    text = (where / "report.html").read_text(encoding="utf-8")
+    assert text.count("not recorded") >= 2  # training time and kept epoch
+    assert "holds no history.csv" in text
+
+
 def _fails(argv, capsys, *fragments):
     assert cli.main([str(a) for a in argv]) == 2
     err = capsys.readouterr().err
@@ -235,14 +256,6 @@ def test_masks_that_do_not_pair_are_one_line(mito_run, mito_folder, tmp_path, ca
     (folder / "masks" / "mito_003.png").rename(folder / "masks" / "stray.png")
     argv = ["report", "--run", mito_run, "--images", folder / "images", "--masks"]
     _fails([*argv, folder / "masks", "--out", tmp_path / "r.html"], capsys, "stray")
-    assert not (tmp_path / "r.html").exists()
-
-
-def test_masks_of_more_classes_than_the_model_are_one_line(
-    mito_run, classes_folder, tmp_path, capsys
-):
-    argv = ["report", "--run", mito_run, "--images", classes_folder / "images", "--all"]
-    _fails([*argv, "--masks", classes_folder / "masks", "--out", tmp_path / "r.html"], capsys)
     assert not (tmp_path / "r.html").exists()
 
 
