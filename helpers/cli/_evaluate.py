@@ -29,6 +29,7 @@ import json
 from pathlib import Path
 
 from helpers.cli._model import add_model_arguments, check_model_choice, load_model_and_settings
+from helpers.conventions import THRESHOLD
 from helpers.errors import CommandError, FileExistsRefusedError
 from helpers.files import write_text
 
@@ -155,7 +156,7 @@ def add_commands(subparsers) -> None:
         "--size", type=int, help="image side (default: from run.json or the model)"
     )
     evaluate.add_argument("--batch-size", type=int, default=16)
-    evaluate.add_argument("--threshold", type=float, default=0.5)
+    evaluate.add_argument("--threshold", type=float, default=THRESHOLD)
     evaluate.add_argument(
         "--objects",
         action="store_true",

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 
+from helpers.conventions import THRESHOLD
+
 __all__ = ["add_commands"]
 
 
@@ -63,7 +65,7 @@ def add_commands(subparsers) -> None:
     command.add_argument(
         "--all", action="store_true", help="score every pair, not only the test images"
     )
-    command.add_argument("--threshold", type=float, default=0.5)
+    command.add_argument("--threshold", type=float, default=THRESHOLD)
     command.add_argument("--batch-size", type=int, default=16)
     command.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     command.set_defaults(run=_report)
