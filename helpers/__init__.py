@@ -17,14 +17,16 @@ order: a module imports only its own layer or the layers below):
 5. ``importers`` (Labelme, COCO and CVAT files to masks, and masks to COCO), ``check``
    (the data check of an image and a mask folder before training);
 6. ``widgets``, ``inference``, ``training`` (the training loop that survives interruption);
-7. ``evaluation``, ``runs`` (the run folder: writing, reading, the course's recipes),
-   ``export`` (a run's model for other programs: bioimage.io, SavedModel, TFLite, ONNX);
+7. ``evaluation`` (one pass: predict each image once, score pixels and objects), ``runs``
+   (the run folder: writing, reading, the course's recipes), ``report`` (the HTML quality
+   report of a run), ``export`` (a run's model for other programs: bioimage.io,
+   SavedModel, TFLite, ONNX);
 8. ``cli`` (``python -m helpers``) and ``exercises`` (checked exercises per chapter).
 
 ``io``, ``datasets``, ``plots``, ``metrics``, ``objects``, ``via``, ``importers``,
-``check``, ``training``, ``runs``, ``export``, ``synthetic``, ``cli`` and ``exercises`` are
-packages in the manner of scikit-image: the implementation in private modules, the public
-names in the package.
+``check``, ``training``, ``runs``, ``evaluation``, ``report``, ``export``, ``synthetic``,
+``cli`` and ``exercises`` are packages in the manner of scikit-image: the implementation in
+private modules, the public names in the package.
 
 Importing ``helpers`` imports no module below it, so ``import helpers`` is quick
 and TensorFlow loads only where a module needs it.

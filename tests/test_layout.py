@@ -11,9 +11,10 @@
 - No module is over 650 lines, and one over 500 lines says why in its docstring, on a line
   that starts with ``Over 500 lines:``.
 - The packages of :data:`PACKAGES` (``via``, ``plots``, ``datasets``, ``io``, ``metrics``,
-  ``objects``, ``importers``, ``check``, ``cli``) keep their implementation in private
-  modules, their public names in their ``__init__`` (``plots.axes`` is the one public
-  submodule: the drawing primitives that ``widgets`` uses); every function of
+  ``objects``, ``importers``, ``check``, ``cli``, ``export``, ``evaluation``, ``report``) keep
+  their implementation in private modules, their public names in their ``__init__``
+  (``plots.axes`` is the one public submodule: the drawing primitives that ``widgets``
+  uses); every function of
   ``helpers.plots`` that returns a Figure is called ``plot_*``.
 """
 
@@ -38,7 +39,7 @@ LAYERS = (
     ("via", "losses", "plots", "datasets", "distribute", "measurements"),
     ("importers", "check"),
     ("widgets", "inference", "training"),
-    ("evaluation", "runs", "export"),
+    ("evaluation", "runs", "export", "report"),
     ("cli", "exercises", "__main__"),
 )
 
@@ -54,6 +55,8 @@ PACKAGES = {
     "check": (),
     "cli": (),
     "export": (),
+    "evaluation": (),
+    "report": (),
 }
 
 MAX_LINES, EXPLAIN_OVER = 650, 500

@@ -2,18 +2,31 @@
 
 Commands (``python -m helpers COMMAND --help`` for each):
 
-``_evaluate``, ``_predict``, ``_via``, ``_importers``, ``_check``, ``_objects``, ``_export``)
-with ``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is
-one module and one entry there. The modules import TensorFlow only when a command runs.
+==============  ==================================================================
+``synth``       regenerate the bundled datasets (deterministic)
+``train``       train a U-Net on a folder of images and masks
+``evaluate``    per-image metrics of a trained run (or model), as CSV
+``report``      a self-contained HTML quality report of a trained run
+``predict``     masks for one image or a folder (tiled for large images)
+``via2masks``   VIA annotations (JSON or CSV) to mask PNGs, with a quality report
+``masks2via``   mask PNGs (or predictions) back to a VIA JSON that VIA imports
+``labelme2masks``, ``coco2masks``, ``cvat2masks``
+                Labelme, COCO or CVAT annotations to mask PNGs, the same report
+``masks2coco``  mask PNGs (or predictions) to COCO polygons, for correction
+``check``       the data check of an image and a mask folder, before training
+``objects``     one row per object of each mask (count, size, shape), as CSV
+``export``      a run's model for other programs (bioimage.io, SavedModel, TFLite, ONNX)
+==============  ==================================================================
 
 Exit status: 0 on success, 2 on bad input (any :class:`helpers.errors.CourseError`, or a
 path the file system refuses), with a one-line reason on standard error (what, where,
 what to do) and no traceback.
 
 Each family of commands is a private module of this package (``_data``, ``_train``,
-``_evaluate``, ``_predict``, ``_via``, ``_importers``, ``_check``, ``_objects``, ``_export``)
-with ``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a new family is
-one module and one entry there. The modules import TensorFlow only when a command runs.
+``_evaluate``, ``_report``, ``_predict``, ``_via``, ``_importers``, ``_check``, ``_objects``,
+``_export``) with ``add_commands(subparsers)``, registered from :data:`COMMAND_MODULES`: a
+new family is one module and one entry there. The modules import TensorFlow only when a
+command runs.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ COMMAND_MODULES = (
     "helpers.cli._data",
     "helpers.cli._train",
     "helpers.cli._evaluate",
+    "helpers.cli._report",
     "helpers.cli._predict",
     "helpers.cli._via",
     "helpers.cli._importers",

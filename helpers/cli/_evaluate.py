@@ -11,9 +11,14 @@
     (then only its ``test`` stems). The image size comes from ``--size``, the model, or
     a ``run.json`` next to it.
 
-``--objects`` adds object counts and object-level scores
-(:func:`helpers.evaluation.add_object_columns`). Exactly one of ``--run`` and ``--model``;
-bad paths and bad files stop it with a one-line message (exit status 2, see
+``--objects`` adds object counts and object-level scores, from the same prediction
+(:func:`helpers.evaluation.evaluation_pass` predicts each image once). For a model of
+several classes the table has the columns ``iou_<class>``, ``dice_<class>``,
+``precision_<class>`` and ``recall_<class>`` of each foreground class (names from the masks
+folder's ``classes.json``, else the class numbers; ``iou`` stays the mean over them), and
+``<out stem>_confusion.csv`` holds the pixel confusion matrix of the scored images (rows
+the true class, columns the predicted one). Exactly one of ``--run`` and ``--model``; bad
+paths and bad files stop it with a one-line message (exit status 2, see
 :mod:`helpers.cli`), before anything is written.
 """
 
@@ -25,7 +30,7 @@ from pathlib import Path
 
 from helpers.cli._model import add_model_arguments, check_model_choice, load_model_and_settings
 from helpers.conventions import THRESHOLD
-from helpers.errors import CommandError, CourseError, FileExistsRefusedError
+from helpers.errors import CommandError, FileExistsRefusedError
 from helpers.files import write_text
 
 __all__ = ["add_commands"]
@@ -71,7 +76,7 @@ def _chosen(pairs: list, args: argparse.Namespace, run) -> tuple[list, str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from helpers import datasets, evaluation, io
+    from helpers import evaluation, io
 
     check_model_choice(args)
     if args.all and args.split:
@@ -80,48 +85,51 @@ def _evaluate(args: argparse.Namespace) -> int:
     if out.exists() and not args.overwrite:
         raise FileExistsRefusedError(f"{out} already exists; use --overwrite or another --out.")
     model, settings, run = load_model_and_settings(args)
+    classes = model.outputs[0].shape[-1]
+    confusion = _confusion_path(out) if classes > 1 else None
+    if confusion is not None and confusion.exists() and not args.overwrite:
+        raise FileExistsRefusedError(
+            f"{confusion} already exists; use --overwrite or another --out."
+        )
     size = _model_size(model, args, settings)
     if size is None:
         raise CommandError("Give --size: the model takes any size and no run.json is next to it.")
-    pairs, which = _chosen(io.pair_images_and_masks(*_folders(args, run)), args, run)
-    channels = model.inputs[0].shape[-1]
-    dataset = datasets.from_files(
+    folders = _folders(args, run)
+    pairs, which = _chosen(io.pair_images_and_masks(*folders), args, run)
+    if args.objects and classes != 1:
+        raise CommandError(
+            "--objects counts objects of one foreground class: this model predicts "
+            f"{classes} classes. Leave out --objects."
+        )
+    found = evaluation.evaluate_files(  # predicts each image once, for every score
+        model,
         pairs,
         size=size,
         batch_size=args.batch_size,
-        channels=channels,
-        num_classes=model.outputs[0].shape[-1],
+        threshold=args.threshold,
+        class_names=evaluation.class_names(folders[1], classes),
+        objects=args.objects,
+        progress=True,
     )
-    if args.objects and model.outputs[0].shape[-1] != 1:
-        raise CommandError(
-            "--objects counts objects of one foreground class: this model predicts "
-            f"{model.outputs[0].shape[-1]} classes. Leave out --objects."
-        )
-    try:
-        with datasets.unwrap_data_errors():  # a damaged file: the DataError that names it
-            table = evaluation.evaluate(
-                model,
-                dataset,
-                names=[image.stem for image, _ in pairs],
-                threshold=args.threshold,
-                progress=True,
-            )
-            if args.objects:  # object counts and object-level scores
-                table = evaluation.add_object_columns(
-                    table, model, dataset, threshold=args.threshold
-                )
-    except Exception as error:  # a file damaged past its header surfaces inside tf.data
-        if isinstance(error, CourseError):
-            raise
-        raise CommandError(f"Evaluation stopped: {str(error).strip().splitlines()[-1]}") from error
+    table = found.table
+    if args.objects:  # object counts and object-level scores
+        print(evaluation.describe_objects(table))
     write_text(out, table.to_csv(), overwrite=args.overwrite)
+    if confusion is not None:
+        write_text(confusion, found.confusion_table().to_csv(), overwrite=args.overwrite)
     means = table.mean(numeric_only=True)
     scored = f" ({which})" if run is not None else ""
+    also = "" if confusion is None else f", confusion matrix in {confusion}"
     print(
         f"Evaluated {len(table)} images{scored} at {size} px: mean IoU {means['iou']:.4f}, "
-        f"mean Dice {means['dice']:.4f}; table in {out}."
+        f"mean Dice {means['dice']:.4f}; table in {out}{also}."
     )
     return 0
+
+
+def _confusion_path(out: Path) -> Path:
+    """``<out stem>_confusion.csv`` next to ``out``."""
+    return out.with_name(f"{out.stem}_confusion.csv")
 
 
 def add_commands(subparsers) -> None:

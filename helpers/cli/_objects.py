@@ -10,7 +10,8 @@
     file stem and each object's mean intensity is added.
 ``evaluate ... --objects``
     (in :mod:`helpers.cli._evaluate`) adds object counts and object-level scores to each
-    image's row (:func:`helpers.evaluation.add_object_columns`).
+    image's row, from the same prediction as the pixel scores
+    (:func:`helpers.evaluation.evaluation_pass`).
 
 Bad input stops with a one-line reason and exit status 2 (see :mod:`helpers.cli`);
 an existing ``--out`` is kept unless ``--overwrite`` is given.
