@@ -6,15 +6,16 @@ from pathlib import Path
 
 from helpers.errors import FileExistsRefusedError
 
+from ._cells import write_cells
 from ._mito import write_mito
 from ._mri import write_mri
 
 #: The datasets' folder names under ``data/``, in the order they are written.
-DATASETS = ("mito", "mri")
+DATASETS = ("mito", "mri", "cells")
 
 
 def write_all(out: str | Path, *, overwrite: bool = False) -> list[Path]:
-    """Write every dataset under ``out`` (``out/mito``, ``out/mri``).
+    """Write every dataset under ``out`` (``out/mito``, ``out/mri``, ``out/cells``).
 
     Returns the files written.
 
@@ -32,6 +33,8 @@ def write_all(out: str | Path, *, overwrite: bool = False) -> list[Path]:
                 f"{', '.join(map(str, taken))} already hold files and were left as they are. "
                 "Pass overwrite=True (or --overwrite) to regenerate them, or choose another folder."
             )
-    return write_mito(out / "mito", overwrite=overwrite) + write_mri(
-        out / "mri", overwrite=overwrite
+    return (
+        write_mito(out / "mito", overwrite=overwrite)
+        + write_mri(out / "mri", overwrite=overwrite)
+        + write_cells(out / "cells", overwrite=overwrite)
     )
