@@ -34,9 +34,9 @@ HELPERS = ROOT / "helpers"
 LAYERS = (
     ("errors",),
     ("config", "files", "conventions", "colab"),
-    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
+    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "expected"),
     ("via", "losses", "plots", "datasets", "distribute", "measurements"),
-    ("widgets", "inference", "training"),
+    ("widgets", "inference", "training", "synthetic"),
     ("evaluation", "runs"),
     ("cli", "exercises", "__main__"),
 )
