@@ -13,7 +13,8 @@ order: a module imports only its own layer or the layers below):
    ``synthetic`` (the bundled datasets), ``expected`` (the results each profile should give);
 4. ``via`` (VIA annotations, JSON or CSV, to masks and back), ``losses``, ``plots``,
    ``datasets`` (tf.data pipelines with augmentation), ``distribute`` (the distribution
-   strategy and mixed precision), ``measurements`` (objects measured over a folder);
+   strategy and mixed precision), ``measurements`` (objects measured over a folder),
+   ``classes`` (several classes: ``classes.json``, counts, loss weights, colours);
 5. ``widgets``, ``inference``, ``training`` (the training loop that survives interruption);
 6. ``evaluation``, ``runs`` (the run folder: writing, reading, the course's recipes);
 7. ``cli`` (``python -m helpers``) and ``exercises`` (checked exercises per chapter).

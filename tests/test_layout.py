@@ -35,7 +35,7 @@ LAYERS = (
     ("errors",),
     ("config", "files", "conventions", "colab"),
     ("env", "io", "splits", "metrics", "objects", "classical", "unet", "expected"),
-    ("via", "losses", "plots", "datasets", "distribute", "measurements"),
+    ("via", "losses", "plots", "datasets", "distribute", "measurements", "classes"),
     ("widgets", "inference", "training", "synthetic"),
     ("evaluation", "runs"),
     ("cli", "exercises", "__main__"),
