@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.classes import ClassNames, class_weights, count_labels, find_classes, resolve_classes
+from helpers.errors import DataError
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,20 @@ def class_setup(
     ConfigError
         A ``num_classes`` that disagrees with ``classes.json``.
     DataError
-        A mask that cannot be read as labels, or with a label ``classes.json`` does not list.
+        A mask that cannot be read as labels, or with a label ``classes.json`` does not list;
+        a ``classes.json`` that declares an ignore label (not read by the pipelines yet).
     """
     masks = [Path(mask) for _, mask in pairs]
-    if num_classes == 1 and find_classes(mask_dir) is None:
+    declared = find_classes(mask_dir)
+    if declared is not None and declared.ignore is not None:
+        # The loss leaves ignored pixels out (losses.ClassLoss(ignore=...)), but the mask
+        # readers (io.read_mask, the datasets pipelines) do not take an ignore label yet:
+        # a 0/255 mask would be read as class 1. Refuse rather than train on that.
+        raise DataError(
+            f"{declared.path} declares an ignore label ({declared.ignore}), which training "
+            "cannot read yet: give those pixels a class (or 0) and leave out the ignore entry."
+        )
+    if num_classes == 1 and declared is None:
         # binary asked for, no classes.json: nothing to read here (the pipelines check the masks)
         return ClassSetup(1, ClassNames(("background", "foreground")))
     counts = count_labels(masks)
