@@ -62,7 +62,20 @@ EXPECTED: dict[str, Expectation] = {
     # chapter 8
     # chapter 11
     # chapter 12
-    # chapter 13
+    # chapter 13: each class's IoU pooled over the test pixels (runs.train_on_folder's
+    # recipe with class weights, data/cells)
+    "ch13.iou_crescent": Expectation(
+        "crescent IoU (test pixels, pooled)", {"quick": (0.0, 0.6), "cpu": (0.0, 1.0)}
+    ),
+    "ch13.iou_nucleus": Expectation(
+        "nucleus IoU (test pixels, pooled)", {"quick": (0.0, 0.6), "cpu": (0.0, 1.0)}
+    ),
+    "ch13.iou_rod": Expectation(
+        "rod IoU (test pixels, pooled)", {"quick": (0.0, 0.6), "cpu": (0.0, 1.0)}
+    ),
+    "ch13.iou_star": Expectation(
+        "star IoU (test pixels, pooled)", {"quick": (0.0, 0.6), "cpu": (0.0, 1.0)}
+    ),
 }
 
 

@@ -10,8 +10,8 @@
     training (seconds, kept epoch, epochs run, stopped early).
     ``--classes N`` defaults to what ``classes.json`` in the masks folder says (else the
     masks' labels: 1 for 0/1 masks, else the largest label + 1); a ``--classes`` that
-    disagrees with ``classes.json`` stops it (exit 2). With several classes the loss
-    weights each class by its share of the training pixels (``--no-class-weights``: not).
+    disagrees with ``classes.json`` stops it (exit 2). ``--class-weights``: with several
+    classes, also weight the loss by the classes' shares of the training pixels.
     ``--precision mixed|float32`` (default: mixed on a GPU with float16 units). With
     ``$TF_CONFIG`` naming several workers, each worker runs the same command
     (``MultiWorkerMirroredStrategy``: every worker trains on its share of each batch)
@@ -86,10 +86,10 @@ def add_commands(subparsers) -> None:
         "classes.json in --masks, else the masks' largest label + 1)",
     )
     train.add_argument(
-        "--no-class-weights",
-        dest="class_weights",
-        action="store_false",
-        help="several classes: do not weight the loss by the classes' shares of the pixels",
+        "--class-weights",
+        action="store_true",
+        help="several classes: also weight the loss by the classes' shares of the pixels "
+        "(rare classes weigh more; see runs.train_on_folder)",
     )
     train.add_argument("--val-fraction", type=float, default=0.15)
     train.add_argument("--test-fraction", type=float, default=0.15)

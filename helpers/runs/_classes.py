@@ -61,7 +61,7 @@ def class_setup(
     mask_dir,
     *,
     num_classes: int | None = None,
-    weighted: bool = True,
+    weighted: bool = False,
 ) -> ClassSetup:
     """The classes of a run: ``classes.json`` or the masks' labels decide how many
     (:func:`helpers.classes.resolve_classes`); with several, the shares of the training
