@@ -34,7 +34,7 @@ Example
 >>> from helpers import classes
 >>> counts = np.array([900, 10, 90])          # pixels of background, rare, common
 >>> classes.class_weights(counts).round(2)    # weight * share sums to 1
-array([ 0.61,  5.77,  1.92])
+array([0.78, 7.41, 2.47])
 >>> classes.colorize(np.array([[0, 1], [2, 0]]))[0, 1]
 array([230, 159,   0], dtype=uint8)
 """
