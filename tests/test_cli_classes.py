@@ -29,8 +29,9 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 #: The training of the round trip: the defaults but for the size (the generator's own)
-#: and the epochs that fit the test's time.
-EPOCHS = 12
+#: and the epochs. 12 epochs left the triangle 0.06 short of its floor; 20 cleared it by
+#: 0.04, 26 clears every class by 0.2 or more (measured on the 2-core reference machine).
+EPOCHS = 26
 MARGIN = 0.3  # each class at least this far above the multi-Otsu baseline
 
 
