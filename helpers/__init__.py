@@ -10,12 +10,14 @@ order: a module imports only its own layer or the layers below):
 3. ``env`` (versions, devices), ``io`` (image/mask pairs, reading, resizing), ``splits``
    (train/validation/test sets by file stem), ``metrics``, ``objects`` (labelling,
    measuring and matching objects), ``classical`` (thresholds, edges, watershed), ``unet``,
-   ``synthetic`` (the bundled datasets), ``expected`` (the results each profile should give);
+   ``expected`` (the results each profile should give);
 4. ``via`` (VIA annotations, JSON or CSV, to masks and back), ``losses``, ``plots``,
    ``datasets`` (tf.data pipelines with augmentation), ``distribute`` (the distribution
-   strategy and mixed precision), ``measurements`` (objects measured over a folder);
+   strategy and mixed precision), ``measurements`` (objects measured over a folder),
+   ``classes`` (several classes: ``classes.json``, counts, loss weights, colours);
 5. ``importers`` (Labelme, COCO and CVAT files to masks, and masks to COCO), ``check``
-   (the data check of an image and a mask folder before training);
+   (the data check of an image and a mask folder before training), ``synthetic`` (the
+   bundled datasets, drawn with ``via``'s rasteriser);
 6. ``widgets``, ``inference``, ``training`` (the training loop that survives interruption);
 7. ``evaluation`` (one pass: predict each image once, score pixels and objects), ``runs``
    (the run folder: writing, reading, the course's recipes), ``report`` (the HTML quality

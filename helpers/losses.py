@@ -1,4 +1,5 @@
-"""Segmentation losses: Dice, BCE + Dice, Jaccard (soft IoU).
+"""Segmentation losses: Dice, BCE + Dice, Jaccard (soft IoU), and :class:`ClassLoss` for
+several classes (class weights, an ignore label).
 
 Why not plain binary cross-entropy? When the foreground is a small part of every image
 (organelles, membranes, lesions), predicting "background everywhere" already gives a low
@@ -15,6 +16,12 @@ The two training metrics :func:`dice_coef` and :func:`iou_coef` live here too, f
 same reason: they are Keras objects that a saved model names, registered when this
 module is imported. :mod:`helpers.metrics` (the NumPy scores used for evaluation) does
 not import Keras, so chapters that only score masks never load TensorFlow.
+
+Several classes with a rare one: :class:`ClassLoss`, categorical cross-entropy with a
+weight per class (:func:`helpers.classes.class_weights`) and an ignore label, plus a soft
+Dice over the foreground classes pooled over the batch (a class absent from one image
+is not pushed to zero there). It is a class with its settings in its Keras config, so a
+model compiled with it saves and reloads in safe mode like the functions.
 
 Shapes: ``y_pred`` is ``(batch, H, W, K)`` probabilities (sigmoid for ``K = 1``, softmax
 otherwise); ``y_true`` is ``(batch, H, W, 1)`` with 0/1 for ``K = 1``, or class indices
@@ -41,6 +48,7 @@ __all__ = [
     "dice_loss",
     "jaccard_loss",
     "bce_dice_loss",
+    "ClassLoss",
     "LOSSES",
     "get_loss",
     "dice_coef",
@@ -105,6 +113,90 @@ def bce_dice_loss(y_true, y_pred):
     small foreground from being outvoted by the background.
     """
     return _cross_entropy(y_true, y_pred) + dice_loss(y_true, y_pred)
+
+
+@keras.saving.register_keras_serializable(package="helpers")
+class ClassLoss(keras.losses.Loss):
+    """Several classes: weighted categorical cross-entropy plus a soft Dice over the
+    foreground classes; shape (batch,) before Keras averages it.
+
+    Per image, the cross-entropy is ``sum(w[label] * CE) / (pixels not ignored)``, ``CE``
+    being Keras's :func:`keras.losses.categorical_crossentropy` of each pixel and ``w``
+    the ``class_weights`` (all 1 without them); pixels labelled ``ignore`` weigh 0. The
+    Dice term is ``1 - mean over classes 1..K-1 of (2 I_k + 1) / (T_k + P_k + 1)``, with
+    ``I_k``, ``T_k`` and ``P_k`` the soft intersection and areas of class ``k`` summed
+    over the whole batch (ignored pixels left out); it is the same for every image of
+    the batch. The background is left out of the Dice: with a small foreground it is
+    near 1 whatever the network does.
+
+    Parameters
+    ----------
+    class_weights : sequence of float, optional
+        One weight per class, background first (:func:`helpers.classes.class_weights`).
+    dice : bool
+        Add the Dice term (False: the cross-entropy alone).
+    ignore : int, optional
+        The ignore label of the masks (``"ignore": 255`` in ``classes.json``).
+    name : str
+
+    ``y_true`` is ``(batch, H, W, 1)`` class indices (or one-hot ``(batch, H, W, K)``, where
+    an all-zero pixel is ignored); ``y_pred`` softmax probabilities ``(batch, H, W, K)``.
+    """
+
+    def __init__(
+        self,
+        class_weights=None,
+        *,
+        dice: bool = True,
+        ignore: int | None = None,
+        name: str = "class_loss",
+        reduction: str = "sum_over_batch_size",
+        dtype=None,
+    ):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.class_weights = None if class_weights is None else [float(w) for w in class_weights]
+        self.dice = bool(dice)
+        self.ignore = None if ignore is None else int(ignore)
+
+    def _one_hot(self, y_true, classes: int):
+        """One-hot float32 ``(batch, H, W, K)`` and the pixels that count ``(batch, H, W)``."""
+        if y_true.shape[-1] == classes and classes > 1:
+            one_hot = ops.cast(y_true, "float32")
+            return one_hot, ops.cast(ops.sum(one_hot, axis=-1) > 0, "float32")
+        labels = ops.cast(ops.squeeze(y_true, axis=-1), "int32")
+        if self.ignore is None:
+            return ops.one_hot(labels, classes), ops.ones(ops.shape(labels), "float32")
+        valid = ops.not_equal(labels, self.ignore)
+        one_hot = ops.one_hot(ops.where(valid, labels, 0), classes)
+        valid = ops.cast(valid, "float32")
+        return one_hot * valid[..., None], valid
+
+    def call(self, y_true, y_pred):
+        y_pred = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+        classes = y_pred.shape[-1]
+        one_hot, valid = self._one_hot(ops.convert_to_tensor(y_true), classes)
+        pixel = keras.losses.categorical_crossentropy(one_hot, y_pred)  # (batch, H, W)
+        if self.class_weights is None:
+            weight = valid
+        else:
+            weight = ops.sum(one_hot * ops.convert_to_tensor(self.class_weights, "float32"), -1)
+        counted = ops.maximum(ops.sum(valid, axis=(1, 2)), 1.0)
+        loss = ops.sum(weight * pixel, axis=(1, 2)) / counted
+        if not self.dice:
+            return loss
+        inside = y_pred * valid[..., None]
+        intersection = ops.sum(one_hot * inside, axis=(0, 1, 2))[1:]
+        total = ops.sum(one_hot, axis=(0, 1, 2))[1:] + ops.sum(inside, axis=(0, 1, 2))[1:]
+        dice = (2.0 * intersection + SMOOTH) / (total + SMOOTH)
+        return loss + (1.0 - ops.mean(dice))
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "class_weights": self.class_weights,
+            "dice": self.dice,
+            "ignore": self.ignore,
+        }
 
 
 #: Names the training code and the CLI accept, and the loss each stands for.

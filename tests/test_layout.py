@@ -35,9 +35,9 @@ HELPERS = ROOT / "helpers"
 LAYERS = (
     ("errors",),
     ("config", "files", "conventions", "colab"),
-    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "synthetic", "expected"),
-    ("via", "losses", "plots", "datasets", "distribute", "measurements"),
-    ("importers", "check"),
+    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "expected"),
+    ("via", "losses", "plots", "datasets", "distribute", "measurements", "classes"),
+    ("importers", "check", "synthetic"),
     ("widgets", "inference", "training"),
     ("evaluation", "runs", "export", "report"),
     ("cli", "exercises", "__main__"),

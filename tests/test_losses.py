@@ -146,6 +146,120 @@ def test_model_saved_with_a_course_loss_reloads_in_safe_mode_and_predicts_the_sa
 
 
 # --------------------------------------------------------------------------------------
+# ClassLoss: several classes, class weights, an ignore label
+# --------------------------------------------------------------------------------------
+
+
+def _softmax_batch(seed, n=3, size=12, k=4):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, size, size, k))
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    return rng.integers(0, k, (n, size, size, 1)), probs.astype(np.float32)
+
+
+def _class_loss_by_hand(labels, probs, weights=None, ignore=None, dice=True):
+    """The loss of ClassLoss's docstring, in plain NumPy, pixel by pixel where it can."""
+    labels = labels[..., 0]
+    k = probs.shape[-1]
+    weights = np.ones(k) if weights is None else np.asarray(weights, float)
+    valid = np.ones(labels.shape, bool) if ignore is None else labels != ignore
+    clipped = np.clip(probs.astype(np.float64), 1e-7, 1 - 1e-7)
+    per_image = []
+    for image in range(len(labels)):
+        total = 0.0
+        for (r, c), label in np.ndenumerate(labels[image]):
+            if valid[image, r, c]:
+                total -= weights[label] * np.log(clipped[image, r, c, label])
+        per_image.append(total / max(valid[image].sum(), 1))
+    if not dice:
+        return np.array(per_image)
+    scores = []
+    for label in range(1, k):
+        truth = (labels == label) & valid
+        soft = probs[..., label] * valid
+        scores.append((2 * np.sum(truth * soft) + 1) / (truth.sum() + soft.sum() + 1))
+    return np.array(per_image) + 1 - np.mean(scores)
+
+
+@pytest.mark.parametrize(
+    ("weights", "ignore"), [(None, None), ([0.5, 4.0, 1.0, 2.0], None), ([0.5, 4, 1, 2], 255)]
+)
+def test_class_loss_is_the_numpy_reference_per_image(weights, ignore):
+    labels, probs = _softmax_batch(0)
+    if ignore is not None:
+        labels[0, :3, :5] = ignore
+        labels[2, 7:, 2:] = ignore
+    loss = losses.ClassLoss(weights, ignore=ignore)
+    want = _class_loss_by_hand(labels, probs, weights, ignore)
+    np.testing.assert_allclose(np.asarray(loss.call(labels, probs)), want, rtol=1e-5)
+    assert float(loss(labels, probs)) == pytest.approx(want.mean(), rel=1e-5)
+
+
+def test_class_loss_without_dice_and_weights_is_keras_categorical_crossentropy():
+    labels, probs = _softmax_batch(1)
+    cce = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    per_image = [float(np.mean(cce(t, p))) for t, p in zip(labels, probs, strict=True)]
+    got = losses.ClassLoss(dice=False).call(labels, probs)
+    np.testing.assert_allclose(np.asarray(got), per_image, rtol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(got), _class_loss_by_hand(labels, probs, dice=False), rtol=1e-5
+    )
+
+
+def test_class_loss_takes_one_hot_masks_where_an_all_zero_pixel_is_ignored():
+    labels, probs = _softmax_batch(2)
+    labels[1, 4:8, 4:8] = 255
+    one_hot = np.eye(4, dtype=np.float32)[np.where(labels[..., 0] == 255, 0, labels[..., 0])]
+    one_hot[labels[..., 0] == 255] = 0
+    weights = [1.0, 3.0, 2.0, 1.5]
+    np.testing.assert_allclose(
+        np.asarray(losses.ClassLoss(weights).call(one_hot, probs)),
+        np.asarray(losses.ClassLoss(weights, ignore=255).call(labels, probs)),
+        rtol=1e-5,
+    )
+
+
+def test_what_the_network_says_on_ignored_pixels_does_not_change_the_class_loss():
+    labels, probs = _softmax_batch(3)
+    labels[:, :6] = 255
+    other = probs.copy()
+    other[:, :6] = np.roll(other[:, :6], 1, axis=-1)  # other answers there
+    loss = losses.ClassLoss([1, 2, 3, 4], ignore=255)
+    np.testing.assert_allclose(
+        np.asarray(loss.call(labels, probs)), np.asarray(loss.call(labels, other)), rtol=1e-6
+    )
+
+
+def test_the_class_loss_dice_is_pooled_over_the_batch():
+    """A class absent from one image but present in the batch: that image is not pushed to
+    predict it nowhere (a per-image Dice would give the image a Dice of ~0 for the class)."""
+    labels = np.zeros((2, 8, 8, 1), int)
+    labels[0, 2:6, 2:6] = 1  # class 1 only in image 0
+    probs = np.where(labels == 1, [0.01, 0.99], [0.99, 0.01]).astype(np.float32)
+    got = np.asarray(losses.ClassLoss(dice=True).call(labels, probs))
+    plain = np.asarray(losses.ClassLoss(dice=False).call(labels, probs))
+    assert got[0] - plain[0] == pytest.approx(got[1] - plain[1])  # one Dice term for both
+    assert got[0] - plain[0] < 0.1  # and a small one: class 1 is found
+
+
+def test_the_class_loss_serialises_with_its_settings_and_reloads_in_safe_mode(tmp_path):
+    from helpers.unet import build_unet
+
+    loss = losses.ClassLoss([0.7, 7.9, 4.3], ignore=255)
+    config = keras.saving.serialize_keras_object(loss)
+    assert config["registered_name"] == "helpers>ClassLoss"
+    back = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    assert (back.class_weights, back.ignore, back.dice) == ([0.7, 7.9, 4.3], 255, True)
+    model = build_unet((None, None, 1), num_classes=3, depth=2, base_filters=4)
+    model.compile(optimizer="adam", loss=loss)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path, safe_mode=True)
+    assert isinstance(loaded.loss, losses.ClassLoss)
+    assert (loaded.loss.class_weights, loaded.loss.ignore) == ([0.7, 7.9, 4.3], 255)
+
+
+# --------------------------------------------------------------------------------------
 # The Keras training metrics dice_coef and iou_coef
 # --------------------------------------------------------------------------------------
 

@@ -23,6 +23,6 @@ def _synth(args: argparse.Namespace) -> int:
 def add_commands(subparsers) -> None:
     """Add ``synth`` to ``python -m helpers``."""
     synth = subparsers.add_parser("synth", help="regenerate the bundled datasets")
-    synth.add_argument("--out", default="data", help="folder to write mito/ and mri/ into")
+    synth.add_argument("--out", default="data", help="folder to write mito/, mri/ and cells/ into")
     synth.add_argument("--overwrite", action="store_true", help="replace existing files")
     synth.set_defaults(run=_synth)

@@ -6,7 +6,11 @@
     is first resized by the run's scale (``run.json``), so that objects have the size the
     network learned. ``--model M`` instead of ``--run`` takes a model file (and the
     ``run.json`` next to it, if any). ``--tile N`` predicts large images in overlapping
-    tiles.
+    tiles. A model with several classes also writes ``DIR/classes.json`` (the class
+    names of ``run.json``), which ``masks2via`` reads, so the names go back to VIA.
+    ``--color`` adds RGB previews, ``DIR/color/<stem>.png`` (each class in a fixed
+    colour-blind-safe colour, :func:`helpers.classes.colorize`, over the image dimmed),
+    and ``DIR/color/legend.json`` (class name -> RGB): never beside the class PNGs.
 
 Exactly one of ``--run`` and ``--model``; bad paths and bad files stop it with a one-line
 message (exit status 2, see :mod:`helpers.cli`), before any mask is written.
@@ -15,6 +19,7 @@ message (exit status 2, see :mod:`helpers.cli`), before any mask is written.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from helpers.cli._model import add_model_arguments, check_model_choice, load_model_and_settings
@@ -38,6 +43,7 @@ def _predict(args: argparse.Namespace) -> int:
     import numpy as np
 
     from helpers import io
+    from helpers.classes import CLASSES_FILE, colorize
     from helpers.files import write_png
     from helpers.inference import predict_proba, predict_tiled, to_mask
 
@@ -58,7 +64,8 @@ def _predict(args: argparse.Namespace) -> int:
         )
     out = Path(args.out)
     targets = [out / f"{path.stem}.png" for path in inputs]
-    existing = [str(t) for t in targets if t.exists()]
+    extra = _extra_targets(out, inputs, color=args.color)  # color/ (if asked)
+    existing = [str(t) for t in targets + list(extra.values()) if t.exists()]
     if existing and not args.overwrite:
         raise FileExistsRefusedError(
             f"{len(existing)} mask(s) already in {out} (e.g. {existing[0]}); use --overwrite "
@@ -68,6 +75,13 @@ def _predict(args: argparse.Namespace) -> int:
         io.read_image(path)
     model, settings, _ = load_model_and_settings(args)
     channels = model.inputs[0].shape[-1]
+    names = _class_names(model, settings)
+    if model.outputs[0].shape[-1] > 1:  # several classes: their names beside the masks
+        extra[CLASSES_FILE] = out / CLASSES_FILE
+        if extra[CLASSES_FILE].exists() and not args.overwrite:
+            raise FileExistsRefusedError(
+                f"{extra[CLASSES_FILE]} already exists; use --overwrite or another --out."
+            )
     from tqdm.auto import tqdm
 
     for path, target in zip(tqdm(inputs, unit="image", desc="predicting"), targets, strict=True):
@@ -85,11 +99,56 @@ def _predict(args: argparse.Namespace) -> int:
             if probabilities.ndim == 2:
                 probabilities = probabilities[..., None]
         mask = to_mask(probabilities, threshold=args.threshold)[..., 0]
+        if args.color:
+            picture = colorize(mask, image=pixels, num_classes=len(names))
+            write_png(extra[path], picture, overwrite=args.overwrite)
         if probabilities.shape[-1] == 1:
             mask = mask * np.uint8(255)
         write_png(target, mask, overwrite=args.overwrite)
+    _write_classes(extra, names, overwrite=args.overwrite)
     print(f"Wrote {len(targets)} mask(s) to {out}.")
+    if args.color:
+        print(f"Colour previews and legend.json in {out / COLOR_DIR}.")
     return 0
+
+
+#: The folder of ``--color``'s previews, inside ``--out`` (never beside the class PNGs).
+COLOR_DIR = "color"
+LEGEND_FILE = "legend.json"
+
+
+def _extra_targets(out: Path, inputs: list, *, color: bool) -> dict:
+    """Files written besides the masks for ``--color``: a preview per image (by stem)
+    and ``legend.json``, by input path and by file name."""
+    extra = {}
+    if color:
+        extra |= {path: out / COLOR_DIR / f"{path.stem}.png" for path in inputs}
+        extra[LEGEND_FILE] = out / COLOR_DIR / LEGEND_FILE
+    return extra
+
+
+def _class_names(model, settings: dict) -> list[str]:
+    """The class names of the model's outputs: ``run.json``'s, else generic ones."""
+    outputs = model.outputs[0].shape[-1]
+    if outputs == 1:
+        return ["background", "foreground"]
+    names = settings.get("class_names")
+    if isinstance(names, list) and len(names) == outputs:
+        return [str(name) for name in names]
+    return ["background"] + [f"class {k}" for k in range(1, outputs)]
+
+
+def _write_classes(extra: dict, names: list[str], *, overwrite: bool) -> None:
+    """``classes.json`` (several classes) and ``color/legend.json`` (``--color``)."""
+    from helpers.classes import CLASSES_FILE, legend
+    from helpers.files import write_text
+
+    if CLASSES_FILE in extra:
+        text = json.dumps({name: k for k, name in enumerate(names)}, indent=1, ensure_ascii=False)
+        write_text(extra[CLASSES_FILE], text + "\n", overwrite=overwrite)
+    if LEGEND_FILE in extra:
+        text = json.dumps(legend(names), indent=1, ensure_ascii=False)
+        write_text(extra[LEGEND_FILE], text + "\n", overwrite=overwrite)
 
 
 def add_commands(subparsers) -> None:
@@ -105,5 +164,10 @@ def add_commands(subparsers) -> None:
         help="resize factor before predicting (default: the training's, from run.json)",
     )
     predict.add_argument("--threshold", type=float, default=THRESHOLD)
+    predict.add_argument(
+        "--color",
+        action="store_true",
+        help="also write RGB previews (a fixed colour per class) and legend.json into OUT/color/",
+    )
     predict.add_argument("--overwrite", action="store_true")
     predict.set_defaults(run=_predict)

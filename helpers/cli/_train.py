@@ -8,6 +8,10 @@
     interrupted run). ``DIR/run.json`` records the image size and channels, which
     ``evaluate --run DIR`` and ``predict --run DIR`` read back, and the record of the
     training (seconds, kept epoch, epochs run, stopped early).
+    ``--classes N`` defaults to what ``classes.json`` in the masks folder says (else the
+    masks' labels: 1 for 0/1 masks, else the largest label + 1); a ``--classes`` that
+    disagrees with ``classes.json`` stops it (exit 2). ``--class-weights``: with several
+    classes, also weight the loss by the classes' shares of the training pixels.
     ``--precision mixed|float32`` (default: mixed on a GPU with float16 units). With
     ``$TF_CONFIG`` naming several workers, each worker runs the same command
     (``MultiWorkerMirroredStrategy``: every worker trains on its share of each batch)
@@ -45,6 +49,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         max_images=args.max_images,
         num_classes=args.classes,
+        class_weights=args.class_weights,
         val_fraction=args.val_fraction,
         test_fraction=args.test_fraction,
         early_stopping=args.early_stopping,
@@ -75,7 +80,16 @@ def add_commands(subparsers) -> None:
     train.add_argument("--batch-size", type=int, help="images per step (default: the profile's)")
     train.add_argument("--max-images", type=int, help="use at most this many pairs")
     train.add_argument(
-        "--classes", type=int, default=1, help="1 (binary masks) or the number of classes"
+        "--classes",
+        type=int,
+        help="1 (binary masks) or the number of classes with the background (default: "
+        "classes.json in --masks, else the masks' largest label + 1)",
+    )
+    train.add_argument(
+        "--class-weights",
+        action="store_true",
+        help="several classes: also weight the loss by the classes' shares of the pixels "
+        "(rare classes weigh more; see runs.train_on_folder)",
     )
     train.add_argument("--val-fraction", type=float, default=0.15)
     train.add_argument("--test-fraction", type=float, default=0.15)
