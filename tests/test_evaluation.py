@@ -272,8 +272,11 @@ def test_class_names_come_from_classes_json(tmp_path):
 
     assert evaluation.class_names(tmp_path, 3) == ["0", "1", "2"]  # no file: the numbers
     assert evaluation.class_names(tmp_path, 1) == ["background", "foreground"]
-    (tmp_path / "classes.json").write_text(json.dumps({"background": 0, "tumour": 2}))
-    assert evaluation.class_names(tmp_path, 3) == ["background", "1", "tumour"]
+    (tmp_path / "classes.json").write_text(json.dumps({"background": 0, "tumour": 1}))
+    assert evaluation.class_names(tmp_path, 3) == ["background", "tumour", "2"]
+    declared = {"background": 0, "cyst": 1, "tumour": 2, "ignore": 255}
+    (tmp_path / "classes.json").write_text(json.dumps(declared))
+    assert evaluation.class_names(tmp_path, 3) == ["background", "cyst", "tumour"]
     with pytest.raises(DataError, match="predicts classes 0 to 1"):
         evaluation.class_names(tmp_path, 2)
     (tmp_path / "classes.json").write_text('["background"]')

@@ -28,12 +28,11 @@ runs the same calls on a small one.)
 >>> metrics.summary(table).loc["iou", "mean"]                 # doctest: +SKIP
 """
 
-from ._files import CLASSES_FILE, class_names, evaluate_files, run_pairs
+from ._files import class_names, evaluate_files, run_pairs
 from ._pass import Evaluation, evaluate, evaluation_pass, probabilities
 from ._scores import CLASS_SCORES, SWEEP_THRESHOLDS, describe_objects
 
 __all__ = [
-    "CLASSES_FILE",
     "CLASS_SCORES",
     "SWEEP_THRESHOLDS",
     "Evaluation",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from helpers.classes import find_classes
 from helpers.conventions import THRESHOLD
 from helpers.errors import CourseError, DataError, EvaluationError, RunFolderError
-
-#: The file of a masks folder that names its classes (``{"background": 0, "lesion": 1}``).
-CLASSES_FILE = "classes.json"
 
 
 def class_names(masks_dir: str | os.PathLike | None, num_classes: int) -> list[str]:
@@ -20,46 +17,37 @@ def class_names(masks_dir: str | os.PathLike | None, num_classes: int) -> list[s
     ----------
     masks_dir : path or None
         The folder of the masks (where ``python -m helpers via2masks --attribute`` writes
-        ``classes.json``). ``None``, or a folder without the file: the class numbers.
+        ``classes.json``, read by :func:`helpers.classes.find_classes`). ``None``, or a
+        folder without the file: the class numbers.
     num_classes : int
         The classes of the model (1: one sigmoid channel, two classes).
 
     Returns
     -------
     list of str
-        One name per class value 0 .. C-1 (``["0", "1", ...]`` without ``classes.json``;
-        a value the file does not name keeps its number). For ``num_classes=1``:
-        ``["background", "foreground"]``.
+        One name per class value 0 .. C-1 (``["0", "1", ...]`` without ``classes.json``).
+        For ``num_classes=1``: ``["background", "foreground"]``. An ``"ignore"`` label
+        names no class.
 
     Raises
     ------
     DataError
-        For a ``classes.json`` that is not a JSON object of names to whole numbers, or
-        that names a class the model does not predict.
+        For a ``classes.json`` that :func:`helpers.classes.read_classes` refuses, or that
+        names more classes than the model predicts.
     """
     count = max(2, num_classes)
-    names = ["background", "foreground"] if num_classes == 1 else [str(k) for k in range(count)]
-    path = None if masks_dir is None else Path(masks_dir) / CLASSES_FILE
-    if num_classes == 1 or path is None or not path.is_file():
+    if num_classes == 1:
+        return ["background", "foreground"]
+    names = [str(k) for k in range(count)]
+    found = None if masks_dir is None else find_classes(masks_dir)
+    if found is None:
         return names
-    try:
-        mapping = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise DataError(f"{path} cannot be read as JSON ({error}): repair or delete it.") from None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in mapping.values()
-    ):
+    if found.count > count:
         raise DataError(
-            f"{path} should map class names to mask values, like "
-            '{"background": 0, "lesion": 1} (the classes.json that via2masks writes).'
+            f"{found.path} names {found.count} classes, but the model predicts classes 0 to "
+            f"{count - 1}: give the masks folder the model was trained on."
         )
-    for name, value in mapping.items():
-        if not 0 <= value < count:
-            raise DataError(
-                f"{path} maps {name!r} to {value}, but the model predicts classes 0 to "
-                f"{count - 1}: give the masks folder the model was trained on."
-            )
-        names[value] = str(name)
+    names[: found.count] = found.names
     return names
 
 
