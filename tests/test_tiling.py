@@ -17,7 +17,7 @@ from helpers.tiling import blend_tiles, crop_window, mirror_indices, padded_indi
 
 
 @given(st.integers(1, 600), st.integers(1, 200), st.data())
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_tiles_cover_the_axis_and_none_reaches_past_it(length, tile, data):
     overlap = data.draw(st.integers(0, tile - 1))
     starts = tile_starts(length, tile, overlap)
@@ -40,7 +40,7 @@ def test_an_overlap_outside_zero_to_the_tile_is_refused(overlap):
 
 
 @given(st.integers(1, 40), st.integers(-90, 90), st.integers(0, 90))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_mirror_indices_are_numpy_reflect_padding(length, start, size):
     values = np.arange(length)
     pad = 200
@@ -50,7 +50,7 @@ def test_mirror_indices_are_numpy_reflect_padding(length, start, size):
 
 
 @given(st.integers(1, 50), st.lists(st.integers(1, 130), min_size=1, max_size=3))
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_padded_indices_are_numpy_reflect_padding_step_by_step(length, sizes):
     values = np.arange(length)
     reference = values

@@ -11,6 +11,10 @@
     (then only its ``test`` stems). The image size comes from ``--size``, the model, or
     a ``run.json`` next to it.
 
+A run trained on patches (``train --patch N``; its ``run.json`` says so) is scored at the
+images' own resolution, predicted in the run's tiles (:func:`helpers.runs.evaluate_native`),
+unless ``--size`` is given; the summary line says which.
+
 ``--objects`` adds object counts and object-level scores
 (:func:`helpers.evaluation.add_object_columns`). Exactly one of ``--run`` and ``--model``;
 bad paths and bad files stop it with a one-line message (exit status 2, see
@@ -70,7 +74,7 @@ def _chosen(pairs: list, args: argparse.Namespace, run) -> tuple[list, str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from helpers import datasets, evaluation, io
+    from helpers import datasets, evaluation, io, runs
 
     check_model_choice(args)
     if args.all and args.split:
@@ -79,17 +83,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     if out.exists() and not args.overwrite:
         raise FileExistsRefusedError(f"{out} already exists; use --overwrite or another --out.")
     model, settings, run = load_model_and_settings(args)
+    native = runs.is_patch_run(settings) and args.size is None  # own size, in the run's tiles
     size = _model_size(model, args, settings)
     if size is None:
         raise CommandError("Give --size: the model takes any size and no run.json is next to it.")
     pairs, which = _chosen(io.pair_images_and_masks(*_folders(args, run)), args, run)
     channels = model.inputs[0].shape[-1]
-    dataset = datasets.from_files(
-        pairs,
-        size=size,
-        batch_size=args.batch_size,
-        channels=channels,
-        num_classes=model.outputs[0].shape[-1],
+    dataset = (
+        None
+        if native
+        else datasets.from_files(
+            pairs,
+            size=size,
+            batch_size=args.batch_size,
+            channels=channels,
+            num_classes=model.outputs[0].shape[-1],
+        )
     )
     if args.objects and model.outputs[0].shape[-1] != 1:
         raise CommandError(
@@ -98,14 +107,24 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
     try:
         with datasets.unwrap_data_errors():  # a damaged file: the DataError that names it
-            table = evaluation.evaluate(
-                model,
-                dataset,
-                names=[image.stem for image, _ in pairs],
-                threshold=args.threshold,
-                progress=True,
-            )
-            if args.objects:  # object counts and object-level scores
+            if native:
+                table = runs.evaluate_native(
+                    model,
+                    pairs,
+                    settings=settings,
+                    threshold=args.threshold,
+                    objects=args.objects,
+                    progress=True,
+                )
+            else:
+                table = evaluation.evaluate(
+                    model,
+                    dataset,
+                    names=[image.stem for image, _ in pairs],
+                    threshold=args.threshold,
+                    progress=True,
+                )
+            if args.objects and not native:  # object counts and object-level scores
                 table = evaluation.add_object_columns(
                     table, model, dataset, threshold=args.threshold
                 )
@@ -116,8 +135,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     write_text(out, table.to_csv(), overwrite=args.overwrite)
     means = table.mean(numeric_only=True)
     scored = f" ({which})" if run is not None else ""
+    where = f"at {size} px"
+    if native:
+        where = "at native resolution, in tiles of up to {} px overlapping by {}".format(
+            *runs.native_tiling(model, settings)
+        )
     print(
-        f"Evaluated {len(table)} images{scored} at {size} px: mean IoU {means['iou']:.4f}, "
+        f"Evaluated {len(table)} images{scored} {where}: mean IoU {means['iou']:.4f}, "
         f"mean Dice {means['dice']:.4f}; table in {out}."
     )
     return 0

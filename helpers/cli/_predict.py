@@ -6,7 +6,10 @@
     is first resized by the run's scale (``run.json``), so that objects have the size the
     network learned. ``--model M`` instead of ``--run`` takes a model file (and the
     ``run.json`` next to it, if any). ``--tile N`` predicts large images in overlapping
-    tiles.
+    tiles. A run trained on patches (``train --patch N``; ``run.json`` says so) predicts
+    every image at its own resolution, in the run's tiles, within bounded memory
+    (:func:`helpers.runs.predict_native`), unless ``--scale`` or ``--tile`` is given;
+    the summary line says which.
 
 Exactly one of ``--run`` and ``--model``; bad paths and bad files stop it with a one-line
 message (exit status 2, see :mod:`helpers.cli`), before any mask is written.
@@ -25,8 +28,12 @@ __all__ = ["add_commands"]
 
 def _scale(args: argparse.Namespace, settings: dict) -> tuple[float, float]:
     """Resize factors that give objects the size they had in training (see run.json)."""
+    from helpers.runs import is_patch_run
+
     if args.scale is not None:
         return args.scale, args.scale
+    if is_patch_run(settings):  # trained at the images' own resolution
+        return 1.0, 1.0
     source, size = settings.get("source_size"), settings.get("size")
     if not source or not size:
         return 1.0, 1.0
@@ -36,7 +43,7 @@ def _scale(args: argparse.Namespace, settings: dict) -> tuple[float, float]:
 def _predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from helpers import io
+    from helpers import io, runs
     from helpers.files import write_png
     from helpers.inference import predict_proba, predict_tiled, to_mask
 
@@ -67,10 +74,17 @@ def _predict(args: argparse.Namespace) -> int:
         io.read_image(path)
     model, settings, _ = load_model_and_settings(args)
     channels = model.inputs[0].shape[-1]
+    native = runs.is_patch_run(settings) and args.scale is None and args.tile is None
     from tqdm.auto import tqdm
 
     for path, target in zip(tqdm(inputs, unit="image", desc="predicting"), targets, strict=True):
         pixels = io.read_image(path, channels=channels)
+        if native:  # a patch run: at the image's own size, in the run's tiles
+            mask = runs.predict_native(model, pixels, settings=settings, threshold=args.threshold)
+            if model.outputs[0].shape[-1] == 1:
+                mask = mask * np.uint8(255)
+            write_png(target, mask, overwrite=args.overwrite)
+            continue
         height, width = pixels.shape[:2]
         scale = _scale(args, settings)
         size = (max(round(height * scale[0]), 1), max(round(width * scale[1]), 1))
@@ -87,7 +101,14 @@ def _predict(args: argparse.Namespace) -> int:
         if probabilities.shape[-1] == 1:
             mask = mask * np.uint8(255)
         write_png(target, mask, overwrite=args.overwrite)
-    print(f"Wrote {len(targets)} mask(s) to {out}.")
+    how = ""
+    if native:
+        tile, overlap = runs.native_tiling(model, settings)
+        how = (
+            f" at native resolution, in tiles of up to {tile} px overlapping by {overlap} "
+            f"(the run trained on {settings.get('patch')} px patches)"
+        )
+    print(f"Wrote {len(targets)} mask(s) to {out}{how}.")
     return 0
 
 

@@ -135,7 +135,7 @@ def from_patches(
     else:
         count = -(-patches_per_epoch // batch_size) * batch_size
     if verbose:
-        print(_patches_line(sampler, count, where=where, budget=budget, default=patches_per_epoch))
+        print(_patches_line(sampler, count, where=where, budget=budget))
 
     def one(draw):
         image, mask, _ = sampler.sample(np.random.default_rng(int(draw) & (2**63 - 1)))
@@ -157,7 +157,7 @@ def from_patches(
     return finish(ds, batch_size=batch_size, augment=augment, seed=seed, square=True)
 
 
-def _patches_line(sampler: PatchSampler, count: int, *, where: str, budget: int, default) -> str:
+def _patches_line(sampler: PatchSampler, count: int, *, where: str, budget: int) -> str:
     sizes = {m.shape for m in sampler.masks}
     size_text = (
         f"{next(iter(sizes))[1]}x{next(iter(sizes))[0]} px"
@@ -171,7 +171,9 @@ def _patches_line(sampler: PatchSampler, count: int, *, where: str, budget: int,
         else f"kept whole in cache files ({mib:.0f} MiB, more than the "
         f"{budget / 2**20:.0f} MiB memory budget)"
     )
-    how = "about one pass over their pixels" if default is None else "as asked"
+    pixels = sum(m.shape[0] * m.shape[1] for m in sampler.masks)
+    passes = count * sampler.patch**2 / pixels
+    how = f"{passes:.2g} pass{'' if round(passes, 2) == 1 else 'es'} over their pixels"
     moves = [
         name
         for name, on in (
