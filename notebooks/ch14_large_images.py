@@ -469,7 +469,8 @@ plt.show()
 # - On your own large images: `python -m helpers train --images D --masks D --out RUN
 #   --patch 256`, then `python -m helpers predict --run RUN --input BIG --out MASKS` and
 #   `evaluate --run RUN`: the run folder says it was trained on patches, so both work at
-#   native resolution, in tiles, without flags (ISBI 2012 at 512 px: the README).
+#   native resolution, in tiles, without flags (ISBI 2012 at 512 px:
+#   `benchmarks/isbi2012.py --native`).
 #
 # ## Try it yourself
 #
