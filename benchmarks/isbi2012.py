@@ -21,13 +21,27 @@ see the same images at the same size for the same number of epochs.
     its moving statistics never caught up: a train/inference mismatch, not a failure to
     learn.
 
+``--native``
+    ISBI at its own 512 x 512 px, the way ``python -m helpers train --patch 256`` trains
+    (:func:`helpers.runs.train_on_folder` with ``patch=256`` and the command's defaults:
+    its own validation and test part of the 24 training images) and ``evaluate`` scores a
+    patch run (native resolution, in tiles: :func:`helpers.runs.evaluate_native`), on
+    the 6 test images: membrane IoU, Dice and the adapted Rand error
+    (:func:`skimage.metrics.adapted_rand_error` of the cells, the connected regions that
+    are not membrane) against the original 512 px labels; next to ``ours`` trained at
+    ``--size`` and its probabilities resized back to 512 px, and Otsu at 512 px. Also a
+    curve: the test IoU of the model being trained, every ``--curve-every`` epochs,
+    against the minutes (and CPU seconds) of training (the curve's own predictions
+    not counted), written to ``native_curve.csv`` and ``native_curve.png``.
+
 Usage::
 
     .venv/bin/python benchmarks/isbi2012.py --data ../shared/data/isbi2012 \
-        [--size 256] [--epochs 30]
+        [--size 256] [--epochs 30] [--native [--native-epochs N] [--train 0-23 --test 24-29]]
 
 The last line printed is JSON with ``ours_membrane_iou``, ``module_membrane_iou`` and
-``otsu_membrane_iou`` (mean over the 6 test images).
+``otsu_membrane_iou`` (mean over the 6 test images); with ``--native``, the ``native_*``
+and ``resized512_*`` scores, and ``otsu512_*``.
 """
 
 from __future__ import annotations
@@ -125,7 +139,21 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--out", type=Path, default=None, help="run folder (default outputs/benchmarks/isbi2012)"
     )
+    parser.add_argument(
+        "--native", action="store_true", help="512 px: patches of 256, tiled (see above)"
+    )
+    parser.add_argument("--native-epochs", type=int, help="default: the profile's (train's)")
+    parser.add_argument("--curve-every", type=int, default=5, help="epochs between curve points")
+    parser.add_argument("--train", default="0-23", help="--native: training images, e.g. 6-29")
+    parser.add_argument("--test", default="24-29", help="--native: test images, e.g. 0-5")
     args = parser.parse_args(argv)
+    if args.native:
+        if not (args.data / "image").is_dir():
+            print(
+                f"No ISBI 2012 data at {args.data} (image/ and label/ expected).", file=sys.stderr
+            )
+            return 2
+        return native(args)
     if not (args.data / "image").is_dir():
         print(f"No ISBI 2012 data at {args.data} (image/ and label/ expected).", file=sys.stderr)
         return 2
@@ -192,6 +220,233 @@ def main(argv=None) -> int:
             f"ours - module: {gain:+.4f} membrane IoU (target: ours >= 0.60 and gain >= 0.15); "
             f"ours / otsu: {result['ours_membrane_iou'] / otsu_scores['iou']:.2f}x"
         )
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+    return 0
+
+
+# -- --native: 512 px, trained on patches, predicted in tiles ----------------------------
+
+
+def _indices(text: str) -> list[int]:
+    """``"0-23"`` or ``"0,3,5"`` as a list of image numbers."""
+    found = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        found += list(range(int(low), int(high or low) + 1))
+    return found
+
+
+def native_folder(data: Path, indices, folder: Path) -> Path:
+    """``folder/images`` (the ISBI images) and ``folder/masks`` (membrane 255, the rest 0:
+    the labels inverted), as ``python -m helpers train`` and ``evaluate`` take them."""
+    import shutil
+
+    from PIL import Image
+
+    for kind in ("images", "masks"):
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+    for i in indices:
+        shutil.copyfile(data / "image" / f"{i}.png", folder / "images" / f"{i}.png")
+        label = np.asarray(Image.open(data / "label" / f"{i}.png"))
+        Image.fromarray(np.where(label == 0, 255, 0).astype(np.uint8)).save(
+            folder / "masks" / f"{i}.png"
+        )
+    return folder
+
+
+def rand_error(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """The adapted Rand error of the cells: the connected regions that are not membrane
+    (4-connected), membrane pixels of the truth ignored (``skimage.metrics``)."""
+    from skimage.measure import label
+    from skimage.metrics import adapted_rand_error
+
+    cells_true = label(truth == 0, connectivity=1)
+    cells_pred = label(predicted == 0, connectivity=1)
+    return float(adapted_rand_error(cells_true, cells_pred)[0])
+
+
+def native_scores(truths, predictions) -> dict[str, float]:
+    """Mean membrane IoU, Dice and adapted Rand error over the images (each 512 x 512)."""
+    from helpers.metrics import dice, iou
+
+    truths, predictions = np.stack(truths), np.stack(predictions)
+    return {
+        "iou": float(np.mean(iou(truths, predictions))),
+        "dice": float(np.mean(dice(truths, predictions))),
+        "rand_error": float(
+            np.mean([rand_error(t, p) for t, p in zip(truths, predictions, strict=True)])
+        ),
+    }
+
+
+def _cpu() -> float:
+    import os
+
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def curve_callback(test_pairs, every: int):
+    """A Keras callback: every ``every`` epochs, the test scores of the model being trained,
+    with the training's wall and CPU seconds so far (its own time taken out)."""
+    import keras
+
+    class Curve(keras.callbacks.Callback):
+        def __init__(self, test_pairs, every):
+            super().__init__()
+            self.test_pairs, self.every, self.rows = test_pairs, every, []
+            self.start_wall, self.start_cpu = time.perf_counter(), _cpu()
+            self.own_wall = self.own_cpu = 0.0
+
+        def on_train_begin(self, logs=None):  # the minutes count from the first step
+            self.start_wall, self.start_cpu = time.perf_counter(), _cpu()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % self.every:
+                return
+            wall, cpu = time.perf_counter(), _cpu()
+            from helpers import io, runs
+
+            truths = [io.read_mask(m) for _, m in self.test_pairs]
+            predictions = [
+                runs.predict_native(self.model, io.read_image(i, channels=1))
+                for i, _ in self.test_pairs
+            ]
+            found = native_scores(truths, predictions)
+            self.rows.append(
+                {
+                    "epoch": epoch + 1,
+                    "minutes": (wall - self.start_wall - self.own_wall) / 60,
+                    "cpu_seconds": cpu - self.start_cpu - self.own_cpu,
+                    **found,
+                    "val_loss": (logs or {}).get("val_loss"),
+                }
+            )
+            print(f"  curve: {json.dumps(self.rows[-1])}", flush=True)
+            self.own_wall += time.perf_counter() - wall
+            self.own_cpu += _cpu() - cpu
+
+    return Curve(test_pairs, every)
+
+
+def plot_curve(rows, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    axis.plot([r["minutes"] for r in rows], [r["iou"] for r in rows], "o-", label="patches, tiled")
+    axis.axhline(0.72, color="grey", ls="--", lw=1, label="goal 0.72")
+    axis.set_xlabel("training minutes (wall, shared 2-core CPU)")
+    axis.set_ylabel("test membrane IoU at 512 px")
+    axis.set_title("ISBI 2012 at native resolution: test IoU while training")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def native(args) -> int:
+    """``--native``: see the module docstring. Prints one line per result, then JSON."""
+    import pandas as pd
+
+    from helpers import cli, io, runs
+    from helpers.inference import load_model, predict_proba
+
+    out = args.out or config.outputs_dir("benchmarks", "isbi2012")
+    train_dir = native_folder(args.data, _indices(args.train), out / "native_data" / "train")
+    test_dir = native_folder(args.data, _indices(args.test), out / "native_data" / "test")
+    test_pairs = io.pair_images_and_masks(test_dir / "images", test_dir / "masks")
+    truths = [io.read_mask(m) for _, m in test_pairs]
+    images = [io.read_image(i, channels=1) for i, _ in test_pairs]
+    result = {"train": args.train, "test": args.test}
+
+    from skimage.filters import threshold_otsu
+
+    otsu = native_scores(truths, [(x[..., 0] < threshold_otsu(x)).astype(np.uint8) for x in images])
+    result |= {f"otsu512_{k}": v for k, v in otsu.items()}
+    print(
+        f"otsu at 512 px: membrane IoU {otsu['iou']:.4f}  Dice {otsu['dice']:.4f}  "
+        f"adapted Rand error {otsu['rand_error']:.4f}",
+        flush=True,
+    )
+
+    # patches of 256 at 512 px, as `python -m helpers train --patch 256` (its defaults)
+    run = out / "native_run"
+    curve = curve_callback(test_pairs, args.curve_every)
+    wall, cpu = time.perf_counter(), _cpu()
+    runs.train_on_folder(
+        train_dir / "images",
+        train_dir / "masks",
+        run,
+        patch=256,
+        epochs=args.native_epochs,
+        overwrite=True,
+        callbacks=[curve],
+    )
+    wall = time.perf_counter() - wall - curve.own_wall
+    cpu = _cpu() - cpu - curve.own_cpu
+    table = out / "native_scores.csv"
+    code = cli.main(
+        [
+            "evaluate",
+            "--run",
+            str(run),
+            "--images",
+            str(test_dir / "images"),
+            "--masks",
+            str(test_dir / "masks"),
+            "--all",
+            "--out",
+            str(table),
+            "--overwrite",
+        ]
+    )
+    assert code == 0
+    model = load_model(run / "model.keras")
+    predictions = [
+        runs.predict_native(model, x, settings=runs.load_run(run).settings) for x in images
+    ]
+    found = native_scores(truths, predictions)
+    assert abs(found["iou"] - pd.read_csv(table)["iou"].mean()) < 1e-9  # what evaluate said
+    record = runs.load_run(run).record or {}
+    result |= {f"native_{k}": v for k, v in found.items()}
+    result |= {
+        "native_minutes": wall / 60,
+        "native_cpu_seconds": cpu,
+        "native_epochs": record.get("epochs_run"),
+        "native_kept_epoch": record.get("kept_epoch"),
+    }
+    print(
+        f"patches of 256 at 512 px, tiled: membrane IoU {found['iou']:.4f}  Dice "
+        f"{found['dice']:.4f}  adapted Rand error {found['rand_error']:.4f}  "
+        f"(training {wall / 60:.1f} min wall, {cpu:.0f} CPU s)",
+        flush=True,
+    )
+    if curve.rows:
+        pd.DataFrame(curve.rows).to_csv(out / "native_curve.csv", index=False)
+        plot_curve(curve.rows, out / "native_curve.png")
+
+    # the resized recipe (`ours`) at --size, its probabilities resized back to 512 px
+    config.set_seed(42)
+    x_train, y_train = load(args.data, _indices(args.train), args.size)
+    start, start_cpu = time.perf_counter(), _cpu()
+    model = train_ours(x_train, y_train, epochs=args.epochs, out=out / "ours")
+    seconds, cpu = time.perf_counter() - start, _cpu() - start_cpu
+    small = np.stack([io.prepare_image(x, size=args.size) for x in images])
+    resized = []
+    for probabilities in predict_proba(model, small):
+        back = io.resize_image(probabilities.astype(np.float32), images[0].shape[:2])
+        resized.append((back >= 0.5).astype(np.uint8).reshape(images[0].shape[:2]))
+    found = native_scores(truths, resized)
+    result |= {f"resized512_{k}": v for k, v in found.items()}
+    result |= {"resized512_seconds": seconds, "resized512_cpu_seconds": cpu}
+    print(
+        f"resized to {args.size} px, scored at 512 px: membrane IoU {found['iou']:.4f}  "
+        f"Dice {found['dice']:.4f}  adapted Rand error {found['rand_error']:.4f}  "
+        f"({seconds:.0f} s, {cpu:.0f} CPU s)",
+        flush=True,
+    )
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
     return 0
 

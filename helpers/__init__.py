@@ -10,7 +10,8 @@ order: a module imports only its own layer or the layers below):
 3. ``env`` (versions, devices), ``io`` (image/mask pairs, reading, resizing), ``splits``
    (train/validation/test sets by file stem), ``metrics``, ``objects`` (labelling,
    measuring and matching objects), ``classical`` (thresholds, edges, watershed), ``unet``,
-   ``expected`` (the results each profile should give);
+   ``expected`` (the results each profile should give), ``tiling`` (where tiles and
+   patches of large images go, and blending them);
 4. ``via`` (VIA annotations, JSON or CSV, to masks and back), ``losses``, ``plots``,
    ``datasets`` (tf.data pipelines with augmentation), ``distribute`` (the distribution
    strategy and mixed precision), ``measurements`` (objects measured over a folder),

@@ -11,6 +11,9 @@ Tiles. :func:`predict_tiled` cuts an image into overlapping tiles, predicts them
 batches and blends the overlaps with weights that fall towards each tile's edges (a
 separable Gaussian window with a floor), because a network sees less context near a
 tile's edge and is less sure there. The weighted average has no seams.
+:func:`predict_tiled_mask` gives the labels of an image of any size within bounded
+memory (it never holds the whole image's probabilities), and :func:`choose_tiling` the
+tile and overlap for a model; the tiles themselves are :mod:`helpers.tiling`'s.
 
 Example
 -------
@@ -24,19 +27,20 @@ Example
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from helpers.conventions import THRESHOLD
+from helpers.conventions import THRESHOLD, float_image
 from helpers.errors import InferenceError, ModelFileError
 
 __all__ = [
     "load_model",
+    "DEFAULT_TILE",
+    "choose_tiling",
     "pad_to_multiple",
     "predict_masks",
     "predict_proba",
     "predict_tiled",
+    "predict_tiled_mask",
     "tile_weights",
     "to_mask",
 ]
@@ -176,13 +180,62 @@ def tile_weights(tile: int, *, sigma: float = 0.125, floor: float = 0.01) -> np.
     return np.outer(window, window).astype(np.float32)
 
 
-def _starts(length: int, tile: int, step: int) -> list[int]:
-    """Tile origins along one axis: every ``step``, the last one flush with the end."""
-    if length <= tile:
-        return [0]
-    count = math.ceil((length - tile) / step) + 1
-    starts = [min(i * step, length - tile) for i in range(count)]
-    return sorted(set(starts))
+def _check_tiling(model, tile: int, overlap: int) -> int:
+    """The model's ``2**depth``, after checking that it takes ``tile`` with ``overlap``.
+
+    Raises
+    ------
+    InferenceError
+        For an ``overlap`` outside [0, tile), or a ``tile`` the model cannot take.
+    """
+    if not 0 <= overlap < tile:
+        raise InferenceError(f"overlap must be in [0, tile), got overlap={overlap}, tile={tile}.")
+    multiple = _multiple(model)
+    if tile % multiple:
+        raise InferenceError(
+            f"tile {tile} is not a multiple of 2**depth = {multiple} of this model."
+        )
+    fixed = _fixed_size(model)
+    if fixed[0] is not None and fixed != (tile, tile):
+        raise InferenceError(
+            f"The model was built for {fixed[0]}x{fixed[1]} inputs: use tile={fixed[0]}."
+        )
+    return multiple
+
+
+def _one_image(image: np.ndarray, name: str) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3:
+        raise InferenceError(f"{name} takes one image (H, W, C), got shape {image.shape}.")
+    return image
+
+
+def _tiled_rows(model, image, *, tile: int, overlap: int, batch_size: int):
+    """Blocks of blended rows (first row, (rows, W, K) float32) of one image: the tiles
+    cut and blended by :func:`helpers.tiling.blend_tiles`, integer pixels normalised
+    tile by tile (:func:`helpers.conventions.float_image`)."""
+    from helpers.tiling import blend_tiles
+
+    multiple = _check_tiling(model, tile, overlap)
+    _check_channels(model, image[None, :1, :1])
+    height, width = image.shape[:2]
+    # pad as predict_proba does (bottom and right, reflect, to the U-Net's multiple), so
+    # that pixels near the image's border see the same context either way; and up to one
+    # tile for small images (blend_tiles). Cropped back.
+    multiple_size = (height + (-height) % multiple, width + (-width) % multiple)
+    prepare = None if image.dtype.kind == "f" else float_image
+    return blend_tiles(
+        image if prepare is not None else image.astype(np.float32, copy=False),
+        lambda tiles: predict_proba(model, tiles, batch_size=batch_size),
+        tile=tile,
+        overlap=overlap,
+        weights=tile_weights(tile),
+        batch_size=batch_size,
+        pad_to=[multiple_size],
+        prepare=prepare,
+    )
 
 
 def predict_tiled(
@@ -200,9 +253,11 @@ def predict_tiled(
     model : keras.Model
         Fully convolutional (built with ``None`` height and width), or built for
         ``tile x tile`` inputs.
-    image : ndarray of float32, shape (H, W, C)
-        Normalised like the training images. Images smaller than a tile are padded
-        (reflect) and the result cropped.
+    image : ndarray, shape (H, W, C)
+        float32 normalised like the training images; or uint8/uint16 pixels, normalised
+        a tile at a time (:func:`helpers.conventions.float_image`, no float copy of the
+        whole image). Images smaller than a tile are padded (reflect) and the result
+        cropped.
     tile : int
         Side of the square tiles; a multiple of ``2**depth`` of the model.
     overlap : int
@@ -213,6 +268,8 @@ def predict_tiled(
     Returns
     -------
     ndarray of float32, shape (H, W, K)
+        The whole image's probabilities: for a large image, :func:`predict_tiled_mask`
+        gives the labels without holding them.
 
     Raises
     ------
@@ -220,48 +277,91 @@ def predict_tiled(
         For more than one image, an ``overlap`` outside [0, tile), or a ``tile`` the model
         cannot take.
     """
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim == 2:
-        image = image[..., None]
-    if image.ndim != 3:
-        raise InferenceError(f"predict_tiled takes one image (H, W, C), got shape {image.shape}.")
-    if not 0 <= overlap < tile:
-        raise InferenceError(f"overlap must be in [0, tile), got overlap={overlap}, tile={tile}.")
+    image = _one_image(image, "predict_tiled")
+    blocks = [
+        block
+        for _, block in _tiled_rows(model, image, tile=tile, overlap=overlap, batch_size=batch_size)
+    ]
+    return np.concatenate(blocks)
+
+
+def predict_tiled_mask(
+    model,
+    image: np.ndarray,
+    *,
+    tile: int,
+    overlap: int,
+    batch_size: int = 4,
+    threshold: float = THRESHOLD,
+) -> np.ndarray:
+    """Labels for one image of any size, predicted in tiles, within bounded memory.
+
+    The same blended probabilities as :func:`predict_tiled`, thresholded (or argmaxed)
+    a band of rows at a time as they are finished: besides the image and the uint8
+    labels, only one band of ``tile`` rows of sums is held, never the whole image's
+    float32 probabilities (``benchmarks/large_image.py``: an 8192 x 8192 image).
+
+    Parameters
+    ----------
+    model : keras.Model
+    image : ndarray, shape (H, W, C)
+        uint8/uint16 pixels (normalised tile by tile) or float32 in [0, 1].
+    tile, overlap, batch_size
+        As for :func:`predict_tiled` (:func:`choose_tiling` picks them for a model).
+    threshold : float
+        Used for one sigmoid channel (:func:`to_mask`).
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W)
+        0/1 for one channel, class indices otherwise.
+
+    Raises
+    ------
+    InferenceError
+        As :func:`predict_tiled`.
+    """
+    image = _one_image(image, "predict_tiled_mask")
+    labels = np.zeros(image.shape[:2], np.uint8)
+    for top, block in _tiled_rows(model, image, tile=tile, overlap=overlap, batch_size=batch_size):
+        labels[top : top + len(block)] = to_mask(block, threshold=threshold)[..., 0]
+    return labels
+
+
+#: The side of prediction tiles for a fully convolutional model (:func:`choose_tiling`).
+DEFAULT_TILE = 512
+
+
+def choose_tiling(model, *, patch: int | None = None) -> tuple[int, int]:
+    """Tile side and overlap for predicting with ``model`` in tiles.
+
+    The tile is a multiple of the model's ``2**depth``: its own size for a model built
+    for one size, else the larger of :data:`DEFAULT_TILE` and ``patch`` (the side it
+    trained on; larger tiles give each pixel more context and cost less per pixel). The
+    overlap is a quarter of the tile (as MONAI's sliding-window inferer), rounded to
+    the multiple: with the Gaussian weights of :func:`tile_weights`, the blended result
+    has no seams.
+
+    Parameters
+    ----------
+    model : keras.Model
+    patch : int, optional
+        The side of the patches the model trained on.
+
+    Returns
+    -------
+    (int, int)
+        ``tile`` and ``overlap``.
+    """
     multiple = _multiple(model)
-    if tile % multiple:
-        raise InferenceError(
-            f"tile {tile} is not a multiple of 2**depth = {multiple} of this model."
-        )
     fixed = _fixed_size(model)
-    if fixed[0] is not None and fixed != (tile, tile):
-        raise InferenceError(
-            f"The model was built for {fixed[0]}x{fixed[1]} inputs: use tile={fixed[0]}."
-        )
-    height, width = image.shape[:2]
-    # pad as predict_proba does (bottom and right, reflect, to the U-Net's multiple), so
-    # that pixels near the image's border see the same context either way; and up to one
-    # tile for small images. Cropped back at the end.
-    padded = pad_to_multiple(image[None], multiple)[0][0]
-    pad_h, pad_w = max(tile - padded.shape[0], 0), max(tile - padded.shape[1], 0)
-    if pad_h or pad_w:
-        mode = "reflect" if min(height, width) > 1 else "edge"
-        padded = np.pad(padded, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
-    full_h, full_w = padded.shape[:2]
-    step = tile - overlap
-    origins = [(r, c) for r in _starts(full_h, tile, step) for c in _starts(full_w, tile, step)]
-    weights = tile_weights(tile)[..., None]
-    total = None
-    norm = np.zeros((full_h, full_w, 1), np.float32)
-    for start in range(0, len(origins), batch_size):
-        chunk = origins[start : start + batch_size]
-        tiles = np.stack([padded[r : r + tile, c : c + tile] for r, c in chunk])
-        predicted = predict_proba(model, tiles, batch_size=batch_size)
-        if total is None:
-            total = np.zeros((full_h, full_w, predicted.shape[-1]), np.float32)
-        for (r, c), probabilities in zip(chunk, predicted, strict=True):
-            total[r : r + tile, c : c + tile] += probabilities * weights
-            norm[r : r + tile, c : c + tile] += weights
-    return (total / norm)[:height, :width]
+    if fixed[0] is not None and fixed[0] == fixed[1]:
+        tile = int(fixed[0])
+    else:
+        tile = max(DEFAULT_TILE, patch or 0)
+        tile = -(-tile // multiple) * multiple
+    overlap = tile // 4 // multiple * multiple
+    return tile, overlap
 
 
 def load_model(path):

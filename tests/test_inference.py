@@ -11,11 +11,13 @@ from helpers import config, conventions, io  # noqa: E402
 from helpers.inference import (  # noqa: E402
     InferenceError,
     ModelFileError,
+    choose_tiling,
     load_model,
     pad_to_multiple,
     predict_masks,
     predict_proba,
     predict_tiled,
+    predict_tiled_mask,
     tile_weights,
     to_mask,
 )
@@ -82,6 +84,52 @@ def test_tiled_prediction_of_the_external_image_at_a_size_that_is_not_a_multiple
     assert tiled.shape == whole.shape == (300, 450, 1)
     assert whole.mean() > 0.01
     assert _iou(tiled, whole) >= 0.985
+
+
+def test_tiled_labels_of_raw_pixels_equal_thresholded_tiled_probabilities_and_the_whole_image(
+    trained,
+):
+    """predict_tiled_mask takes the file's uint8 pixels (normalised tile by tile) and gives
+    the labels of predict_tiled's probabilities; both agree with the whole image's."""
+    model, _, _ = trained
+    pixels = io.read_image(config.data_dir("mito", "external", "external_000.png"), channels=1)
+    labels = predict_tiled_mask(model, pixels, tile=128, overlap=32, batch_size=3)
+    probabilities = predict_tiled(model, conventions.float_image(pixels), tile=128, overlap=32)
+    assert labels.shape == pixels.shape[:2] and labels.dtype == np.uint8
+    np.testing.assert_array_equal(labels, to_mask(probabilities)[..., 0])
+    whole = to_mask(predict_proba(model, conventions.float_image(pixels)))[..., 0]
+    assert whole.mean() > 0.01 and _iou(labels, whole) >= 0.985
+
+
+def test_tiled_labels_never_hold_the_whole_images_float_probabilities():
+    """Memory (NumPy's allocations, as tracemalloc sees them): making the labels of an
+    8192 x 512 image takes, besides the uint8 labels themselves, less than half of what
+    its float32 probabilities alone would (6 MiB of 16 when measured): bands of tile rows,
+    the tiles of a batch."""
+    import tracemalloc
+
+    model = _pointwise_model()
+    pixels = np.random.default_rng(5).integers(0, 255, (8192, 512, 1), dtype=np.uint8)
+    predict_tiled_mask(model, pixels[:256, :256], tile=256, overlap=64)  # warm up Keras
+    whole_map = pixels.size * 4
+    tracemalloc.start()
+    try:
+        labels = predict_tiled_mask(model, pixels, tile=256, overlap=64, batch_size=4)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak - labels.nbytes < whole_map / 2, f"peak {peak / 2**20:.1f} MiB"
+    expected = (pixels[..., 0] / np.float32(255) - 0.5) >= 0  # the model: sigmoid(x - 0.5)
+    assert (labels == expected).mean() > 0.999
+
+
+def test_tiling_for_a_model_is_a_multiple_of_its_depth():
+    assert choose_tiling(build_unet((None, None, 1), depth=3, base_filters=4)) == (512, 128)
+    assert choose_tiling(build_unet((None, None, 1), depth=4, base_filters=4), patch=600) == (
+        608,
+        144,
+    )
+    assert choose_tiling(build_unet((96, 96, 1), depth=4, base_filters=4)) == (96, 16)
 
 
 def test_tiled_prediction_of_a_per_pixel_model_equals_whole_image_prediction_exactly():

@@ -35,7 +35,7 @@ HELPERS = ROOT / "helpers"
 LAYERS = (
     ("errors",),
     ("config", "files", "conventions", "colab"),
-    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "expected"),
+    ("env", "io", "splits", "metrics", "objects", "classical", "unet", "expected", "tiling"),
     ("via", "losses", "plots", "datasets", "distribute", "measurements", "classes"),
     ("importers", "check", "synthetic"),
     ("widgets", "inference", "training"),

@@ -11,6 +11,10 @@
     (then only its ``test`` stems). The image size comes from ``--size``, the model, or
     a ``run.json`` next to it.
 
+A run trained on patches (``train --patch N``; its ``run.json`` says so) is scored at the
+images' own resolution, predicted in the run's tiles (:func:`helpers.runs.evaluate_native`),
+unless ``--size`` is given; the summary line says which.
+
 ``--objects`` adds object counts and object-level scores, from the same prediction
 (:func:`helpers.evaluation.evaluation_pass` predicts each image once). For a model of
 several classes the table has the columns ``iou_<class>``, ``dice_<class>``,
@@ -76,7 +80,7 @@ def _chosen(pairs: list, args: argparse.Namespace, run) -> tuple[list, str]:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from helpers import evaluation, io
+    from helpers import evaluation, io, runs
 
     check_model_choice(args)
     if args.all and args.split:
@@ -86,7 +90,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise FileExistsRefusedError(f"{out} already exists; use --overwrite or another --out.")
     model, settings, run = load_model_and_settings(args)
     classes = model.outputs[0].shape[-1]
-    confusion = _confusion_path(out) if classes > 1 else None
+    native = runs.is_patch_run(settings) and args.size is None  # own size, in the run's tiles
+    confusion = _confusion_path(out) if classes > 1 and not native else None
     if confusion is not None and confusion.exists() and not args.overwrite:
         raise FileExistsRefusedError(
             f"{confusion} already exists; use --overwrite or another --out."
@@ -101,27 +106,42 @@ def _evaluate(args: argparse.Namespace) -> int:
             "--objects counts objects of one foreground class: this model predicts "
             f"{classes} classes. Leave out --objects."
         )
-    found = evaluation.evaluate_files(  # predicts each image once, for every score
-        model,
-        pairs,
-        size=size,
-        batch_size=args.batch_size,
-        threshold=args.threshold,
-        class_names=evaluation.class_names(folders[1], classes),
-        objects=args.objects,
-        progress=True,
-    )
-    table = found.table
-    if args.objects:  # object counts and object-level scores
-        print(evaluation.describe_objects(table))
+    if native:  # each image at its own size: one at a time, in tiles
+        table = runs.evaluate_native(
+            model,
+            pairs,
+            settings=settings,
+            threshold=args.threshold,
+            objects=args.objects,
+            progress=True,
+        )
+    else:
+        found = evaluation.evaluate_files(  # predicts each image once, for every score
+            model,
+            pairs,
+            size=size,
+            batch_size=args.batch_size,
+            threshold=args.threshold,
+            class_names=evaluation.class_names(folders[1], classes),
+            objects=args.objects,
+            progress=True,
+        )
+        table = found.table
+        if args.objects:  # object counts and object-level scores
+            print(evaluation.describe_objects(table))
     write_text(out, table.to_csv(), overwrite=args.overwrite)
     if confusion is not None:
         write_text(confusion, found.confusion_table().to_csv(), overwrite=args.overwrite)
     means = table.mean(numeric_only=True)
     scored = f" ({which})" if run is not None else ""
     also = "" if confusion is None else f", confusion matrix in {confusion}"
+    where = f"at {size} px"
+    if native:
+        where = "at native resolution, in tiles of up to {} px overlapping by {}".format(
+            *runs.native_tiling(model, settings)
+        )
     print(
-        f"Evaluated {len(table)} images{scored} at {size} px: mean IoU {means['iou']:.4f}, "
+        f"Evaluated {len(table)} images{scored} {where}: mean IoU {means['iou']:.4f}, "
         f"mean Dice {means['dice']:.4f}; table in {out}{also}."
     )
     return 0

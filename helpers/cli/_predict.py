@@ -6,7 +6,11 @@
     is first resized by the run's scale (``run.json``), so that objects have the size the
     network learned. ``--model M`` instead of ``--run`` takes a model file (and the
     ``run.json`` next to it, if any). ``--tile N`` predicts large images in overlapping
-    tiles. A model with several classes also writes ``DIR/classes.json`` (the class
+    tiles. A run trained on patches (``train --patch N``; ``run.json`` says so) predicts
+    every image at its own resolution, in the run's tiles, within bounded memory
+    (:func:`helpers.runs.predict_native`), unless ``--scale`` or ``--tile`` is given;
+    the summary line says which.
+    A model with several classes also writes ``DIR/classes.json`` (the class
     names of ``run.json``), which ``masks2via`` reads, so the names go back to VIA.
     ``--color`` adds RGB previews, ``DIR/color/<stem>.png`` (each class in a fixed
     colour-blind-safe colour, :func:`helpers.classes.colorize`, over the image dimmed),
@@ -31,8 +35,12 @@ __all__ = ["add_commands"]
 
 def _scale(args: argparse.Namespace, settings: dict) -> tuple[float, float]:
     """Resize factors that give objects the size they had in training (see run.json)."""
+    from helpers.runs import is_patch_run
+
     if args.scale is not None:
         return args.scale, args.scale
+    if is_patch_run(settings):  # trained at the images' own resolution
+        return 1.0, 1.0
     source, size = settings.get("source_size"), settings.get("size")
     if not source or not size:
         return 1.0, 1.0
@@ -42,7 +50,7 @@ def _scale(args: argparse.Namespace, settings: dict) -> tuple[float, float]:
 def _predict(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from helpers import io
+    from helpers import io, runs
     from helpers.classes import CLASSES_FILE, colorize
     from helpers.files import write_png
     from helpers.inference import predict_proba, predict_tiled, to_mask
@@ -82,10 +90,20 @@ def _predict(args: argparse.Namespace) -> int:
             raise FileExistsRefusedError(
                 f"{extra[CLASSES_FILE]} already exists; use --overwrite or another --out."
             )
+    native = runs.is_patch_run(settings) and args.scale is None and args.tile is None
     from tqdm.auto import tqdm
 
     for path, target in zip(tqdm(inputs, unit="image", desc="predicting"), targets, strict=True):
         pixels = io.read_image(path, channels=channels)
+        if native:  # a patch run: at the image's own size, in the run's tiles
+            mask = runs.predict_native(model, pixels, settings=settings, threshold=args.threshold)
+            if args.color:
+                picture = colorize(mask, image=pixels, num_classes=len(names))
+                write_png(extra[path], picture, overwrite=args.overwrite)
+            if model.outputs[0].shape[-1] == 1:
+                mask = mask * np.uint8(255)
+            write_png(target, mask, overwrite=args.overwrite)
+            continue
         height, width = pixels.shape[:2]
         scale = _scale(args, settings)
         size = (max(round(height * scale[0]), 1), max(round(width * scale[1]), 1))
@@ -106,7 +124,14 @@ def _predict(args: argparse.Namespace) -> int:
             mask = mask * np.uint8(255)
         write_png(target, mask, overwrite=args.overwrite)
     _write_classes(extra, names, overwrite=args.overwrite)
-    print(f"Wrote {len(targets)} mask(s) to {out}.")
+    how = ""
+    if native:
+        tile, overlap = runs.native_tiling(model, settings)
+        how = (
+            f" at native resolution, in tiles of up to {tile} px overlapping by {overlap} "
+            f"(the run trained on {settings.get('patch')} px patches)"
+        )
+    print(f"Wrote {len(targets)} mask(s) to {out}{how}.")
     if args.color:
         print(f"Colour previews and legend.json in {out / COLOR_DIR}.")
     return 0

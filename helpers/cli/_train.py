@@ -16,6 +16,13 @@
     ``$TF_CONFIG`` naming several workers, each worker runs the same command
     (``MultiWorkerMirroredStrategy``: every worker trains on its share of each batch)
     and only the chief writes ``DIR``, so one machine's workers may share it.
+``train ... --patch N``
+    Trains at native resolution: no resize, random ``N x N`` patches of the images at
+    their own size (a share centred on foreground pixels, ``--foreground-patches``; an
+    epoch of ``--patches-per-epoch``, by default as many pixels as the training images),
+    with elastic deformation and intensity jitter (``--no-elastic``, ``--no-intensity``),
+    validated on the whole validation images in tiles. ``run.json`` records the mode:
+    ``predict`` and ``evaluate`` on the run then work at native resolution, in tiles.
 
 Bad paths and bad files stop it with a one-line message (exit status 2, see
 :mod:`helpers.cli`).
@@ -25,11 +32,22 @@ from __future__ import annotations
 
 import argparse
 
+from helpers.errors import CommandError
+
 __all__ = ["add_commands"]
 
 
 def _train(args: argparse.Namespace) -> int:
     from helpers import distribute, runs
+
+    patch_only = (args.patches_per_epoch, args.foreground_patches)
+    if args.patch is None and (
+        any(v is not None for v in patch_only) or not args.elastic or not args.intensity
+    ):
+        raise CommandError(
+            "--patches-per-epoch, --foreground-patches, --no-elastic and --no-intensity "
+            "set how patches are cut: add --patch N (e.g. --patch 256)."
+        )
 
     found = distribute.cluster()  # $TF_CONFIG: several workers train as one
     if found is not None:
@@ -56,6 +74,11 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         overwrite=args.overwrite,
         precision=None if args.precision == "auto" else args.precision,
+        patch=args.patch,
+        patches_per_epoch=args.patches_per_epoch,
+        foreground_patches=args.foreground_patches,
+        elastic=args.elastic,
+        intensity=args.intensity,
     )
     return 0
 
@@ -102,5 +125,37 @@ def add_commands(subparsers) -> None:
         default="auto",
         help="mixed: float16 compute (default auto: mixed on a GPU with float16 "
         "units, else float32)",
+    )
+    patches = train.add_argument_group("native resolution (patches)")
+    patches.add_argument(
+        "--patch",
+        type=int,
+        metavar="N",
+        help="train on random N x N patches of the images at their own size (a multiple of "
+        "16), not on resized images; predict and evaluate then tile the whole images",
+    )
+    patches.add_argument(
+        "--patches-per-epoch",
+        type=int,
+        metavar="N",
+        help="with --patch: patches per epoch (default: as many pixels as the training images)",
+    )
+    patches.add_argument(
+        "--foreground-patches",
+        type=float,
+        metavar="SHARE",
+        help="with --patch: share of patches centred on a foreground pixel (default 0.33)",
+    )
+    patches.add_argument(
+        "--elastic",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --patch: elastic deformation of the patches (default: on)",
+    )
+    patches.add_argument(
+        "--intensity",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --patch: random gamma, contrast and brightness (default: on)",
     )
     train.set_defaults(run=_train)

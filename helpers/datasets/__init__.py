@@ -16,13 +16,23 @@ with the same pixels), and ``augment=True`` applies the *same* random flip and
 :func:`check_mask_labels`      a mask's labels against ``num_classes``, as the pipelines
 :func:`readable_in_graph`      whether TensorFlow's decoders read a file as helpers.io does
 :func:`default_memory_budget`  bytes the in-memory cache may take by default
+:func:`from_patches`           random patches at the images' own size (no resize), a share
+                               centred on foreground, elastic and intensity augmentation
+:func:`from_tiles`             images at their own size cut into tiles that cover them
+                               (the validation of a patch run)
+:class:`PatchSampler`          where patches are cut, and the patches, in NumPy
+:func:`elastic_deform`         an image and its mask moved by one smooth random field
+:func:`jitter_intensity`       random gamma, contrast and brightness of an image
 =============================  ===========================================================
 
 The package's private modules are its implementation, one concern each: ``_plan``
 (file headers: which reader for which file), ``_decode`` (the two readers), ``_store``
 (resizing and packing a pair as it is kept), ``_cache`` (where it is kept),
-``_augment`` (paired augmentation and batching), ``_labels`` (label checks) and
-``_pipeline`` (the pipelines, step by step).
+``_augment`` (paired augmentation and batching), ``_labels`` (label checks),
+``_pipeline`` (the pipelines, step by step); for training at native resolution
+``_patches`` (the pairs kept whole, where patches are cut), ``_deform`` (elastic
+deformation, intensity jitter) and ``_patch_pipeline`` (:func:`from_patches`,
+:func:`from_tiles`).
 
 Example
 -------
@@ -38,17 +48,42 @@ kept in memory (0 MiB of a 2048 MiB budget): epochs after the first only augment
 """
 
 from ._cache import CACHE_CHOICES, MAX_MEMORY_BUDGET, default_memory_budget
+from ._deform import (
+    ELASTIC_GRID,
+    ELASTIC_STD,
+    INTENSITY_RANGES,
+    deform,
+    elastic_deform,
+    elastic_field,
+    jitter_intensity,
+)
 from ._labels import check_mask_labels
+from ._patch_pipeline import default_patches_per_epoch, from_patches, from_tiles
+from ._patches import FOREGROUND_SHARE, MAX_CENTRES, PatchDraw, PatchSampler
 from ._pipeline import from_arrays, from_files, unwrap_data_errors
 from ._plan import readable_in_graph
 
 __all__ = [
     "CACHE_CHOICES",
+    "ELASTIC_GRID",
+    "ELASTIC_STD",
+    "FOREGROUND_SHARE",
+    "INTENSITY_RANGES",
+    "MAX_CENTRES",
     "MAX_MEMORY_BUDGET",
+    "PatchDraw",
+    "PatchSampler",
     "check_mask_labels",
     "default_memory_budget",
+    "default_patches_per_epoch",
+    "deform",
+    "elastic_deform",
+    "elastic_field",
     "from_arrays",
     "from_files",
+    "from_patches",
+    "from_tiles",
+    "jitter_intensity",
     "readable_in_graph",
     "unwrap_data_errors",
 ]

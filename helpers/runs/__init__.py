@@ -22,8 +22,13 @@ folder of images and masks (``python -m helpers train``, chapter 11; with
 (:func:`chapter7_settings`), which :func:`chapter7_model` repeats for the chapters that
 start from chapter 7's model.
 
-The implementation lives in private modules (``_folder``, ``_recipe``, ``_chapter7``);
-the public names are these.
+A run trained on patches at native resolution (``train_on_folder(patch=N)``, ``train
+--patch N``) says so in ``run.json`` (``"mode": "patch"``, with its ``patch``, ``tile``
+and ``overlap``): :func:`predict_native` and :func:`evaluate_native` predict its images
+at their own size, in tiles, as it says.
+
+The implementation lives in private modules (``_folder``, ``_recipe``, ``_chapter7``,
+``_native``); the public names are these.
 
 Example
 -------
@@ -45,6 +50,13 @@ from helpers.runs._folder import (
     write_settings,
     write_split,
 )
+from helpers.runs._native import (
+    PATCH_MODE,
+    evaluate_native,
+    is_patch_run,
+    native_tiling,
+    predict_native,
+)
 from helpers.runs._recipe import (
     MIN_UPDATES_PER_EPOCH,
     foreground_share,
@@ -56,6 +68,7 @@ from helpers.runs._recipe import (
 __all__ = [
     "CHAPTER7_DATASET",
     "MIN_UPDATES_PER_EPOCH",
+    "PATCH_MODE",
     "RECORD_KEY",
     "RUN_FILE",
     "SPLIT_FILE",
@@ -63,9 +76,13 @@ __all__ = [
     "chapter7_model",
     "chapter7_settings",
     "describe_data",
+    "evaluate_native",
     "foreground_share",
+    "is_patch_run",
     "load_run",
+    "native_tiling",
     "read_split",
+    "predict_native",
     "record_training",
     "set_output_prior",
     "small_set_batch",

@@ -245,6 +245,13 @@ class Run:
         return int(self.settings.get("num_classes", 1))
 
     @property
+    def mode(self) -> str:
+        """``"patch"``: trained on patches at native resolution (predicted in tiles at the
+        images' own size, :func:`helpers.runs.predict_native`); ``"resize"``: trained on
+        images resized to :attr:`size` (a ``run.json`` without ``"mode"``)."""
+        return str(self.settings.get("mode", "resize"))
+
+    @property
     def images(self) -> Path | None:
         """The folder of the training images, as recorded (None where not recorded)."""
         found = self.settings.get("images")

@@ -20,6 +20,7 @@ from helpers.runs._folder import (
     write_settings,
     write_split,
 )
+from helpers.runs._native import patch_datasets, patch_settings, patches_per_pass
 
 
 def _check_files(pairs, num_classes: int) -> None:
@@ -123,6 +124,12 @@ def train_on_folder(
     overwrite: bool = False,
     verbose: bool = True,
     precision: str | None = None,
+    patch: int | None = None,
+    patches_per_epoch: int | None = None,
+    foreground_patches: float | None = None,
+    elastic: bool = True,
+    intensity: bool = True,
+    callbacks: list | None = None,
 ) -> pd.DataFrame:
     """The course's whole recipe on a folder of images and masks: split, stream, train.
 
@@ -163,6 +170,24 @@ def train_on_folder(
         every class fell (the rare crescent 0.891 -> 0.858).
     precision : {None, "float32", "mixed"}
         As for :func:`helpers.training.train` (``--precision`` on the command line).
+    patch : int, optional
+        Train at native resolution (``--patch N``): no resize, random ``patch x patch``
+        crops of the images at their own size (:func:`helpers.datasets.from_patches`,
+        small images reflected), validated on the whole validation images in tiles.
+        ``run.json`` records the mode, so that ``predict`` and ``evaluate`` on the run
+        work at native resolution, in tiles (:func:`predict_native`). A multiple of 16;
+        not with ``size``. Without it, the images are resized to ``size``.
+    patches_per_epoch : int, optional
+        Patch runs: patches per epoch (default: as many pixels as the training images,
+        :func:`helpers.datasets.default_patches_per_epoch`).
+    foreground_patches : float, optional
+        Patch runs: share of patches centred on a foreground pixel (default
+        :data:`helpers.datasets.FOREGROUND_SHARE`).
+    elastic, intensity : bool
+        Patch runs: elastic deformation, and gamma/contrast/brightness jitter (both on by
+        default; ``--no-elastic``, ``--no-intensity``).
+    callbacks : list, optional
+        More Keras callbacks (e.g. a benchmark's measurements during training).
 
     Returns
     -------
@@ -172,8 +197,9 @@ def train_on_folder(
     Raises
     ------
     ConfigError
-        An unknown profile name (in ``profile`` or ``$COURSE_PROFILE``), or a
-        ``num_classes`` that disagrees with ``classes.json``.
+        An unknown profile name (in ``profile`` or ``$COURSE_PROFILE``), a ``num_classes``
+        that disagrees with ``classes.json``, or a patch setting out of range
+        (``foreground_patches``, ``patches_per_epoch``).
     DataError
         A missing or empty folder, the blocking findings of the data check
         (:func:`helpers.check.check_folders`: unpaired names, damaged files, sizes that
@@ -182,20 +208,26 @@ def train_on_folder(
     FileExistsRefusedError
         ``out_dir`` holds a run with other data or settings and ``overwrite`` is false.
     TrainingError
-        A size the U-Net cannot halve, fewer than 3 pairs, or a resume state that does
-        not fit.
+        A size (or patch) the U-Net cannot halve, both a size and a patch, fewer than 3
+        pairs, or a resume state that does not fit.
     """
     from helpers import config, datasets, distribute, io, splits, training
     from helpers.unet import DEFAULTS, build_unet, required_multiple
 
     if profile is None or isinstance(profile, str):
         profile = config.get_profile(profile)
-    size = size or profile.image_size
+    if patch is not None and size is not None:
+        raise TrainingError(
+            "Give a size (images resized to it) or a patch (patches at native resolution), "
+            "not both."
+        )
+    size = patch or size or profile.image_size
     multiple = required_multiple(DEFAULTS["depth"])
     if size % multiple:
         raise TrainingError(
-            f"Image size {size} is not a multiple of {multiple} (the U-Net halves it "
-            f"{DEFAULTS['depth']} times): use e.g. {max(multiple, size // multiple * multiple)}."
+            f"{'Patch' if patch else 'Image'} size {size} is not a multiple of {multiple} "
+            f"(the U-Net halves it {DEFAULTS['depth']} times): use e.g. "
+            f"{max(multiple, size // multiple * multiple)}."
         )
     epochs = epochs or profile.epochs
     out_dir = Path(out_dir)
@@ -216,14 +248,12 @@ def train_on_folder(
         raise TrainingError(
             f"Only {len(pairs)} image/mask pairs: give at least 3 (train, val, test)."
         )
-    batch_size = batch_size or small_set_batch(len(split["train"]), profile.batch_size)
+    train_pairs = splits.select_pairs(pairs, split["train"])
+    per_epoch = len(split["train"]) if patch is None else patches_per_pass(train_pairs, patch)
+    batch_size = batch_size or small_set_batch(per_epoch, profile.batch_size)
     # several classes: how many, their names, shares and loss weights (classes.json decides)
     classes = class_setup(
-        pairs,
-        splits.select_pairs(pairs, split["train"]),
-        mask_dir,
-        num_classes=num_classes,
-        weighted=class_weights,
+        pairs, train_pairs, mask_dir, num_classes=num_classes, weighted=class_weights
     )
     num_classes = classes.num_classes
     data = describe_data(image_dir, mask_dir, pairs, size=size, num_classes=num_classes)
@@ -242,6 +272,18 @@ def train_on_folder(
         "masks": data["masks"],
     }
     run |= classes.settings()  # several classes: names, shares, weights (binary: nothing)
+    if patch is not None:
+        run |= patch_settings(
+            train_pairs,
+            patch=patch,
+            batch_size=batch_size,
+            patches_per_epoch=patches_per_epoch,
+            foreground_patches=(
+                datasets.FOREGROUND_SHARE if foreground_patches is None else foreground_patches
+            ),
+            elastic=elastic,
+            intensity=intensity,
+        )
     _check_files(pairs, num_classes)  # before anything is written
     chief = distribute.is_chief()  # in a cluster, only the chief writes out_dir
     if chief:
@@ -266,10 +308,29 @@ def train_on_folder(
 
     config.set_seed(seed)
     if verbose:
+        how = (
+            f"{size} px"
+            if patch is None
+            else f"native resolution, {run['patches_per_epoch']} patches of {patch} px per epoch"
+        )
         print(
             f"Training on {len(split['train'])} images, validating on {len(split['val'])} "
-            f"({size} px, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
+            f"({how}, {epochs} epochs, batch {batch_size}); {len(split['test'])} test "
             "images kept aside."
+        )
+    if patch is None:
+        train_ds, val_ds = batches("train", augment=True), batches("val", augment=False)
+    else:
+        train_ds, val_ds = patch_datasets(
+            train_pairs,
+            splits.select_pairs(pairs, split["val"]),
+            run,
+            batch_size=batch_size,
+            channels=channels,
+            num_classes=num_classes,
+            seed=seed,
+            cache_dir=out_dir,
+            verbose=verbose and chief,
         )
 
     def build():
@@ -281,8 +342,8 @@ def train_on_folder(
 
     history = training.train(
         build,
-        batches("train", augment=True),
-        batches("val", augment=False),
+        train_ds,
+        val_ds,
         epochs=epochs,
         out_dir=out_dir,
         loss=classes.loss(),
@@ -290,6 +351,7 @@ def train_on_folder(
         overwrite=overwrite,
         verbose=verbose,
         precision=precision,
+        callbacks=callbacks,
     )
     if chief:
         record_training(out_dir)
