@@ -86,7 +86,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
 
-from helpers import config, conventions, datasets, io, plots, runs, splits
+from helpers import config, conventions, datasets, errors, io, plots, runs, splits
 
 profile = config.get_profile()
 config.set_seed()
@@ -163,7 +163,7 @@ print("no partner:", orphans)
 # %%
 try:
     io.pair_images_and_masks(scratch / "images", scratch / "masks")
-except io.DataError as error:
+except errors.DataError as error:
     print("DataError:", error)
 shutil.rmtree(scratch)
 
