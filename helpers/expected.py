@@ -59,6 +59,15 @@ class Expectation:
 EXPECTED: dict[str, Expectation] = {
     "example.score": Expectation("score", {"quick": (0.0, 1.0), "cpu": (0.4, 0.6)}),
     # chapter 7
+    "ch07.val_dice": Expectation("validation Dice of the kept model", {}),
+    "ch07.val_iou": Expectation("validation IoU of the kept model", {}),
+    "ch07.lr_too_high_val_iou": Expectation("learning rate too high: last validation IoU", {}),
+    "ch07.lr_right_val_iou": Expectation("learning rate right: last validation IoU", {}),
+    "ch07.lr_too_low_val_iou": Expectation("learning rate too low: last validation IoU", {}),
+    "ch07.test_loss": Expectation("test loss", {}),
+    "ch07.test_accuracy": Expectation("test accuracy", {}),
+    "ch07.test_dice_coef": Expectation("test Dice", {}),
+    "ch07.test_iou_coef": Expectation("test IoU", {}),
     # chapter 8
     # chapter 11
     # chapter 12
