@@ -61,9 +61,9 @@ EXPECTED: dict[str, Expectation] = {
     # chapter 7
     "ch07.val_dice": Expectation("validation Dice of the kept model", {}),
     "ch07.val_iou": Expectation("validation IoU of the kept model", {}),
-    "ch07.lr_too_high_val_iou": Expectation("learning rate too high: last validation IoU", {}),
-    "ch07.lr_right_val_iou": Expectation("learning rate right: last validation IoU", {}),
-    "ch07.lr_too_low_val_iou": Expectation("learning rate too low: last validation IoU", {}),
+    "ch07.lr_too_high_iou": Expectation("learning rate too high: last training IoU", {}),
+    "ch07.lr_right_iou": Expectation("learning rate right: last training IoU", {}),
+    "ch07.lr_too_low_iou": Expectation("learning rate too low: last training IoU", {}),
     "ch07.test_loss": Expectation("test loss", {}),
     "ch07.test_accuracy": Expectation("test accuracy", {}),
     "ch07.test_dice_coef": Expectation("test Dice", {}),
