@@ -59,15 +59,42 @@ class Expectation:
 EXPECTED: dict[str, Expectation] = {
     "example.score": Expectation("score", {"quick": (0.0, 1.0), "cpu": (0.4, 0.6)}),
     # chapter 7
-    "ch07.val_dice": Expectation("validation Dice of the kept model", {}),
-    "ch07.val_iou": Expectation("validation IoU of the kept model", {}),
-    "ch07.lr_too_high_iou": Expectation("learning rate too high: last training IoU", {}),
-    "ch07.lr_right_iou": Expectation("learning rate right: last training IoU", {}),
-    "ch07.lr_too_low_iou": Expectation("learning rate too low: last training IoU", {}),
-    "ch07.test_loss": Expectation("test loss", {}),
-    "ch07.test_accuracy": Expectation("test accuracy", {}),
-    "ch07.test_dice_coef": Expectation("test Dice", {}),
-    "ch07.test_iou_coef": Expectation("test IoU", {}),
+    "ch07.val_dice": Expectation(
+        "validation Dice of the kept model",
+        {"quick": (0.0, 0.6), "cpu": (0.9, 0.98)},
+    ),
+    "ch07.val_iou": Expectation(
+        "validation IoU of the kept model",
+        {"quick": (0.0, 0.45), "cpu": (0.82, 0.95)},
+    ),
+    "ch07.lr_too_high_iou": Expectation(
+        "learning rate too high: last training IoU",
+        {"quick": (0.0, 0.3), "cpu": (0.0, 0.7)},
+    ),
+    "ch07.lr_right_iou": Expectation(
+        "learning rate right: last training IoU",
+        {"quick": (0.0, 0.6), "cpu": (0.2, 0.7)},
+    ),
+    "ch07.lr_too_low_iou": Expectation(
+        "learning rate too low: last training IoU",
+        {"quick": (0.0, 0.3), "cpu": (0.0, 0.2)},
+    ),
+    "ch07.test_loss": Expectation(
+        "test loss",
+        {"quick": (0.5, 3.0), "cpu": (0.4, 1.2)},
+    ),
+    "ch07.test_accuracy": Expectation(
+        "test accuracy",
+        {"quick": (0.02, 0.99), "cpu": (0.98, 1.0)},
+    ),
+    "ch07.test_dice_coef": Expectation(
+        "test Dice",
+        {"quick": (0.0, 0.6), "cpu": (0.9, 0.98)},
+    ),
+    "ch07.test_iou_coef": Expectation(
+        "test IoU",
+        {"quick": (0.0, 0.45), "cpu": (0.82, 0.95)},
+    ),
     # chapter 8
     # chapter 11
     # chapter 12
