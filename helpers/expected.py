@@ -58,6 +58,42 @@ class Expectation:
 #: Every expected result, by key ``"chNN.name"`` (one block per chapter).
 EXPECTED: dict[str, Expectation] = {
     # chapter 7
+    "ch07.val_dice": Expectation(
+        "validation Dice of the kept model",
+        {"quick": (0.0, 0.6), "cpu": (0.9, 0.98)},
+    ),
+    "ch07.val_iou": Expectation(
+        "validation IoU of the kept model",
+        {"quick": (0.0, 0.45), "cpu": (0.82, 0.95)},
+    ),
+    "ch07.lr_too_high_iou": Expectation(
+        "learning rate too high: last training IoU",
+        {"quick": (0.0, 0.3), "cpu": (0.0, 0.7)},
+    ),
+    "ch07.lr_right_iou": Expectation(
+        "learning rate right: last training IoU",
+        {"quick": (0.0, 0.6), "cpu": (0.2, 0.7)},
+    ),
+    "ch07.lr_too_low_iou": Expectation(
+        "learning rate too low: last training IoU",
+        {"quick": (0.0, 0.3), "cpu": (0.0, 0.2)},
+    ),
+    "ch07.test_loss": Expectation(
+        "test loss",
+        {"quick": (0.5, 3.0), "cpu": (0.4, 1.2)},
+    ),
+    "ch07.test_accuracy": Expectation(
+        "test accuracy",
+        {"quick": (0.02, 0.99), "cpu": (0.98, 1.0)},
+    ),
+    "ch07.test_dice_coef": Expectation(
+        "test Dice",
+        {"quick": (0.0, 0.6), "cpu": (0.9, 0.98)},
+    ),
+    "ch07.test_iou_coef": Expectation(
+        "test IoU",
+        {"quick": (0.0, 0.45), "cpu": (0.82, 0.95)},
+    ),
     # chapter 8 (measured 2026-12 with runs.chapter7_model's model: quick / cpu)
     # pooled IoU 0.077 / 0.871; test IoU 0.077 / 0.871; Dice 0.143 / 0.931; two-class
     # 0.049 / 0.931; U-Net at 256 px 0.078 / 0.894; tiled vs whole 0.999 / 0.997;

@@ -527,6 +527,12 @@ plt.show()
 # pictures are turned or mirrored versions of training images, and each red shape
 # still covers its mitochondrion: augmentation moved both together.
 #
+# Chapter 7 writes such a pipeline out in plain `tf.data` (`from_tensor_slices` on the
+# arrays of `io.load_pairs`, one `map` that turns each image and its mask with the same
+# random draw, `shuffle`, `batch`, `prefetch`), checks that it gives the same batches as
+# `datasets.from_files`, and trains with it: there it is the data part of a Keras run
+# you can copy.
+#
 # ## Summary
 #
 # - Pair by file name (the stem); a missing partner is an error, never a silent shift.
