@@ -59,6 +59,7 @@ __all__ = [
     "class_weights",
     "colorize",
     "count_labels",
+    "declared_classes",
     "find_classes",
     "legend",
     "read_classes",
@@ -240,6 +241,28 @@ def count_labels(masks: Iterable[str | os.PathLike]) -> np.ndarray:
     return counts
 
 
+def declared_classes(mask_dir: str | os.PathLike, num_classes: int | None = None):
+    """The ``classes.json`` of a masks folder (:func:`find_classes`), checked against the
+    number of classes asked for; None without the file.
+
+    Raises
+    ------
+    ConfigError
+        For a ``num_classes`` that disagrees with ``classes.json``.
+    DataError
+        As :func:`read_classes`, for a ``classes.json`` that is there but wrong.
+    """
+    found = find_classes(mask_dir)
+    if found is not None and num_classes is not None and not found.accepts(num_classes):
+        listed = ", ".join(found.names)
+        raise ConfigError(
+            f"--classes {num_classes} disagrees with {found.path}, which lists "
+            f"{found.count} classes ({listed}): leave out --classes (the file decides), "
+            "or fix the file."
+        )
+    return found
+
+
 def resolve_classes(
     masks: Sequence[str | os.PathLike],
     *,
@@ -285,16 +308,9 @@ def resolve_classes(
         raise ConfigError(f"num_classes must be 1 (binary) or more, got {num_classes}.")
     if mask_dir is None and masks:
         mask_dir = masks[0].parent
-    found = find_classes(mask_dir) if mask_dir is not None else None
+    found = declared_classes(mask_dir, num_classes) if mask_dir is not None else None
     counts = count_labels(masks) if counts is None else counts
     if found is not None:
-        if num_classes is not None and not found.accepts(num_classes):
-            listed = ", ".join(found.names)
-            raise ConfigError(
-                f"--classes {num_classes} disagrees with {found.path}, which lists "
-                f"{found.count} classes ({listed}): leave out --classes (the file decides), "
-                "or fix the file."
-            )
         for mask, row in zip(masks, counts, strict=True):
             labels = np.flatnonzero(row)
             extra = [int(k) for k in labels if k >= found.count and k != found.ignore]

@@ -192,14 +192,15 @@ def test_a_mask_with_a_label_above_the_classes_stops_train(data, tmp_path, capsy
     mask[:2, :2] = 7
     Image.fromarray(mask).save(masks / "shapes_003.png")
     err = _train_fails(capsys, images, masks, tmp_path / "run")
-    assert "shapes_003.png has label 7" in err and "classes.json" in err
+    # the data check names the file, the label and the classes that classes.json takes
+    assert "shapes_003.png: values, labels 7" in err and "classes.json" in err
 
 
 def test_a_classes_json_that_does_not_match_the_masks_stops_train(data, tmp_path, capsys):
     images, masks = _copy(data, tmp_path)
     (masks / "classes.json").write_text(json.dumps({"background": 0, "bar": 1, "cross": 2}))
     err = _train_fails(capsys, images, masks, tmp_path / "run")
-    assert "has label 3" in err and "lists 3 classes" in err
+    assert "labels 3" in err and "classes.json (0, 1, 2)" in err
 
 
 def test_a_classes_json_with_wrong_values_stops_train(data, tmp_path, capsys):

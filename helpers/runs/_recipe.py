@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.classes import declared_classes
 from helpers.errors import TrainingError
 from helpers.runs._classes import class_setup
 from helpers.runs._folder import (
@@ -233,6 +234,8 @@ def train_on_folder(
     out_dir = Path(out_dir)
     from helpers import check  # every blocking finding at once, before anything is written
 
+    if Path(mask_dir).is_dir():  # a wrong classes.json, or one against num_classes, first
+        declared_classes(mask_dir, num_classes)
     check.stop_on_blocking(check.check_folders(image_dir, mask_dir, num_classes=num_classes))
     pairs = io.pair_images_and_masks(image_dir, mask_dir)
     limit = max_images if max_images is not None else profile.max_images
