@@ -61,6 +61,66 @@ EXPECTED: dict[str, Expectation] = {
     # chapter 7
     # chapter 8
     # chapter 11
+    "ch11.best_val_loss": Expectation(
+        "best validation loss", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.one_image_iou": Expectation("lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}),
+    "ch11.lesion_iou": Expectation("mean lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}),
+    "ch11.lesion_precision": Expectation(
+        "mean precision", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.lesion_recall": Expectation("mean recall", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}),
+    "ch11.test_iou_all": Expectation(
+        "mean lesion IoU, all test images", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.plain_without_iou": Expectation(
+        "plain run without the two settings: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.plain_without_precision": Expectation(
+        "plain run without the two settings: precision", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.plain_without_recall": Expectation(
+        "plain run without the two settings: recall", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.plain_with_iou": Expectation(
+        "plain run with both settings: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.plain_with_precision": Expectation(
+        "plain run with both settings: precision", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.plain_with_recall": Expectation(
+        "plain run with both settings: recall", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.transfer_scratch_5": Expectation(
+        "5 labelled images, from scratch: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.transfer_frozen_5": Expectation(
+        "5 labelled images, chapter 7's encoder frozen: lesion IoU",
+        {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)},
+    ),
+    "ch11.transfer_unfrozen_5": Expectation(
+        "5 labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.transfer_scratch_10": Expectation(
+        "10 labelled images, from scratch: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.transfer_frozen_10": Expectation(
+        "10 labelled images, chapter 7's encoder frozen: lesion IoU",
+        {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)},
+    ),
+    "ch11.transfer_unfrozen_10": Expectation(
+        "10 labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.transfer_scratch_all": Expectation(
+        "all labelled images, from scratch: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
+    "ch11.transfer_frozen_all": Expectation(
+        "all labelled images, chapter 7's encoder frozen: lesion IoU",
+        {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)},
+    ),
+    "ch11.transfer_unfrozen_all": Expectation(
+        "all labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 10.0), "cpu": (0.0, 10.0)}
+    ),
     # chapter 12
     # chapter 13
 }
