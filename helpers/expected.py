@@ -124,6 +124,66 @@ EXPECTED: dict[str, Expectation] = {
         "external image: Dice", {"quick": (0.0, 0.67), "cpu": (0.89, 0.98)}
     ),
     # chapter 11
+    "ch11.best_val_loss": Expectation(
+        "best validation loss", {"quick": (0.5, 1.3), "cpu": (0.25, 0.5)}
+    ),
+    "ch11.one_image_iou": Expectation("lesion IoU", {"quick": (0.0, 0.85), "cpu": (0.7, 0.95)}),
+    "ch11.lesion_iou": Expectation("mean lesion IoU", {"quick": (0.0, 0.8), "cpu": (0.72, 0.95)}),
+    "ch11.lesion_precision": Expectation(
+        "mean precision", {"quick": (0.3, 1.0), "cpu": (0.7, 0.98)}
+    ),
+    "ch11.lesion_recall": Expectation("mean recall", {"quick": (0.05, 0.9), "cpu": (0.88, 1.0)}),
+    "ch11.test_iou_all": Expectation(
+        "mean lesion IoU, all test images", {"quick": (0.0, 0.8), "cpu": (0.75, 0.96)}
+    ),
+    "ch11.plain_without_iou": Expectation(
+        "plain run without the two settings: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.55, 0.92)}
+    ),
+    "ch11.plain_without_precision": Expectation(
+        "plain run without the two settings: precision", {"quick": (0.0, 0.6), "cpu": (0.55, 0.95)}
+    ),
+    "ch11.plain_without_recall": Expectation(
+        "plain run without the two settings: recall", {"quick": (0.1, 1.0), "cpu": (0.85, 1.0)}
+    ),
+    "ch11.plain_with_iou": Expectation(
+        "plain run with both settings: lesion IoU", {"quick": (0.0, 0.8), "cpu": (0.72, 0.95)}
+    ),
+    "ch11.plain_with_precision": Expectation(
+        "plain run with both settings: precision", {"quick": (0.3, 1.0), "cpu": (0.72, 0.98)}
+    ),
+    "ch11.plain_with_recall": Expectation(
+        "plain run with both settings: recall", {"quick": (0.05, 0.9), "cpu": (0.85, 1.0)}
+    ),
+    "ch11.transfer_scratch_5": Expectation(
+        "5 labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
+    ),
+    "ch11.transfer_frozen_5": Expectation(
+        "5 labelled images, chapter 7's encoder frozen: lesion IoU",
+        {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)},
+    ),
+    "ch11.transfer_unfrozen_5": Expectation(
+        "5 labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
+    ),
+    "ch11.transfer_scratch_10": Expectation(
+        "10 labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.25, 0.85)}
+    ),
+    "ch11.transfer_frozen_10": Expectation(
+        "10 labelled images, chapter 7's encoder frozen: lesion IoU",
+        {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)},
+    ),
+    "ch11.transfer_unfrozen_10": Expectation(
+        "10 labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
+    ),
+    "ch11.transfer_scratch_all": Expectation(
+        "all labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.3, 0.9)}
+    ),
+    "ch11.transfer_frozen_all": Expectation(
+        "all labelled images, chapter 7's encoder frozen: lesion IoU",
+        {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)},
+    ),
+    "ch11.transfer_unfrozen_all": Expectation(
+        "all labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
+    ),
     # chapter 12 (measured as chapter 8's, quick / cpu): pixel IoU 0.077 / 0.871, object
     # F1 0.000 / 0.939, AP at 0.5 0.000 / 0.898, mean AP 0.000 / 0.729 (the earlier cpu
     # model: 0.900, 0.949, 0.913, 0.773). Specks move the object scores.
