@@ -1040,12 +1040,16 @@ def train_few(n: int) -> dict:
 
 # %% [markdown]
 # Three sizes, two starts: six runs (in `cpu` 609 s for the six on 2 CPU cores shared
-# with other jobs, an estimated minute and a half on an idle machine). Every number is
+# with other jobs, an estimated minute and a half on an idle machine). The `quick`
+# profile, a smoke test, runs the 5-image row only: each new network costs about 20 s of
+# set-up (building and tracing), more than its four updates. Every number is
 # the mean lesion IoU over the test images with a lesion, the same images as in
 # section 11:
 
 # %%
 sizes = {"5": 5, "10": 10, "all": len(x_train)}
+if profile.name == "quick":  # a smoke test: one row
+    sizes = {"5": 5}
 transfer = pd.DataFrame({label: train_few(n) for label, n in sizes.items()}).T
 for label in sizes:
     for column, key in (("from scratch", "scratch"), ("encoder frozen", "frozen")):
