@@ -32,6 +32,7 @@ EXECUTED = ROOT / "outputs" / "notebooks"
 def landing_page(chapters: list[str]) -> str:
     """The README as the home page, the chapter notebooks linked in its table, and the toctree."""
     readme = (ROOT / "README.md").read_text()
+    readme = readme.replace("](notebooks/figures/", "](figures/")  # copied beside the pages
     for stem in chapters:  # the table names each notebook: make the name a link to its page
         readme = readme.replace(f"| `{stem}` |", f"| [`{stem}`]({stem}.ipynb) |")
     toctree = "\n".join(

@@ -214,16 +214,10 @@ def test_the_record_of_a_resumed_run_sums_the_seconds_of_its_parts(
     folders, out = mito_folder(6), tmp_path / "run"
     ticks = iter(range(0, 10_000, 10))  # a clock that moves 10 s at each reading
     monkeypatch.setattr(training._state, "_clock", lambda: float(next(ticks)))
-    plain = functools.partial(training.train, jit_compile=False)
-    monkeypatch.setattr(
-        training,
-        "train",
-        functools.partial(plain, callbacks=[_InterruptAfterFirstEpoch()]),
-    )
+    monkeypatch.setattr(training, "train", functools.partial(training.train, jit_compile=False))
     with pytest.raises(_Interrupted):
-        _train_on(folders, out, epochs=2)
+        _train_on(folders, out, epochs=2, callbacks=[_InterruptAfterFirstEpoch()])
     assert "training" not in json.loads((out / runs.RUN_FILE).read_text())
-    monkeypatch.setattr(training, "train", plain)
     _train_on(folders, out, epochs=2)  # the same call again: goes on with epoch 1
     record = runs.load_run(out).record
     assert record["epochs_run"] == 2 and record["seconds"] == 20.0  # 10 s + 10 s
