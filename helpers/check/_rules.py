@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.importers import CLASSES_FILE
+from helpers.classes import CLASSES_FILE, IGNORE_KEY
 from helpers.io import MAX_LABEL
 
 from ._read import INSTANCE_VALUES, ImageFacts, MaskFacts
@@ -25,7 +25,6 @@ BLOCKING, WARNING = "blocking", "warning"
 #: The key of ``classes.json`` (in the masks folder: ``{"background": 0, "cell": 1}``,
 #: as ``via2masks`` and :mod:`helpers.importers` write it) that declares the ignore value
 #: (``"ignore": 255``).
-IGNORE_KEY = "ignore"
 
 #: Every kind of finding, in the order the table lists them, and what it means.
 FINDINGS = {

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import via
+from helpers.classes import CLASSES_FILE, IGNORE_KEY
 from helpers.errors import AnnotationError, AnnotationNotFoundError, FileExistsRefusedError
 from helpers.files import write_bytes, write_png, write_text
 
@@ -38,9 +39,7 @@ __all__ = [
     "convert",
 ]
 
-CLASSES_FILE = "classes.json"  # the same file, and format, as helpers.via writes
 IGNORE_VALUE = 255
-IGNORE_KEY = "ignore"
 _MAX_SHAPES = 65535  # shapes per image: their numbers must fit a uint16 image
 
 #: Report column of Labelme's: 1 where the image was written out from its imageData.

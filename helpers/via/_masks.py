@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.classes import CLASSES_FILE
 from helpers.errors import FileExistsRefusedError, ViaAttributeError, ViaError, ViaNotFoundError
 from helpers.files import write_png, write_text
 
@@ -45,7 +46,6 @@ from ._draw import (
 from ._read import find_image, image_shape, load_via, mask_name, safe_relative_path
 from ._records import ViaProject
 
-CLASSES_FILE = "classes.json"
 NO_REGIONS = "no regions: its mask is all background"
 
 #: Columns of the quality report, in order (class columns ``class:<name>`` follow).
