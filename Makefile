@@ -25,15 +25,20 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-export.txt requirem
 course: $(STAMP)
 	COURSE_CHECK_EXPECTED=1 $(PY) scripts/notebooks.py run
 
-## Ruff (lint and format), the course site (quick profile), then the unit tests (the site's
-## pages among them, in headless Chromium), the examples in the helpers' docstrings, and every
-## notebook executed by nbval in the quick profile (kernels over Unix sockets: conftest.py);
-## the 15 slowest tests are listed at the end.
+## Ruff (lint and format); then, on TEST_WORKERS processes (pytest-xdist, a file to each:
+## conftest.py), every chapter notebook executed once by nbval in the quick profile (its
+## executed copy kept in outputs/notebooks/), the unit tests and the examples in the helpers'
+## docstrings; the course site built from those executed copies; and the site's pages in
+## headless Chromium. The 15 slowest tests are listed.
+TEST_WORKERS ?= 2
+TEST_ENV := COURSE_PROFILE=quick COURSE_CHECK_EXPECTED=1
 test: $(STAMP) lint
-	$(PY) scripts/book.py --profile quick
-	COURSE_PROFILE=quick COURSE_CHECK_EXPECTED=1 $(PY) -m pytest tests helpers notebooks \
-		--ignore-glob='notebooks/*.py' --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=300 --durations=15
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile notebooks tests helpers \
+		--ignore-glob='notebooks/*.py' --ignore=tests/test_site.py --nbval-lax \
+		--nbval-current-env --nbval-cell-timeout=300 --keep-executed outputs/notebooks \
+		--durations=15
+	$(PY) scripts/book.py --reuse
+	$(TEST_ENV) $(PY) -m pytest tests/test_site.py
 
 ## The course site with every chapter's outputs, in outputs/book/ (BOOK_PROFILE=cpu by default;
 ## quick in CI). Open outputs/book/index.html in a browser.

@@ -11,6 +11,16 @@ Unix sockets for ZeroMQ: TCP stays there.
 (The hang that ``make course`` met in chapter 3 was another matter, an asyncio wait in
 nbclient that a widget's message could strand; nbval's blocking client does not have
 it. See ``_repoll_shell`` in scripts/notebooks.py.)
+
+``--keep-executed DIR`` writes each notebook as nbval ran it, outputs included, to
+``DIR/<name>.ipynb``: ``make test`` builds the course site from those copies, so every
+chapter is executed once, not once for the site and once more for the tests.
+
+With pytest-xdist (``make test`` runs ``-n 2 --dist loadfile``) each file goes whole to
+one worker (its module fixtures set up once, a notebook in one kernel), and the chapters
+that use chapter 6's split or chapter 7's trained model go, in order, to the same worker
+(``pytest_xdist_make_scheduler`` below; xdist's ``loadgroup`` marks would say the same,
+but pytest 9.2 no longer lets xdist rename node ids, so they are ignored: xdist issue 1386).
 """
 
 from __future__ import annotations
@@ -26,6 +36,10 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+#: Chapters that read what an earlier chapter wrote to ``outputs/`` (chapter 6's split,
+#: chapter 7's model through ``runs.chapter7_model``): one worker runs them in this order.
+CHAINED_CHAPTERS = ("ch06_", "ch07_", "ch08_", "ch11_", "ch12_")
 
 
 def _ipc_manager(base):
@@ -57,3 +71,50 @@ def pytest_configure(config):
     if not getattr(nbval.kernel.KernelManager, "_course_ipc", False):
         nbval.kernel.KernelManager = _ipc_manager(nbval.kernel.KernelManager)
         nbval.kernel.KernelManager._course_ipc = True
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--keep-executed",
+        metavar="DIR",
+        help="write each notebook as nbval executed it (with its outputs) to DIR",
+    )
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """After each nbval cell: put its outputs into the notebook; after the last, write it."""
+    folder = item.config.getoption("--keep-executed", default=None)
+    outputs = getattr(item, "test_outputs", None)
+    notebook = getattr(item.parent, "nb", None)
+    if not folder or notebook is None or not hasattr(item, "cell"):
+        return
+    count = getattr(item.parent, "_course_count", 0) + 1
+    item.parent._course_count = count
+    item.cell.outputs = list(outputs or [])
+    item.cell.execution_count = count
+    for output in item.cell.outputs:
+        if output.get("output_type") == "execute_result":
+            output["execution_count"] = count
+    if nextitem is None or nextitem.parent is not item.parent:
+        import nbformat
+
+        target = Path(folder) / Path(str(item.parent.path)).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, str(target))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadfile``: a file to each worker, and the chained chapters to one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ChainedChapters(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            name = path.rsplit("/", 1)[-1]
+            if name.endswith(".ipynb") and name.startswith(CHAINED_CHAPTERS):
+                return "chained chapters"
+            return path
+
+    return ChainedChapters(config, log)

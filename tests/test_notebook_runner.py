@@ -30,8 +30,10 @@ sys.modules["notebook_runner"] = runner  # dataclasses look their module up
 _spec.loader.exec_module(runner)
 
 CH03 = ROOT / "notebooks" / "ch03_environment_setup.ipynb"
-#: How many times the stress test runs chapter 3 (COURSE_RUNNER_RUNS to change it).
-RUNS = int(os.environ.get("COURSE_RUNNER_RUNS", "30"))
+#: How many times the stress test runs chapter 3 (COURSE_RUNNER_RUNS to change it). The
+#: hang met 6 of 20 runs before the fix: 9 runs miss it with a chance of 0.7**9, 4 %; the
+#: mechanism itself is tested without a kernel (the first test). 30 runs took 180 s.
+RUNS = int(os.environ.get("COURSE_RUNNER_RUNS", "9"))
 AT_ONCE = 3
 
 

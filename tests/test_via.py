@@ -277,9 +277,22 @@ def test_any_polygon_gives_exactly_the_pixels_of_skimage_polygon(points, integer
     region = polygon(xs, ys)
     twice_area = xs @ np.roll(ys, -1) - ys @ np.roll(xs, -1)
     assume(twice_area != 0)
-    np.testing.assert_array_equal(
-        via.rasterize_regions([region], size), sk_polygon_mask(xs, ys, size)
-    )
+    ours, theirs = via.rasterize_regions([region], size), sk_polygon_mask(xs, ys, size)
+    # Equal pixel for pixel, except a centre that lies on a slanted edge with float
+    # vertices: there the crossing is computed to the last bit in another order than
+    # scikit-image's, and either side is right (found by this test: the centre (15, 15)
+    # on the edge from (0, 0) to (17.11.., 17.11..) gave x = 14.999999999999998).
+    for r, c in zip(*np.nonzero(ours != theirs), strict=True):
+        assert _distance_to_outline(xs, ys, c, r) < 1e-9, (r, c)
+
+
+def _distance_to_outline(xs, ys, x, y) -> float:
+    """The distance from point (x, y) to the closed polygon's outline."""
+    x0, y0, x1, y1 = xs, ys, np.roll(xs, -1), np.roll(ys, -1)
+    dx, dy = x1 - x0, y1 - y0
+    length2 = np.where(dx * dx + dy * dy == 0, 1.0, dx * dx + dy * dy)
+    t = np.clip(((x - x0) * dx + (y - y0) * dy) / length2, 0, 1)
+    return float(np.min(np.hypot(x0 + t * dx - x, y0 + t * dy - y)))
 
 
 @pytest.mark.parametrize("size", [(12, 14), (400, 500)])
