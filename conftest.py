@@ -103,18 +103,24 @@ def pytest_runtest_teardown(item, nextitem):
         nbformat.write(notebook, str(target))
 
 
-def pytest_xdist_make_scheduler(config, log):
-    """With ``--dist loadfile``: a file to each worker, and the chained chapters to one."""
-    if config.getvalue("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling
+try:  # pytest-xdist (requirements-dev.txt); without it pytest would refuse its hook's name
+    import xdist  # noqa: F401
+except ImportError:
+    pass
+else:
 
-    class ChainedChapters(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            name = path.rsplit("/", 1)[-1]
-            if name.endswith(".ipynb") and name.startswith(CHAINED_CHAPTERS):
-                return "chained chapters"
-            return path
+    def pytest_xdist_make_scheduler(config, log):
+        """With ``--dist loadfile``: a file to each worker, and the chained chapters to one."""
+        if config.getvalue("dist") != "loadfile":
+            return None
+        from xdist.scheduler import LoadFileScheduling
 
-    return ChainedChapters(config, log)
+        class ChainedChapters(LoadFileScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                path = nodeid.split("::", 1)[0]
+                name = path.rsplit("/", 1)[-1]
+                if name.endswith(".ipynb") and name.startswith(CHAINED_CHAPTERS):
+                    return "chained chapters"
+                return path
+
+        return ChainedChapters(config, log)

@@ -1,8 +1,8 @@
 """The course site (``make book``) as a reader meets it, in a real headless browser.
 
-``make test`` builds the site in the quick profile before the tests run; elsewhere these tests
-skip until ``make book`` (or ``python scripts/book.py``) has built ``outputs/book/``. One
-screenshot of each page is kept in ``outputs/site-screenshots/``.
+``make test`` builds the site from the chapters nbval executed (quick profile), then runs
+these tests; elsewhere they skip until ``make book`` (or ``python scripts/book.py``) has
+built ``outputs/book/``. One screenshot of each page is kept in ``outputs/site-screenshots/``.
 """
 
 from __future__ import annotations
