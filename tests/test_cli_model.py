@@ -14,9 +14,12 @@ pytest.importorskip("keras")
 
 from helpers import cli, config, io, training  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    ),
+    pytest.mark.usefixtures("eager_steps"),  # tests/conftest.py says why
+]
 
 STEMS = [f"mito_{i:03d}" for i in range(8)]
 

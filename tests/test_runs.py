@@ -20,9 +20,12 @@ keras = pytest.importorskip("keras")
 from helpers import config, runs, splits, training  # noqa: E402
 from helpers.errors import DataError, FileExistsRefusedError, RunFolderError  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    ),
+    pytest.mark.usefixtures("eager_steps"),  # tests/conftest.py says why
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 

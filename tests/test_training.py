@@ -26,9 +26,12 @@ from helpers.errors import FileExistsRefusedError, TrainingError  # noqa: E402
 from helpers.inference import load_model  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    ),
+    pytest.mark.usefixtures("eager_steps"),  # tests/conftest.py says why
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 
