@@ -189,6 +189,7 @@ def test_a_bad_pixel_size_is_refused_by_the_parser(tmp_path, value, capsys):
 @pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
 )
+@pytest.mark.usefixtures("eager_steps")  # tests/conftest.py says why
 def test_evaluate_objects_adds_object_columns(folders, tmp_path, monkeypatch, capsys):
     pytest.importorskip("keras")
     from helpers import training

@@ -20,9 +20,12 @@ from helpers import cli, io, runs, training  # noqa: E402
 from helpers.conventions import float_image  # noqa: E402
 from helpers.inference import load_model, predict_proba  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    ),
+    pytest.mark.usefixtures("eager_steps"),  # tests/conftest.py says why
+]
 
 
 def _train_args(folders, out, *extra):

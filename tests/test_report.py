@@ -27,9 +27,12 @@ pytest.importorskip("keras")
 from helpers import cli, config, io, report, runs, splits, training, unet  # noqa: E402
 from helpers.files import write_png  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    ),
+    pytest.mark.usefixtures("eager_steps"),  # tests/conftest.py says why
+]
 
 CLASSES = {"background": 0, "disc": 1, "square": 2, "cross": 3}
 RUNS = ("mito_run", "mri_run", "classes_run")
