@@ -230,17 +230,21 @@ EXPECTED: dict[str, Expectation] = {
     "ch13.iou_star": Expectation(
         "star IoU (test pixels, pooled)", {"quick": (0.0, 0.5), "cpu": (0.79, 0.94)}
     ),
-    # chapter 14 (measured 2026-12, quick only: resized 0.078, native 0.000, external 0.000;
-    # the cpu ranges of the native model are not measured yet. Chapter 7's cpu model resized
-    # back to 256 px is ch08.unet_iou_256's quantity: 0.894 there.)
+    # chapter 14 (measured 2026-12: quick resized 0.078, native 0.000, external 0.000; cpu,
+    # one run of make course on 2026-12-02: resized 0.902, native 0.849, external 0.813,
+    # the ranges about +-0.06 around them as for the other single cpu runs. Chapter 7's cpu
+    # model resized back to 256 px is ch08.unet_iou_256's quantity: 0.894 there.)
     "ch14.resized_iou": Expectation(
         "chapter 7's model, resized, test IoU at 256 px",
         {"quick": (0.0, 0.5), "cpu": (0.84, 0.96)},
     ),
     "ch14.native_iou": Expectation(
-        "patch model, native, test IoU at 256 px", {"quick": (0.0, 0.5)}
+        "patch model, native, test IoU at 256 px",
+        {"quick": (0.0, 0.5), "cpu": (0.79, 0.91)},
     ),
-    "ch14.external_iou": Expectation("external image in tiles, IoU", {"quick": (0.0, 0.5)}),
+    "ch14.external_iou": Expectation(
+        "external image in tiles, IoU", {"quick": (0.0, 0.5), "cpu": (0.75, 0.88)}
+    ),
 }
 
 
