@@ -72,9 +72,12 @@ EXPECTED: dict[str, Expectation] = {
         "validation IoU of the kept model",
         {"quick": (0.0, 0.45), "cpu": (0.82, 0.95), "full": (0.89, 0.99)},
     ),
+    # the rate "too high" is 10 since 2026-12-02 (with 1, the last IoU was 0.28, 0.35 and
+    # 0.54 in three cpu runs: no clear example); with 10: 0.000 (cpu), 0.000 after 4 epochs
+    # in quick (0.04 after 2).
     "ch07.lr_too_high_iou": Expectation(
         "learning rate too high: last training IoU",
-        {"quick": (0.0, 0.3), "cpu": (0.0, 0.7)},
+        {"quick": (0.0, 0.3), "cpu": (0.0, 0.2)},
     ),
     "ch07.lr_right_iou": Expectation(
         "learning rate right: last training IoU",
