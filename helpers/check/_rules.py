@@ -22,10 +22,6 @@ from ._read import INSTANCE_VALUES, ImageFacts, MaskFacts
 
 BLOCKING, WARNING = "blocking", "warning"
 
-#: The key of ``classes.json`` (in the masks folder: ``{"background": 0, "cell": 1}``,
-#: as ``via2masks`` and :mod:`helpers.importers` write it) that declares the ignore value
-#: (``"ignore": 255``).
-
 #: Every kind of finding, in the order the table lists them, and what it means.
 FINDINGS = {
     "unpaired": "an image without a mask, or a mask without an image (blocks)",
