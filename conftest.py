@@ -6,7 +6,8 @@ and frees again a moment before the kernel takes them, so another process on a b
 machine can take one first and the kernel dies at start-up (jupyter_client issue 487).
 Unix sockets in a private folder have no such window; ``scripts/notebooks.py`` (``make
 course``) starts its kernels the same way (``ipc_kernel_manager`` there). Windows has no
-Unix sockets for ZeroMQ: TCP stays there.
+Unix sockets for ZeroMQ: TCP stays there. Every nbval kernel starts without the tests'
+``MPLBACKEND=Agg`` (``_kernel_env``), so that its figures are drawn inline.
 
 (The hang that ``make course`` met in chapter 3 was another matter, an asyncio wait in
 nbclient that a widget's message could strand; nbval's blocking client does not have
@@ -42,35 +43,53 @@ from pathlib import Path
 CHAINED_CHAPTERS = ("ch06_", "ch07_", "ch08_", "ch11_", "ch12_")
 
 
-def _ipc_manager(base):
-    class IpcKernelManager(base):
-        """``base`` whose kernel's sockets are files in a folder of its own."""
+def _kernel_env() -> dict:
+    """The environment of an nbval kernel: this process's, without ``MPLBACKEND``.
+
+    ``tests/conftest.py`` sets ``MPLBACKEND=Agg`` for the tests; a kernel that inherited it
+    would draw nothing on ``plt.show()``, and the executed copies (the course site) would
+    have no figures. Without it the kernel draws inline, as in Jupyter.
+    """
+    return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+
+
+def _course_manager(base, *, ipc: bool):
+    class CourseKernelManager(base):
+        """``base`` that starts its kernel with :func:`_kernel_env` and, with ``ipc``,
+        whose kernel's sockets are files in a folder of its own."""
 
         def __init__(self, **kwargs):
-            folder = Path(tempfile.mkdtemp(prefix="course-kernel-"))
-            kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", str(folder / "kernel"))
-            kwargs.setdefault("connection_file", str(folder / "kernel.json"))
+            self._socket_folder = None
+            if ipc:
+                folder = Path(tempfile.mkdtemp(prefix="course-kernel-"))
+                kwargs.setdefault("transport", "ipc")
+                kwargs.setdefault("ip", str(folder / "kernel"))
+                kwargs.setdefault("connection_file", str(folder / "kernel.json"))
+                self._socket_folder = folder
             super().__init__(**kwargs)
-            self._socket_folder = folder
+
+        def start_kernel(self, **kwargs):
+            kwargs.setdefault("env", _kernel_env())
+            return super().start_kernel(**kwargs)
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             # shutdown_kernel calls this one (cleanup_resources is its sync wrapper)
             await super()._async_cleanup_resources(restart=restart)
-            if not restart:
+            if not restart and self._socket_folder is not None:
                 shutil.rmtree(self._socket_folder, ignore_errors=True)
 
-    return IpcKernelManager
+    return CourseKernelManager
 
 
 def pytest_configure(config):
-    if sys.platform == "win32" or not config.pluginmanager.hasplugin("nbval"):
+    if not config.pluginmanager.hasplugin("nbval"):
         return
     import nbval.kernel
 
-    if not getattr(nbval.kernel.KernelManager, "_course_ipc", False):
-        nbval.kernel.KernelManager = _ipc_manager(nbval.kernel.KernelManager)
-        nbval.kernel.KernelManager._course_ipc = True
+    if not getattr(nbval.kernel.KernelManager, "_course", False):
+        manager = _course_manager(nbval.kernel.KernelManager, ipc=sys.platform != "win32")
+        manager._course = True
+        nbval.kernel.KernelManager = manager
 
 
 def pytest_addoption(parser):
@@ -88,8 +107,7 @@ def pytest_runtest_teardown(item, nextitem):
     notebook = getattr(item.parent, "nb", None)
     if not folder or notebook is None or not hasattr(item, "cell"):
         return
-    count = getattr(item.parent, "_course_count", 0) + 1
-    item.parent._course_count = count
+    count = item.cell_num + 1  # nbval numbers every code cell from 0, skipped ones too
     item.cell.outputs = list(outputs or [])
     item.cell.execution_count = count
     for output in item.cell.outputs:

@@ -53,6 +53,20 @@ def _figures_drawn(stem: str) -> int:
     return count
 
 
+@pytest.mark.parametrize("stem", CHAPTERS)
+def test_a_chapter_that_shows_figures_was_executed_with_them(stem):
+    """The executed copy holds an image for a chapter that calls ``plt.show()``: a kernel
+    started with the tests' ``MPLBACKEND=Agg`` once ran every chapter without a figure."""
+    source = (ROOT / "notebooks" / f"{stem}.py").read_text()
+    notebook = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
+    images = sum(
+        any(key.startswith("image/") for key in output.get("data", {}))
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+    )
+    assert images >= ("plt.show()" in source)
+
+
 def test_every_chapter_has_a_page():
     assert sorted(p.stem for p in SITE.glob("ch[0-9][0-9]_*.html")) == CHAPTERS
 
