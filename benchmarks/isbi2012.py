@@ -338,7 +338,7 @@ def plot_curve(rows, path: Path) -> None:
     figure, axis = plt.subplots(figsize=(6, 4))
     axis.plot([r["minutes"] for r in rows], [r["iou"] for r in rows], "o-", label="patches, tiled")
     axis.axhline(0.72, color="grey", ls="--", lw=1, label="goal 0.72")
-    axis.set_xlabel("training minutes (wall, shared 2-core CPU)")
+    axis.set_xlabel("training minutes (wall clock; the curve's own predictions not counted)")
     axis.set_ylabel("test membrane IoU at 512 px")
     axis.set_title("ISBI 2012 at native resolution: test IoU while training")
     axis.legend()
