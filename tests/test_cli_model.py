@@ -86,6 +86,27 @@ def test_train_again_with_the_same_command_resumes_and_adds_nothing(
     assert len(pd.read_csv(run / "history.csv")) == 1
 
 
+def test_train_with_base_filters_builds_and_records_that_width(folders, tmp_path, fast_training):
+    out = tmp_path / "narrow"
+    assert cli.main(_train_args(folders, out, "--base-filters", "4")) == 0
+    assert json.loads((out / "run.json").read_text())["base_filters"] == 4
+    import keras
+
+    model = keras.saving.load_model(out / "model.keras", compile=False)
+    first = next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+    assert first.filters == 4
+    deepest = max(layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+    assert deepest == 4 * 2**4  # doubled at each of the default depth's 4 levels
+
+
+def test_train_with_base_filters_below_one_is_a_one_line_error(folders, tmp_path, capsys):
+    out = tmp_path / "none"
+    assert cli.main(_train_args(folders, out, "--base-filters", "0")) == 2
+    err = capsys.readouterr().err
+    assert "base filters must be at least 1" in err and "Traceback" not in err
+    assert not out.exists()
+
+
 def test_train_into_a_folder_of_another_split_is_refused(run, folders, capsys):
     assert cli.main(_train_args(folders, run, "--seed", "7")) == 2
     err = capsys.readouterr().err

@@ -12,7 +12,8 @@
     masks' labels: 1 for 0/1 masks, else the largest label + 1); a ``--classes`` that
     disagrees with ``classes.json`` stops it (exit 2). ``--class-weights``: with several
     classes, also weight the loss by the classes' shares of the training pixels.
-    ``--precision mixed|float32`` (default: mixed on a GPU with float16 units). With
+    ``--precision mixed|float32`` (default: mixed on a GPU with float16 units).
+    ``--base-filters N`` sets the U-Net's width (default: the profile's). With
     ``$TF_CONFIG`` naming several workers, each worker runs the same command
     (``MultiWorkerMirroredStrategy``: every worker trains on its share of each batch)
     and only the chief writes ``DIR``, so one machine's workers may share it.
@@ -66,6 +67,7 @@ def _train(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         batch_size=args.batch_size,
         max_images=args.max_images,
+        base_filters=args.base_filters,
         num_classes=args.classes,
         class_weights=args.class_weights,
         val_fraction=args.val_fraction,
@@ -102,6 +104,12 @@ def add_commands(subparsers) -> None:
     )
     train.add_argument("--batch-size", type=int, help="images per step (default: the profile's)")
     train.add_argument("--max-images", type=int, help="use at most this many pairs")
+    train.add_argument(
+        "--base-filters",
+        type=int,
+        help="filters of the U-Net's first level, doubled at each level below (default: the "
+        "profile's); the convolutions' work grows with the square of the width",
+    )
     train.add_argument(
         "--classes",
         type=int,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.classes import declared_classes
-from helpers.errors import TrainingError
+from helpers.errors import ConfigError, TrainingError
 from helpers.runs._classes import class_setup
 from helpers.runs._folder import (
     RUN_FILE,
@@ -116,6 +116,7 @@ def train_on_folder(
     epochs: int | None = None,
     batch_size: int | None = None,
     max_images: int | None = None,
+    base_filters: int | None = None,
     num_classes: int | None = None,
     class_weights: bool = False,
     val_fraction: float = 0.15,
@@ -155,6 +156,13 @@ def train_on_folder(
         Override the profile's values. ``size`` must be a multiple of 16. Without
         ``batch_size``, a small training set gets smaller batches than the profile's
         (:func:`small_set_batch`).
+    base_filters : int, optional
+        Filters of the U-Net's first level, doubled at each level below (default: the
+        profile's, 16 for ``cpu`` and ``full``). The convolutions' work grows with the
+        square of the width. On ISBI 2012 at native resolution (patches of 256 px,
+        ``cpu`` profile, 16 training images, 2 CPU cores) 8 filters trained in 468 s and
+        reached a membrane IoU of 0.665 on images 0-5; 16 take about 1,000 s (1,006 s on
+        another split of the same size) and reach 0.679.
     num_classes : int, optional
         1 for binary masks, else the number of classes (0 is background). Default:
         ``classes.json`` in ``mask_dir`` decides, else the masks' labels
@@ -199,8 +207,8 @@ def train_on_folder(
     ------
     ConfigError
         An unknown profile name (in ``profile`` or ``$COURSE_PROFILE``), a ``num_classes``
-        that disagrees with ``classes.json``, or a patch setting out of range
-        (``foreground_patches``, ``patches_per_epoch``).
+        that disagrees with ``classes.json``, a ``base_filters`` below 1, or a patch
+        setting out of range (``foreground_patches``, ``patches_per_epoch``).
     DataError
         A missing or empty folder, the blocking findings of the data check
         (:func:`helpers.check.check_folders`: unpaired names, damaged files, sizes that
@@ -231,6 +239,11 @@ def train_on_folder(
             f"{max(multiple, size // multiple * multiple)}."
         )
     epochs = epochs or profile.epochs
+    base_filters = profile.base_filters if base_filters is None else int(base_filters)
+    if base_filters < 1:
+        raise ConfigError(
+            f"The U-Net's base filters must be at least 1, got {base_filters} (--base-filters)."
+        )
     out_dir = Path(out_dir)
     from helpers import check  # every blocking finding at once, before anything is written
 
@@ -268,7 +281,7 @@ def train_on_folder(
         "foreground_share": None if share is None else round(share, 6),
         "epochs": epochs,
         "batch_size": batch_size,
-        "base_filters": profile.base_filters,
+        "base_filters": base_filters,
         "seed": seed,
         "profile": profile.name,
         "images": data["images"],
@@ -338,7 +351,7 @@ def train_on_folder(
 
     def build():
         model = build_unet(
-            (None, None, channels), num_classes=num_classes, base_filters=profile.base_filters
+            (None, None, channels), num_classes=num_classes, base_filters=base_filters
         )
         prior = share if num_classes == 1 else classes.shares
         return model if prior is None else set_output_prior(model, prior)
