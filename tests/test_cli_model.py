@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("keras")
 
 from helpers import cli, config, io, training  # noqa: E402
+from helpers.inference import load_model  # noqa: E402
 
 pytestmark = [
     pytest.mark.filterwarnings(
@@ -92,7 +93,7 @@ def test_train_with_base_filters_builds_and_records_that_width(folders, tmp_path
     assert json.loads((out / "run.json").read_text())["base_filters"] == 4
     import keras
 
-    model = keras.saving.load_model(out / "model.keras", compile=False)
+    model = load_model(out / "model.keras")
     first = next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
     assert first.filters == 4
     deepest = max(layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D))

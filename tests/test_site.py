@@ -41,16 +41,28 @@ def _open(driver, page: str):
     return errors
 
 
+def _executed(stem: str) -> dict:
+    return json.loads((EXECUTED / f"{stem}.ipynb").read_text())
+
+
+def _image_outputs(notebook: dict) -> int:
+    """Outputs of the notebook's cells that hold an image."""
+    return sum(
+        any(key.startswith("image/") for key in output.get("data", {}))
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+    )
+
+
 def _figures_drawn(stem: str) -> int:
     """Pictures the executed chapter holds: image outputs and markdown images."""
-    notebook = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
-    count = 0
-    for cell in notebook["cells"]:
-        if cell["cell_type"] == "markdown":
-            count += "".join(cell["source"]).count("![")
-        for output in cell.get("outputs", []):
-            count += any(key.startswith("image/") for key in output.get("data", {}))
-    return count
+    notebook = _executed(stem)
+    markdown = sum(
+        "".join(cell["source"]).count("![")
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+    )
+    return markdown + _image_outputs(notebook)
 
 
 @pytest.mark.parametrize("stem", CHAPTERS)
@@ -58,13 +70,7 @@ def test_a_chapter_that_shows_figures_was_executed_with_them(stem):
     """The executed copy holds an image for a chapter that calls ``plt.show()``: a kernel
     started with the tests' ``MPLBACKEND=Agg`` once ran every chapter without a figure."""
     source = (ROOT / "notebooks" / f"{stem}.py").read_text()
-    notebook = json.loads((EXECUTED / f"{stem}.ipynb").read_text())
-    images = sum(
-        any(key.startswith("image/") for key in output.get("data", {}))
-        for cell in notebook["cells"]
-        for output in cell.get("outputs", [])
-    )
-    assert images >= ("plt.show()" in source)
+    assert _image_outputs(_executed(stem)) >= ("plt.show()" in source)
 
 
 def test_every_chapter_has_a_page():

@@ -241,7 +241,7 @@ def train_on_folder(
         )
     epochs = epochs or profile.epochs
     base_filters = profile.base_filters if base_filters is None else int(base_filters)
-    if base_filters < 1:
+    if base_filters < 1:  # build_unet checks it too, but after run.json is written
         raise ConfigError(
             f"The U-Net's base filters must be at least 1, got {base_filters} (--base-filters)."
         )
