@@ -22,6 +22,7 @@ one worker (its module fixtures set up once, a notebook in one kernel), and the 
 that use chapter 6's split or chapter 7's trained model go, in order, to the same worker
 (``pytest_xdist_make_scheduler`` below; xdist's ``loadgroup`` marks would say the same,
 but pytest 9.2 no longer lets xdist rename node ids, so they are ignored: xdist issue 1386).
+The longest files are handed out first (:data:`SLOW_FIRST`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,35 @@ from pathlib import Path
 #: Chapters that read what an earlier chapter wrote to ``outputs/`` (chapter 6's split,
 #: chapter 7's model through ``runs.chapter7_model``): one worker runs them in this order.
 CHAINED_CHAPTERS = ("ch06_", "ch07_", "ch08_", "ch11_", "ch12_")
+
+#: The files that take longest in ``make test``, longest first (seconds on the 2-core
+#: machine, both workers busy, 2026-12-02: the chained chapters about 230, then 123, 86,
+#: 82, 70, 62, 57, 49, 49, 40, 37). The workers are handed these first and the many short
+#: files after them, so that neither is left alone with a long file at the end (xdist's
+#: own order, most tests first, sent the two-test distributed file last: 93 s with one
+#: worker idle).
+SLOW_FIRST = (
+    "chained chapters",
+    "tests/test_export.py",
+    "tests/test_training.py",
+    "tests/test_cli_classes.py",
+    "tests/test_distributed.py",
+    "tests/test_notebook_runner.py",
+    "tests/test_cli_model.py",
+    "tests/test_inference.py",
+    "tests/test_runs.py",
+    "tests/test_mixed_precision.py",
+    "tests/test_colab_setup_cell.py",
+)
+
+
+def _scope(nodeid: str) -> str:
+    """What one worker runs whole: the file, or "chained chapters" for those notebooks."""
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".ipynb") and name.startswith(CHAINED_CHAPTERS):
+        return "chained chapters"
+    return path
 
 
 def _kernel_env() -> dict:
@@ -100,6 +130,15 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """On an xdist worker: the :data:`SLOW_FIRST` files first, the rest in their order
+    (every worker sorts alike, so their collections stay equal)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    rank = {scope: index for index, scope in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(_scope(item.nodeid), len(rank)))  # stable
+
+
 def pytest_runtest_teardown(item, nextitem):
     """After each nbval cell: put its outputs into the notebook; after the last, write it."""
     folder = item.config.getoption("--keep-executed", default=None)
@@ -128,17 +167,15 @@ except ImportError:
 else:
 
     def pytest_xdist_make_scheduler(config, log):
-        """With ``--dist loadfile``: a file to each worker, and the chained chapters to one."""
+        """With ``--dist loadfile``: a file to each worker, and the chained chapters to one,
+        handed out in the order of the collection (:func:`pytest_collection_modifyitems`)."""
         if config.getvalue("dist") != "loadfile":
             return None
         from xdist.scheduler import LoadFileScheduling
 
         class ChainedChapters(LoadFileScheduling):
             def _split_scope(self, nodeid: str) -> str:
-                path = nodeid.split("::", 1)[0]
-                name = path.rsplit("/", 1)[-1]
-                if name.endswith(".ipynb") and name.startswith(CHAINED_CHAPTERS):
-                    return "chained chapters"
-                return path
+                return _scope(nodeid)
 
+        config.option.loadscopereorder = False  # the collection's order: SLOW_FIRST first
         return ChainedChapters(config, log)

@@ -377,6 +377,7 @@ model.compile(
     loss=bce_dice_loss,
     metrics=["accuracy", keras.metrics.BinaryIoU(target_class_ids=[1], threshold=0.5, name="iou")],
     jit_compile=False,  # XLA compiling takes longer than 3 short epochs save
+    run_eagerly=profile.run_eagerly,  # quick only: its few steps end before a graph is traced
 )
 print(f"{model.count_params():,} parameters")
 
@@ -607,6 +608,7 @@ for name, rate in rates.items():
         loss=bce_dice_loss,
         metrics=[keras.metrics.BinaryIoU(target_class_ids=[1], threshold=0.5, name="iou")],
         jit_compile=False,
+        run_eagerly=profile.run_eagerly,
     )
     fitted = model.fit(lr_train, epochs=lr_epochs, verbose=0)
     lr_histories[name] = pd.DataFrame(fitted.history)

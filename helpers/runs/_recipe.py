@@ -369,6 +369,7 @@ def train_on_folder(
         verbose=verbose,
         precision=precision,
         callbacks=callbacks,
+        run_eagerly=profile.run_eagerly,
     )
     if chief:
         record_training(out_dir)

@@ -41,6 +41,7 @@ def compile_model(
     learning_rate: float = DEFAULT_LEARNING_RATE,
     metrics=None,
     jit_compile: bool | str = "auto",
+    run_eagerly: bool | None = None,
 ):
     """Compile ``model`` with Adam, ``loss`` (a name in :data:`helpers.losses.LOSSES` or a
     loss) and ``metrics`` (default :func:`default_metrics`); returns the model.
@@ -50,16 +51,32 @@ def compile_model(
     there costs a compile in the first epoch and more CPU time in every later one; the
     README has the figures). ``False`` skips XLA everywhere (worth it for runs of a few
     steps, e.g. tests); a multi-worker cluster gets ``False`` for ``"auto"`` (it started
-    faster without)."""
+    faster without).
+
+    ``run_eagerly=None`` takes the current profile's
+    :attr:`helpers.config.Profile.run_eagerly` (``True`` only for ``quick``, whose few
+    steps finish before a traced graph would be ready); in a multi-worker cluster the
+    steps are always traced.
+
+    Raises
+    ------
+    ConfigError
+        ``run_eagerly=None`` with an unknown ``$COURSE_PROFILE``.
+    """
     import keras
 
+    from helpers import config
     from helpers.losses import get_loss
+
+    if run_eagerly is None:
+        run_eagerly = config.get_profile().run_eagerly and distribute.cluster() is None
 
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss=get_loss(loss),
         metrics=default_metrics(model.outputs[0].shape[-1]) if metrics is None else list(metrics),
         jit_compile=jit_compile,
+        run_eagerly=run_eagerly,
     )
     return model
 
@@ -68,8 +85,10 @@ def _prepare_model(model, *, precision: str | None = None, **options):
     """The model built (in the strategy's scope, under the precision's policy) and
     compiled, and a few words on its precision for the summary line."""
     if callable(model) and not hasattr(model, "fit"):
-        if distribute.cluster() is not None and options.get("jit_compile") == "auto":
-            options["jit_compile"] = False  # XLA: slower start, no gain measured
+        if distribute.cluster() is not None:
+            if options.get("jit_compile") == "auto":
+                options["jit_compile"] = False  # XLA: slower start, no gain measured
+            options["run_eagerly"] = False  # the strategy's steps run as traced graphs
         return distribute.build_model(
             model, precision=precision, compile=lambda built: compile_model(built, **options)
         )
@@ -96,6 +115,7 @@ def train(
     verbose: bool = True,
     callbacks: list | None = None,
     jit_compile: bool | str = "auto",
+    run_eagerly: bool | None = None,
     precision: str | None = None,
 ) -> pd.DataFrame:
     """Train a segmentation model, keeping the best model and a resumable state.
@@ -138,6 +158,9 @@ def train(
         More Keras callbacks.
     jit_compile : bool or "auto"
         XLA for a model this function compiles (see :func:`compile_model`).
+    run_eagerly : bool, optional
+        Steps without a traced graph, for a model this function compiles (default: the
+        current profile's; see :func:`compile_model`).
     precision : {None, "float32", "mixed"}
         For a model this function builds: ``"mixed"`` builds it under Keras's
         ``mixed_float16`` policy (float16 compute, float32 weights; the U-Net's output
@@ -193,6 +216,7 @@ def train(
         learning_rate=learning_rate,
         metrics=metrics,
         jit_compile=jit_compile,
+        run_eagerly=run_eagerly,
         precision=precision,
     )
     if not model.built:
