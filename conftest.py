@@ -44,11 +44,11 @@ from pathlib import Path
 CHAINED_CHAPTERS = ("ch06_", "ch07_", "ch08_", "ch11_", "ch12_")
 
 #: The files that take longest in ``make test``, longest first (seconds on the 2-core
-#: machine, both workers busy, 2026-12-02: the chained chapters about 230, then 123, 86,
-#: 82, 70, 62, 57, 49, 49, 40, 37). The workers are handed these first and the many short
-#: files after them, so that neither is left alone with a long file at the end (xdist's
-#: own order, most tests first, sent the two-test distributed file last: 93 s with one
-#: worker idle).
+#: machine, both workers busy, 2026-12-02, before the quick profile ran its steps eagerly:
+#: the chained chapters 336, then 123, 86, 82, 70, 62, 57, 49, 49, 40, 37). The workers
+#: are handed these first and the many short files after them, so that neither is left
+#: alone with a long file at the end (xdist's own order, most tests first, sent the
+#: two-test distributed file last: 93 s with one worker idle).
 SLOW_FIRST = (
     "chained chapters",
     "tests/test_export.py",

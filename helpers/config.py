@@ -84,8 +84,9 @@ class Profile:
         Keras runs the training and prediction steps one operation at a time instead of
         tracing them into a graph first (:func:`helpers.training.compile_model`). Only
         ``quick``: its few steps are done before a graph would be ready (a small U-Net,
-        2 epochs of 3 steps at 64 px: 5.5 s eager, 12.5 s traced, on 2 CPU cores). The
-        results are the same computation either way.
+        2 epochs of 3 steps at 64 px: 5.5 s eager, 12.5 s traced, on 2 CPU cores). Both
+        compute the same operations; a traced graph may fuse some and round differently
+        in the last bits.
     """
 
     name: str

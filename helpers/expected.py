@@ -170,8 +170,11 @@ EXPECTED: dict[str, Expectation] = {
     "ch11.plain_with_recall": Expectation(
         "plain run with both settings: recall", {"quick": (0.05, 0.9), "cpu": (0.85, 1.0)}
     ),
+    # The transfer runs (50 weight updates each in cpu, one run each). From scratch they
+    # vary most: 10 images gave 0.541 in one make course (the CPU shared) and 0.042 in the
+    # next (alone; a network that had not found the lesions yet), so those ranges start at 0.
     "ch11.transfer_scratch_5": Expectation(
-        "5 labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
+        "5 labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.0, 0.9)}
     ),
     "ch11.transfer_frozen_5": Expectation(
         "5 labelled images, chapter 7's encoder frozen: lesion IoU",
@@ -181,7 +184,7 @@ EXPECTED: dict[str, Expectation] = {
         "5 labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
     ),
     "ch11.transfer_scratch_10": Expectation(
-        "10 labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.25, 0.85)}
+        "10 labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.0, 0.9)}
     ),
     "ch11.transfer_frozen_10": Expectation(
         "10 labelled images, chapter 7's encoder frozen: lesion IoU",
@@ -191,7 +194,7 @@ EXPECTED: dict[str, Expectation] = {
         "10 labelled images, then unfrozen: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.4, 0.9)}
     ),
     "ch11.transfer_scratch_all": Expectation(
-        "all labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.3, 0.9)}
+        "all labelled images, from scratch: lesion IoU", {"quick": (0.0, 0.5), "cpu": (0.0, 0.9)}
     ),
     "ch11.transfer_frozen_all": Expectation(
         "all labelled images, chapter 7's encoder frozen: lesion IoU",
@@ -234,19 +237,20 @@ EXPECTED: dict[str, Expectation] = {
         "star IoU (test pixels, pooled)", {"quick": (0.0, 0.5), "cpu": (0.79, 0.94)}
     ),
     # chapter 14 (measured 2026-12: quick resized 0.078, native 0.000, external 0.000; cpu,
-    # one run of make course on 2026-12-02: resized 0.902, native 0.849, external 0.813,
-    # the ranges about +-0.06 around them as for the other single cpu runs. Chapter 7's cpu
-    # model resized back to 256 px is ch08.unet_iou_256's quantity: 0.894 there.)
+    # two runs of make course on 2026-12-02: resized 0.902 and 0.897, native 0.849 and
+    # 0.904, external 0.813 and 0.918: the patch model varies most from run to run, so its
+    # ranges span both runs and about 0.05 more. Chapter 7's cpu model resized back to
+    # 256 px is ch08.unet_iou_256's quantity: 0.894 there.)
     "ch14.resized_iou": Expectation(
         "chapter 7's model, resized, test IoU at 256 px",
         {"quick": (0.0, 0.5), "cpu": (0.84, 0.96)},
     ),
     "ch14.native_iou": Expectation(
         "patch model, native, test IoU at 256 px",
-        {"quick": (0.0, 0.5), "cpu": (0.79, 0.91)},
+        {"quick": (0.0, 0.5), "cpu": (0.79, 0.95)},
     ),
     "ch14.external_iou": Expectation(
-        "external image in tiles, IoU", {"quick": (0.0, 0.5), "cpu": (0.75, 0.88)}
+        "external image in tiles, IoU", {"quick": (0.0, 0.5), "cpu": (0.75, 0.96)}
     ),
 }
 
@@ -316,8 +320,8 @@ def report(
     inside = low <= value <= high  # False for NaN
     if not inside:
         why = (
-            f"{entry.label} {value} is outside the range expected for the {name!r} profile "
-            f"({low} to {high}, key {key!r})"
+            f"{entry.label} {value:.{entry.digits}f} is outside the range expected for the "
+            f"{name!r} profile ({low} to {high}, key {key!r})"
         )
         if _checking(check):
             raise ExpectationError(

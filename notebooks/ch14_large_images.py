@@ -328,18 +328,20 @@ for name in ("resized", "native"):
 # at the full 256 px, while chapter 7's model makes its masks at 128 px, where the
 # round trip of section 1 already costs the outlines about half their IoU (0.517).
 #
-# What one cpu run gave (2026-12-02): over whole organelles chapter 7's model is
-# ahead, 0.902 against the patch model's 0.849; on the 2 px outlines the patch model
-# is ahead, 0.477 against 0.414. Shrinking costs the edges, and that is what native
-# resolution wins back. The same pixels per epoch are not the same training: a
-# 128 px patch sees a quarter of an image at a time, and in 25 epochs the patch model
-# has seen each full-size image about 7 times (0.29 passes an epoch, the training
-# line above) where chapter 7's model saw each shrunk image 25 times. The thinner the
-# structures and the larger the images, the more of what you care about sits on such
-# edges (ISBI 2012's membranes, 512 px EM images: the patch run of `python -m helpers
-# train --patch 256` scored a membrane IoU of 0.679 at full size; the README's table).
-# For reference, chapter 8 measured chapter 7's cpu model, its probabilities
-# resized back to 256 px as here, at a test IoU of 0.894 (0.902 in this run).
+# What the cpu runs gave (2026-12-02): over whole organelles the two models are close, and
+# which one leads changes from run to run (chapter 7's model 0.897, the patch model 0.904
+# in two runs on an idle machine, which agreed to the last digit; 0.902 against 0.849 in a
+# run on a machine busy with other jobs); on the 2 px outlines the patch model is ahead in
+# every run, 0.610 against 0.411 (0.477 against 0.414 on the busy machine). Shrinking
+# costs the edges, and that is what native resolution wins back. The same pixels per epoch
+# are not the same training: a 128 px patch sees a quarter of an image at a time, and in
+# 25 epochs the patch model has seen each full-size image about 7 times (0.29 passes an
+# epoch, the training line above) where chapter 7's model saw each shrunk image 25 times.
+# The thinner the structures and the larger the images, the more of what you care about
+# sits on such edges (ISBI 2012's membranes, 512 px EM images: the patch run of `python -m
+# helpers train --patch 256` scored a membrane IoU of 0.679 at full size; the README's
+# table). For reference, chapter 8 measured chapter 7's cpu model, its probabilities
+# resized back to 256 px as here, at a test IoU of 0.894 (0.897 here).
 #
 # A zoom on one organelle's edge shows where the difference is: at 256 px each pixel of
 # chapter 7's mask is a block of 2 x 2 (cpu) or 4 x 4 (quick) pixels enlarged, while the
@@ -442,7 +444,7 @@ plt.show()
 # an organelle or two that both tilings see otherwise than the whole image does: a tile
 # of 128 px shows the network less of an object's surroundings than the whole image,
 # seams or not, so larger tiles leave less of it. The titles give how far the masks
-# agree with the whole image's: in one cpu run 0.853 touching and 0.926 blended. In the
+# agree with the whole image's: in a cpu run 0.863 touching and 0.957 blended. In the
 # quick profile both are 1.000 only because that model marks no pixel anywhere (an
 # empty mask agrees with an empty mask).
 #
@@ -468,9 +470,10 @@ plt.show()
 # The line gives the external image's IoU, predicted in tiles, with the range
 # expected in your profile: 0.000 in the quick profile (the model marks no pixel
 # yet), so the figure shows only the true outlines in cyan; with a trained model
-# (cpu: IoU 0.813 in one run) the orange outlines follow the organelles across tile
-# edges without a seam. `predict_tiled_mask` gave exactly the thresholded `predict_tiled` (the
-# assert), without ever holding the image's float32 probabilities.
+# (cpu: IoU 0.918 on an idle machine, 0.813 on a busy one) the orange outlines follow
+# the organelles across tile edges without a seam. `predict_tiled_mask` gave exactly
+# the thresholded `predict_tiled` (the assert), without ever holding the image's
+# float32 probabilities.
 #
 # ## Summary
 #

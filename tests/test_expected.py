@@ -36,6 +36,15 @@ def test_a_value_outside_is_an_error_when_checking(offset):
         expected.report(key, value, profile="cpu", check=True)
 
 
+def test_the_error_gives_the_value_as_printed_not_every_digit():
+    key, entry = next(iter(expected.EXPECTED.items()))
+    value = entry.ranges["cpu"][0] - 0.0123456789
+    with pytest.raises(ExpectationError) as error:
+        expected.report(key, value, profile="cpu", check=True)
+    message = str(error.value)
+    assert f" {value:.{entry.digits}f} is outside" in message and str(value) not in message
+
+
 def test_a_value_outside_is_a_note_for_a_learner(capsys, monkeypatch):
     monkeypatch.delenv(expected.CHECK_ENV, raising=False)
     key, entry = next(iter(expected.EXPECTED.items()))

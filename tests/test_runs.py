@@ -74,6 +74,24 @@ def test_train_on_folder_writes_split_run_history_and_model(finished):
     assert list(pd.read_csv(out / "history.csv")["epoch"]) == [0]
 
 
+def test_train_on_folder_steps_follow_its_profile_not_the_environment(
+    mito_folder, tmp_path, monkeypatch
+):
+    told = []
+
+    def train(*args, **options):  # what train_on_folder asks of training.train, then it
+        told.append(options["run_eagerly"])
+        return real(*args, **options)
+
+    real = functools.partial(training.train, jit_compile=False)
+    monkeypatch.setattr(training, "train", train)
+    monkeypatch.setenv(config.PROFILE_ENV, "quick")
+    folders = mito_folder(6)
+    _train_on(folders, tmp_path / "cpu", profile="cpu", base_filters=4)
+    _train_on(folders, tmp_path / "quick", profile="quick")
+    assert told == [False, True]
+
+
 def test_a_file_damaged_past_its_header_stops_training_with_one_error_naming_it(
     mito_folder, tmp_path
 ):

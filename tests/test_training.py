@@ -195,6 +195,18 @@ def test_files_of_another_run_are_refused_and_overwrite_starts_afresh_with_early
     assert len(again) == 2  # the stop is remembered: no more epochs
 
 
+def test_steps_run_eagerly_in_the_quick_profile_only_unless_told(monkeypatch):
+    from helpers import config
+
+    for name, eager in (("quick", True), ("cpu", False), ("full", False)):
+        monkeypatch.setenv(config.PROFILE_ENV, name)
+        assert training.compile_model(_builder()).run_eagerly is eager, name
+    monkeypatch.setenv(config.PROFILE_ENV, "quick")
+    assert training.compile_model(_builder(), run_eagerly=False).run_eagerly is False
+    monkeypatch.setenv(config.PROFILE_ENV, "no-such-profile")
+    assert training.compile_model(_builder(), run_eagerly=True).run_eagerly is True  # not read
+
+
 def test_compiled_model_is_trained_as_compiled(tmp_path):
     model = _builder()
     model.compile(
