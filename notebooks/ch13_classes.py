@@ -422,9 +422,9 @@ scores.assign(pixels=matrix.sum(axis=1)).round(3)
 
 # %% [markdown]
 # `metrics.iou(..., per_class=True, pooled=True)` gives the same IoU as the matrix.
-# In the `cpu` profile every class is found: IoU 0.901 for the rare crescent, 0.949 for
-# the nucleus, 0.924 for the rod and 0.874 for the star, precision and recall between
-# 0.94 and 0.98 but for the star's precision, 0.917: it is predicted a little too wide.
+# In the `cpu` profile every class is found: IoU 0.857 for the rare crescent, 0.909 for
+# the nucleus, 0.878 for the rod and 0.849 for the star, precision and recall between
+# 0.91 and 0.96: a few pixels at the objects' edges, wrong on both sides.
 # The `quick` profile's two epochs at 64 px find some nuclei and rods (IoU 0.06 to 0.14)
 # and no crescent or star yet. The expected ranges per profile:
 
@@ -451,9 +451,9 @@ print(
 
 # %% [markdown]
 # In the `cpu` profile the two images without a crescent score 1.0, and the mean over
-# images, 0.923, is higher than four of the six images that have one (0.850 to 0.944):
+# images, 0.887, is higher than four of the six images that have one (0.774 to 0.900):
 # it says more about where crescents happen to be than about how well they are found. Over
-# the six images with a crescent the mean is 0.898, close to the pooled 0.901, which
+# the six images with a crescent the mean is 0.850, close to the pooled 0.857, which
 # weighs each pixel once. (In `quick` nothing is found: 0 everywhere.)
 #
 # ## 8 · The confusion matrix, read aloud
@@ -481,14 +481,15 @@ for k, name in enumerate(names.names[1:], start=1):
 
 # %% [markdown]
 # In the `cpu` profile the classes are hardly confused with each other: nearly every
-# missed pixel goes to the *background* (3.4 % to 5.1 % of each class), at the objects'
+# missed pixel goes to the *background* (4.9 % to 7.2 % of each class), at the objects'
 # edges, where a 128 px image blurs object and background together. The only pixels
-# that go from one class to another are crescent pixels, predicted as rod (0.6 %) or
-# star (0.5 %): a crescent's thin horns look like the end of a rod or a star's point.
-# That, and its lowest recall (94.4 %), is what makes the rare class hard: the network
+# that go from one class to another lie between crescent and rod: 1.4 % of the
+# crescent's pixels predicted as rod, 0.4 % of the rod's as crescent: a crescent's thin
+# horns look like the end of a rod. That is what makes the rare class hard: the network
 # saw 53 crescents against 219 to 288 of each other kind. With the Dice term and the
-# output prior it still scores above the star, whose thin points lose the most pixels to
-# the background (5.1 %). (In `quick` most object pixels go to the background.)
+# output prior it still scores above the star (0.857 against 0.849), whose thin points
+# lose the most pixels to the background (7.2 %). (In `quick` most object pixels go to
+# the background.)
 #
 # ## 9 · What the class weights changed
 #
@@ -524,12 +525,14 @@ plt.show()
 
 # %% [markdown]
 # In the `cpu` profile the weights did what weights do: every class's recall rose (the
-# crescent's from 0.944 to 0.985) and its precision fell more (0.952 to 0.891), so every
-# class's IoU fell, the crescent's from 0.901 to 0.878, the star's from 0.874 to 0.841.
-# A weighted pixel of a rare class costs more when missed, so the network paints each
-# object a little too wide. With the Dice term already giving each class the same say,
-# the weights only add that bias, which is why the course leaves them off by default
-# (`--class-weights` to ask for them). In `quick` both runs score about the same, low.
+# crescent's from 0.937 to 0.988) and its precision fell (0.909 to 0.872). A weighted
+# pixel of a rare class costs more when missed, so the network paints each object a
+# little too wide. On IoU the two nearly cancel in this run (the crescent 0.857 -> 0.862,
+# the nucleus 0.909 -> 0.919, the rod 0.878 both times, the star 0.849 -> 0.843); in a
+# run on a machine busy with other jobs every class fell (the crescent 0.901 -> 0.878,
+# the star 0.874 -> 0.841). With the Dice term already giving each class the same say,
+# the weights add that bias and no steady gain, which is why the course leaves them off
+# by default (`--class-weights` to ask for them). In `quick` both runs score about the same, low.
 # A test image with crescents, the truth and both predictions in
 # the colours of section 2:
 
@@ -592,7 +595,7 @@ pd.DataFrame({"multi-Otsu, best bands": floor, "U-Net": scores["iou"]}, index=na
 # %% [markdown]
 # In the `cpu` profile the best bands give the crescent 0.085 and the other classes 0.25
 # to 0.31: brightness says "object", not which. The U-Net, which sees shape and grain,
-# scores 0.6 to 0.8 higher for every class. (In `quick`, 24 images and two epochs, the
+# scores 0.57 to 0.77 higher for every class. (In `quick`, 24 images and two epochs, the
 # untrained U-Net is below the baseline.)
 #
 # ## 11 · Predictions back to VIA, with their class names
