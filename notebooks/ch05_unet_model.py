@@ -667,7 +667,7 @@ assert default_by_hand.count_params() == default_from_helpers.count_params() == 
 # - on the bundled data, in the `cpu` profile (128 px, 25 epochs), the benchmark
 #   `benchmarks/mito_quality.py` gave a test foreground IoU of **0.875** for the default
 #   against **0.612** for the module's recipe (chapter 7's own run of the default, a
-#   separate training, reached 0.896);
+#   separate training, reached 0.886 alone on the machine, 0.896 on a busy one);
 # - on real EM images (ISBI 2012, 256 px, 30 epochs), `benchmarks/isbi2012.py` gave a
 #   membrane IoU of **0.619** against **0.384**.
 

@@ -303,7 +303,7 @@ print(f"from_files: {turned} of {len(mask_pairs)} pairs turned, every image stil
 # > (BCE, dropout, no augmentation) reached a foreground IoU of 0.612, this chapter's
 # > recipe (BCE + Dice, batch norm, augmentation) 0.875. This chapter's own run
 # > (section 8) is a separate training of the same recipe, scored by Keras over the test
-# > batches rather than image by image: in the `cpu` profile its test IoU was 0.896.
+# > batches rather than image by image: in the `cpu` profile its test IoU was 0.886.
 #
 # The **Dice loss** is 1 minus the Dice score (chapter 4), computed on the predicted
 # probabilities rather than on a thresholded mask, so that it has a gradient. Per image,
@@ -474,7 +474,7 @@ print(sorted(p.name for p in run_dir.iterdir()))
 
 # %% [markdown]
 # The summary line says how many epochs were trained, and where the best validation loss
-# was. In the `cpu` profile all 25 epochs ran and the best validation loss (0.764) came
+# was. In the `cpu` profile all 25 epochs ran and the best validation loss (0.765) came
 # at the last one, epoch 24 counting from 0: early stopping did not trigger. Run the cell
 # again and it says "nothing left to train". `run.json` keeps the same facts as a record
 # (seconds of training over every part of an interrupted run, the kept epoch, the epochs
@@ -491,8 +491,8 @@ for key, column in (("ch07.val_dice", "val_dice_coef"), ("ch07.val_iou", "val_io
     expected.report(key, best[column])
 
 # %% [markdown]
-# In the `cpu` profile the kept model reached a validation Dice of 0.947 and an IoU of
-# 0.899. The quick profile's values (2 epochs at 64 px) only say that training ran: its
+# In the `cpu` profile the kept model reached a validation Dice of 0.946 and an IoU of
+# 0.898. The quick profile's values (2 epochs at 64 px) only say that training ran: its
 # range is wide on purpose.
 #
 # ## 6 · Learning curves
@@ -506,8 +506,8 @@ history.tail()
 # %% [markdown]
 # Look at the `val_` columns: they are measured on the validation images, which the
 # network never learns from. In the `cpu` run the last five epochs had validation Dice
-# 0.944 to 0.953 and validation IoU 0.894 to 0.910, close to the training values (Dice
-# 0.932 to 0.947): the network does as well on images it did not learn from. Accuracy is
+# 0.937 to 0.954 and validation IoU 0.881 to 0.912, close to the training values (Dice
+# 0.930 to 0.948): the network does as well on images it did not learn from. Accuracy is
 # 0.99 in every row.
 #
 # Curves tell the story faster than the table. Each metric gets a panel, with its
@@ -709,8 +709,8 @@ for name in ("loss", "accuracy", "dice_coef", "iou_coef"):
     expected.report(f"ch07.test_{name}", scores[name])
 
 # %% [markdown]
-# In the `cpu` profile the test Dice was 0.945 and the test IoU 0.896, the same level as
-# on the validation images at the kept epoch (Dice 0.947): the model did not just fit the
+# In the `cpu` profile the test Dice was 0.939 and the test IoU 0.886, the same level as
+# on the validation images at the kept epoch (Dice 0.946): the model did not just fit the
 # images used to choose it. The quick profile's numbers mean nothing (2 epochs at 64 px).
 # Keras averages over batches; chapter 8 scores every test image on its own and looks at
 # the predictions.

@@ -341,7 +341,7 @@ for name in ("resized", "native"):
 # sits on such edges (ISBI 2012's membranes, 512 px EM images: the patch run of `python -m
 # helpers train --patch 256` scored a membrane IoU of 0.679 at full size; the README's
 # table). For reference, chapter 8 measured chapter 7's cpu model, its probabilities
-# resized back to 256 px as here, at a test IoU of 0.894 (0.897 here).
+# resized back to 256 px as here, at a test IoU of 0.897, as here.
 #
 # A zoom on one organelle's edge shows where the difference is: at 256 px each pixel of
 # chapter 7's mask is a block of 2 x 2 (cpu) or 4 x 4 (quick) pixels enlarged, while the
