@@ -21,7 +21,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from helpers import datasets, training  # noqa: E402
+from helpers import config, datasets, training  # noqa: E402
 from helpers.errors import FileExistsRefusedError, TrainingError  # noqa: E402
 from helpers.inference import load_model  # noqa: E402
 from helpers.unet import build_unet  # noqa: E402
@@ -196,8 +196,6 @@ def test_files_of_another_run_are_refused_and_overwrite_starts_afresh_with_early
 
 
 def test_steps_run_eagerly_in_the_quick_profile_only_unless_told(monkeypatch):
-    from helpers import config
-
     for name, eager in (("quick", True), ("cpu", False), ("full", False)):
         monkeypatch.setenv(config.PROFILE_ENV, name)
         assert training.compile_model(_builder()).run_eagerly is eager, name
