@@ -56,7 +56,7 @@ def compile_model(
     ``run_eagerly=None`` takes the current profile's
     :attr:`helpers.config.Profile.run_eagerly` (``True`` only for ``quick``, whose few
     steps finish before a traced graph would be ready); in a multi-worker cluster the
-    steps are always traced.
+    steps are always traced, whatever ``run_eagerly`` says.
 
     Raises
     ------
@@ -68,8 +68,10 @@ def compile_model(
     from helpers import config
     from helpers.losses import get_loss
 
-    if run_eagerly is None:
-        run_eagerly = config.get_profile().run_eagerly and distribute.cluster() is None
+    if distribute.cluster() is not None:
+        run_eagerly = False  # the strategy's steps run as traced graphs
+    elif run_eagerly is None:
+        run_eagerly = config.get_profile().run_eagerly
 
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -85,10 +87,8 @@ def _prepare_model(model, *, precision: str | None = None, **options):
     """The model built (in the strategy's scope, under the precision's policy) and
     compiled, and a few words on its precision for the summary line."""
     if callable(model) and not hasattr(model, "fit"):
-        if distribute.cluster() is not None:
-            if options.get("jit_compile") == "auto":
-                options["jit_compile"] = False  # XLA: slower start, no gain measured
-            options["run_eagerly"] = False  # the strategy's steps run as traced graphs
+        if distribute.cluster() is not None and options.get("jit_compile") == "auto":
+            options["jit_compile"] = False  # XLA: slower start, no gain measured
         return distribute.build_model(
             model, precision=precision, compile=lambda built: compile_model(built, **options)
         )
